@@ -1,0 +1,328 @@
+"""Parsing and validating BPMN, DMN and form files as one deployable set.
+
+A :class:`DefinitionSet` is every file of one deployment, parsed once. Building it is
+the validation: it refuses the set with a list of problems, each naming the file, the
+element id and what is wrong, so nothing half-valid is ever stored. Deployments are
+immutable, so a parsed set can be cached by deployment id for the life of the process.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import defusedxml.ElementTree as SafeElementTree
+from defusedxml import DefusedXmlException
+from jsonschema import Draft202012Validator, SchemaError
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
+
+from .assignment import KNOWN_LANES
+from .errors import InvalidDefinition
+from .scripting import find_script_problem
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+KINDS_BY_SUFFIX = {".bpmn": "bpmn", ".dmn": "dmn", ".json": "form"}
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+DMN_NAMESPACES = (
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",
+    "http://www.omg.org/spec/DMN/20180521/MODEL/",
+)
+_LXML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+@dataclass(frozen=True)
+class DefinitionFile:
+    kind: str  # bpmn | dmn | form
+    name: str  # file stem; a form's stem is its form key
+    content: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.{'json' if self.kind == 'form' else self.kind}"
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.content.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def from_upload(cls, filename: str, raw: bytes) -> "DefinitionFile":
+        path = Path(filename)
+        kind = KINDS_BY_SUFFIX.get(path.suffix.lower())
+        if kind is None:
+            raise InvalidDefinition(f"{filename}: unsupported file type", details=[
+                problem(filename, None, "only .bpmn, .dmn and .json (form) files can be deployed")])
+        if len(raw) > MAX_FILE_BYTES:
+            raise InvalidDefinition(f"{filename}: file too large", details=[
+                problem(filename, None, f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}")])
+        try:
+            content = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidDefinition(f"{filename}: not UTF-8", details=[
+                problem(filename, None, "file is not valid UTF-8 text")]) from None
+        return cls(kind=kind, name=path.stem, content=content)
+
+    @classmethod
+    def from_path(cls, path: Path) -> "DefinitionFile":
+        return cls.from_upload(path.name, path.read_bytes())
+
+
+def problem(filename: str, element_id: Optional[str], message: str) -> dict[str, Any]:
+    return {"file": filename, "element_id": element_id, "message": message}
+
+
+@dataclass
+class UserTaskInfo:
+    """What the runtime needs to know about a user task beyond Spiff's spec."""
+
+    form_key: Optional[str]
+    due_in: Optional[str]
+
+
+@dataclass
+class DefinitionSet:
+    files: list[DefinitionFile]
+    parser: SpiffBpmnParser = field(init=False)
+    process_files: dict[str, str] = field(init=False, default_factory=dict)
+    decision_files: dict[str, str] = field(init=False, default_factory=dict)
+    forms: dict[str, dict[str, Any]] = field(init=False, default_factory=dict)
+    _spec_cache: dict[str, tuple[Any, dict[str, Any]]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.parser = SpiffBpmnParser(validator=VALIDATOR)
+        problems: list[dict[str, Any]] = []
+        trees: dict[str, Any] = {}
+        for file in self.files:
+            if file.kind == "form":
+                problems += self._load_form(file)
+                continue
+            tree, file_problems = _parse_xml(file)
+            problems += file_problems
+            if tree is not None:
+                trees[file.filename] = tree
+                problems += self._load_into_parser(file, tree)
+        if not problems:
+            for filename, tree in trees.items():
+                problems += _check_elements(filename, tree, self)
+        if not problems:
+            problems += self._check_specs_build()
+        if problems:
+            first = problems[0]
+            where = f" (element {first['element_id']})" if first["element_id"] else ""
+            raise InvalidDefinition(f"{first['file']}{where}: {first['message']}", details=problems)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _load_form(self, file: DefinitionFile) -> list[dict[str, Any]]:
+        try:
+            schema = json.loads(file.content)
+            Draft202012Validator.check_schema(schema)
+        except json.JSONDecodeError as error:
+            return [problem(file.filename, None, f"invalid JSON: {error}")]
+        except SchemaError as error:
+            return [problem(file.filename, "/".join(map(str, error.path)) or None,
+                            f"invalid JSON Schema: {error.message}")]
+        if not isinstance(schema, dict) or schema.get("type") != "object":
+            return [problem(file.filename, None, 'a form schema must have "type": "object"')]
+        self.forms[file.name] = schema
+        return []
+
+    def _load_into_parser(self, file: DefinitionFile, tree: Any) -> list[dict[str, Any]]:
+        try:
+            if file.kind == "bpmn":
+                before = set(self.parser.get_process_ids())
+                self.parser.add_bpmn_xml(tree, filename=file.filename)
+                for process_id in set(self.parser.get_process_ids()) - before:
+                    self.process_files[process_id] = file.filename
+            else:
+                before = set(self.parser.dmn_parsers)
+                self.parser.add_dmn_xml(tree, filename=file.filename)
+                for decision_id in set(self.parser.dmn_parsers) - before:
+                    self.decision_files[decision_id] = file.filename
+        except ValidationException as error:
+            return [problem(file.filename, error.id or None, _spiff_message(error))]
+        except (SpiffWorkflowException, etree.LxmlError, ValueError, KeyError) as error:
+            return [problem(file.filename, None, str(error))]
+        return []
+
+    def _check_specs_build(self) -> list[dict[str, Any]]:
+        problems = []
+        for process_id, filename in self.process_files.items():
+            try:
+                self.workflow_specs(process_id)
+            except ValidationException as error:
+                problems.append(problem(error.file_name or filename, error.id or None, _spiff_message(error)))
+            except (SpiffWorkflowException, ValueError, KeyError) as error:
+                problems.append(problem(filename, process_id, str(error)))
+        return problems
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def workflow_specs(self, process_id: str) -> tuple[Any, dict[str, Any]]:
+        """The top-level spec and the specs of every process it calls, parsed once."""
+        if process_id not in self._spec_cache:
+            spec = self.parser.get_spec(process_id)
+            subprocess_specs = self.parser.get_subprocess_specs(process_id)
+            self._spec_cache[process_id] = (spec, subprocess_specs)
+        return self._spec_cache[process_id]
+
+    def provides(self, file: DefinitionFile) -> list[str]:
+        if file.kind == "form":
+            return [file.name]
+        owners = self.process_files if file.kind == "bpmn" else self.decision_files
+        return sorted(key for key, filename in owners.items() if filename == file.filename)
+
+
+def user_task_info(task_spec: Any) -> UserTaskInfo:
+    properties = getattr(task_spec, "extensions", {}).get("properties", {})
+    return UserTaskInfo(form_key=properties.get("formKey"), due_in=properties.get("dueIn"))
+
+
+# -- XML screening and element checks -----------------------------------------------------
+
+
+def _parse_xml(file: DefinitionFile) -> tuple[Any, list[dict[str, Any]]]:
+    """Parse untrusted XML: defusedxml refuses DTDs and entities, lxml never resolves any."""
+    raw = file.content.encode("utf-8")
+    try:
+        SafeElementTree.fromstring(raw, forbid_dtd=True)
+    except DefusedXmlException as error:
+        return None, [problem(file.filename, None, f"unsafe XML refused ({type(error).__name__}): "
+                                                   "DTDs and entities are not allowed")]
+    except SafeElementTree.ParseError as error:
+        return None, [problem(file.filename, None, f"not well-formed XML: {error}")]
+    try:
+        root = etree.fromstring(raw, _LXML_PARSER)
+    except etree.XMLSyntaxError as error:
+        return None, [problem(file.filename, None, f"not well-formed XML: {error}")]
+    expected = {"bpmn": [NS["bpmn"]], "dmn": list(DMN_NAMESPACES)}[file.kind]
+    if etree.QName(root).namespace not in expected or etree.QName(root).localname != "definitions":
+        return None, [problem(file.filename, root.get("id"),
+                              f"root element must be <definitions> in {' or '.join(expected)}")]
+    return root, []
+
+
+def _check_elements(filename: str, root: Any, definitions: DefinitionSet) -> list[dict[str, Any]]:
+    if etree.QName(root).namespace != NS["bpmn"]:
+        return _check_dmn_expressions(filename, root)
+    problems = []
+
+    def add(element: Any, message: str) -> None:
+        owner = element
+        while owner is not None and owner.get("id") is None:
+            owner = owner.getparent()
+        problems.append(problem(filename, owner.get("id") if owner is not None else None, message))
+
+    lane_of = {ref.text.strip(): lane.get("name", "")
+               for lane in root.iterfind(".//bpmn:lane", NS)
+               for ref in lane.iterfind("bpmn:flowNodeRef", NS) if ref.text}
+    for task in root.iterfind(".//bpmn:userTask", NS):
+        lane = lane_of.get(task.get("id"))
+        if lane is None:
+            add(task, "user task is not in any lane, so nobody could be assigned to it")
+        elif lane not in KNOWN_LANES:
+            add(task, f"lane '{lane}' does not resolve to a role; use one of: {', '.join(KNOWN_LANES)}")
+        properties = {p.get("name"): p.get("value")
+                      for p in task.iterfind("bpmn:extensionElements/spiffworkflow:properties/"
+                                             "spiffworkflow:property", NS)}
+        form_key = properties.get("formKey")
+        if form_key and form_key not in definitions.forms:
+            add(task, f"form '{form_key}' is not deployed")
+        if properties.get("dueIn") and not _is_iso_duration(properties["dueIn"]):
+            add(task, f"dueIn '{properties['dueIn']}' is not an ISO 8601 duration such as P7D")
+    for call in root.iterfind(".//bpmn:callActivity", NS):
+        called = call.get("calledElement")
+        if not called or called not in definitions.process_files:
+            add(call, f"called process '{called}' is not deployed")
+    for task in root.iterfind(".//bpmn:businessRuleTask", NS):
+        decision = task.findtext("bpmn:extensionElements/spiffworkflow:calledDecisionId", None, NS)
+        if not decision or decision.strip() not in definitions.decision_files:
+            add(task, f"called decision '{decision}' is not deployed")
+    for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+        _check_code(add, script, script.text or "", "exec")
+    for condition in root.iterfind(".//bpmn:conditionExpression", NS):
+        _check_code(add, condition, condition.text or "", "eval")
+    for tag in ("timeDuration", "timeDate", "timeCycle"):
+        for timer in root.iterfind(f".//bpmn:{tag}", NS):
+            _check_timer(add, timer, tag, (timer.text or "").strip())
+    return problems
+
+
+def _check_dmn_expressions(filename: str, root: Any) -> list[dict[str, Any]]:
+    problems = []
+    namespace = etree.QName(root).namespace
+    for path, mode in ((".//{%s}inputExpression/{%s}text", "eval"), (".//{%s}outputEntry/{%s}text", "eval")):
+        for text in root.iterfind(path % (namespace, namespace)):
+            source = (text.text or "").strip()
+            if source and source != "-":
+                reason = find_script_problem(source, mode)
+                if reason:
+                    problems.append(problem(filename, text.getparent().get("id"), f"expression '{source}': {reason}"))
+    for text in root.iterfind(".//{%s}inputEntry/{%s}text" % (namespace, namespace)):
+        source = (text.text or "").strip()
+        if source and source != "-":
+            # An entry may be a bare comparison ("> 3"), which Spiff prefixes with the input.
+            reason = find_script_problem(source, "eval") and find_script_problem(f"v {source}", "eval")
+            if reason:
+                problems.append(problem(filename, text.getparent().get("id"), f"entry '{source}': {reason}"))
+    return problems
+
+
+def _check_code(add: Any, element: Any, source: str, mode: str) -> None:
+    if not source.strip():
+        add(element, "empty script or expression")
+        return
+    reason = find_script_problem(source.strip(), mode)  # type: ignore[arg-type]
+    if reason:
+        add(element, f"{'script' if mode == 'exec' else 'expression'} '{source.strip()[:80]}': {reason}")
+
+
+def _check_timer(add: Any, element: Any, tag: str, source: str) -> None:
+    if tag == "timeCycle":
+        add(element, "repeating timers (timeCycle) are not supported; "
+                     "model the repetition as a loop around a duration timer")
+        return
+    reason = find_script_problem(source, "eval") if source else "empty timer expression"
+    if reason:
+        add(element, f"timer expression: {reason}")
+        return
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return  # computed from task data at run time; the sandbox check above is all we can do
+    if not isinstance(value, str):
+        add(element, f"timer value {value!r} is not an ISO 8601 string (did you forget the quotes?)")
+    elif tag == "timeDuration" and not _is_iso_duration(value):
+        add(element, f"timer duration '{value}' is not an ISO 8601 duration such as \"P7D\"")
+    elif tag == "timeDate":
+        try:
+            TimerEventDefinition.get_datetime(value)
+        except ValueError:
+            add(element, f"timer date '{value}' is not an ISO 8601 date-time")
+
+
+def _is_iso_duration(value: str) -> bool:
+    if not value.upper().startswith("P") or len(value) < 3:
+        return False
+    try:
+        TimerEventDefinition.parse_iso_duration(value)
+    except Exception:  # Spiff raises bare Exception for bad durations
+        return False
+    return True
+
+
+def _spiff_message(error: ValidationException) -> str:
+    message = str(error.args[0]) if error.args else str(error)
+    if error.line_number:
+        message += f" (line {error.line_number})"
+    return message

@@ -1,0 +1,287 @@
+"""SQLAlchemy models: the database is the source of truth.
+
+Groups of tables:
+- org model: organisations, units, employees (with their supervisor), users and roles;
+- definitions: immutable file versions (BPMN, DMN, forms) and deployments, each a full
+  snapshot of which file versions are current, so an instance pins one deployment;
+- runtime: process instances (serialized Spiff state + revision for optimistic locking),
+  cycles, and the two projections the hot paths query: human tasks and timers;
+- audit: the append-only, hash-chained event log and its head.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UtcDateTime(TypeDecorator):
+    """Stores UTC without a zone and always hands back aware UTC datetimes.
+
+    SQLite keeps no time zone, PostgreSQL would convert to the session zone; storing naive
+    UTC and re-attaching UTC on the way out makes both behave alike.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# --- org model ---------------------------------------------------------------------------
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("organisation_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+
+
+class Employee(Base):
+    __tablename__ = "employees"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    nip: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str] = mapped_column(String(200))
+    supervisor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employees.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    unit: Mapped[Unit] = relationship()
+    supervisor: Mapped[Optional["Employee"]] = relationship(remote_side=[id])
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    display_name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employees.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    employee: Mapped[Optional[Employee]] = relationship()
+    roles: Mapped[list["UserRole"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+
+class UserRole(Base):
+    """Roles beyond what the org model implies (being someone's supervisor is implied)."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+# --- definitions -------------------------------------------------------------------------
+
+
+class DefinitionVersion(Base):
+    """One immutable version of one definition file (a BPMN, a DMN or a form)."""
+
+    __tablename__ = "definition_versions"
+    __table_args__ = (UniqueConstraint("kind", "name", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # bpmn | dmn | form
+    name: Mapped[str] = mapped_column(String(200))  # file stem, e.g. target_setting
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    provides: Mapped[list[str]] = mapped_column(JSON)  # process ids / decision ids / form key
+    deployed_by: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Deployment(Base):
+    """A snapshot of every current definition file version; instances pin one."""
+
+    __tablename__ = "deployments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployed_by: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    files: Mapped[list[DefinitionVersion]] = relationship(
+        secondary="deployment_files", lazy="selectin", order_by=DefinitionVersion.id
+    )
+
+
+class DeploymentFile(Base):
+    __tablename__ = "deployment_files"
+
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"), primary_key=True)
+    definition_version_id: Mapped[int] = mapped_column(
+        ForeignKey("definition_versions.id"), primary_key=True
+    )
+
+
+# --- runtime -----------------------------------------------------------------------------
+
+
+class Cycle(Base):
+    """One organisation's evaluation year for one process."""
+
+    __tablename__ = "cycles"
+    __table_args__ = (UniqueConstraint("organisation_id", "year", "process_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    process_key: Mapped[str] = mapped_column(String(200))
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instances"
+    __table_args__ = (UniqueConstraint("business_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
+    process_key: Mapped[str] = mapped_column(String(200))
+    business_key: Mapped[str] = mapped_column(String(200))
+    cycle_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cycles.id"), index=True)
+    subject_employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employees.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running | completed
+    state: Mapped[str] = mapped_column(Text)  # Spiff state as JSON, without the specs
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+    # Outcome fields (predikat, follow-up, ...) copied out of the workflow data, so reports
+    # and next year's instance can read them without deserializing the state.
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    subject: Mapped[Optional[Employee]] = relationship()
+
+    __mapper_args__ = {"version_id_col": revision}
+
+
+class HumanTask(Base):
+    """Projection of a READY user task, so inbox queries never deserialize workflows."""
+
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "spiff_task_id"),
+        Index("ix_human_tasks_assignee_open", "assignee_user_id", "status", "due_at"),
+        Index("ix_human_tasks_group_open", "candidate_group", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    task_key: Mapped[str] = mapped_column(String(200))  # BPMN element id
+    name: Mapped[str] = mapped_column(String(300))
+    process_key: Mapped[str] = mapped_column(String(200))  # process the task belongs to
+    lane: Mapped[Optional[str]] = mapped_column(String(100))
+    form_key: Mapped[Optional[str]] = mapped_column(String(200))
+    subject_employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employees.id"), index=True)
+    assignee_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    candidate_group: Mapped[Optional[str]] = mapped_column(String(100))
+    claimed_by_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | completed | cancelled
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+    completed_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+    completed_by_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+
+class Timer(Base):
+    """Projection of a waiting timer event with the due time the engine decided."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "spiff_task_id"),
+        Index("ix_timers_waiting_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    event_key: Mapped[str] = mapped_column(String(200))  # BPMN element id of the timer event
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | fired | cancelled
+    fired_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+
+
+# --- audit -------------------------------------------------------------------------------
+
+
+class AuditEvent(Base):
+    """Append-only and hash-chained; nothing in the application updates or deletes a row."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    instance_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    task_id: Mapped[Optional[int]] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """Single row holding the chain's last sequence number and hash.
+
+    Appending locks this row, which serialises appends across processes and lets a
+    verification notice a truncated tail.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,122 @@
+"""Org model maintenance: organisations, units, employees and user accounts.
+
+These are the calls an HR import, the demo seed and the tests use to build an
+organisation; each is one audited unit of work.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .errors import Conflict, NotFound
+from .models import Employee, Organisation, Unit, User, UserRole
+from .services import Kinerja
+
+
+@dataclass(frozen=True)
+class EmployeeSpec:
+    nip: str
+    name: str
+    position: str
+    unit_code: str
+    supervisor_nip: Optional[str] = None
+    username: Optional[str] = None
+    password: Optional[str] = None
+    roles: tuple[str, ...] = ()
+
+
+def create_organisation(kinerja: Kinerja, code: str, name: str, units: Iterable[tuple[str, str]],
+                        actor: str = "system") -> int:
+    """Create an organisation with its units (code, name); refuses a duplicate code."""
+    with kinerja.unit_of_work() as uow:
+        if uow.session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
+            raise Conflict(f"organisation '{code}' already exists")
+        organisation = Organisation(code=code, name=name)
+        uow.session.add(organisation)
+        uow.flush()
+        unit_list = list(units)
+        for unit_code, unit_name in unit_list:
+            uow.session.add(Unit(organisation_id=organisation.id, code=unit_code, name=unit_name))
+        uow.flush()
+        uow.record(actor, "org.created", {"code": code, "name": name, "units": [c for c, _ in unit_list]})
+        uow.commit()
+        return organisation.id
+
+
+def add_employees(kinerja: Kinerja, organisation_code: str, employees: Iterable[EmployeeSpec],
+                  actor: str = "system") -> dict[str, int]:
+    """Add employees (supervisors before their staff) and their user accounts; return nip → id."""
+    with kinerja.unit_of_work() as uow:
+        organisation = uow.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
+        if organisation is None:
+            raise NotFound(f"organisation '{organisation_code}' does not exist")
+        units = {u.code: u.id for u in uow.session.scalars(
+            select(Unit).where(Unit.organisation_id == organisation.id))}
+        ids: dict[str, int] = {}
+        added = []
+        for spec in employees:
+            if spec.unit_code not in units:
+                raise NotFound(f"unit '{spec.unit_code}' does not exist in '{organisation_code}'")
+            supervisor_id = None
+            if spec.supervisor_nip is not None:
+                supervisor_id = ids.get(spec.supervisor_nip) or uow.session.scalar(
+                    select(Employee.id).where(Employee.nip == spec.supervisor_nip))
+                if supervisor_id is None:
+                    raise NotFound(f"supervisor {spec.supervisor_nip} of {spec.nip} does not exist")
+            employee = Employee(organisation_id=organisation.id, unit_id=units[spec.unit_code], nip=spec.nip,
+                                name=spec.name, position=spec.position, supervisor_id=supervisor_id)
+            uow.session.add(employee)
+            uow.flush()
+            ids[spec.nip] = employee.id
+            if spec.username:
+                _add_user(uow.session, organisation.id, spec.username, spec.password or "", spec.name,
+                          employee.id, spec.roles)
+            added.append(spec.nip)
+        uow.record(actor, "org.employees_added", {"organisation": organisation_code, "nips": added})
+        uow.commit()
+        return ids
+
+
+def add_user(kinerja: Kinerja, organisation_code: str, username: str, password: str, display_name: str,
+             roles: Iterable[str] = (), actor: str = "system") -> int:
+    """Add an account that is not an employee of the org (e.g. an Inspektorat auditor)."""
+    with kinerja.unit_of_work() as uow:
+        organisation = uow.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
+        if organisation is None:
+            raise NotFound(f"organisation '{organisation_code}' does not exist")
+        user = _add_user(uow.session, organisation.id, username, password, display_name, None, tuple(roles))
+        uow.record(actor, "org.user_added", {"username": username, "roles": sorted(roles)})
+        uow.commit()
+        return user.id
+
+
+def _add_user(session, organisation_id: int, username: str, password: str, display_name: str,  # type: ignore[no-untyped-def]
+              employee_id: Optional[int], roles: tuple[str, ...]) -> User:
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"username '{username}' is taken")
+    user = User(username=username, password_hash=generate_password_hash(password), display_name=display_name,
+                organisation_id=organisation_id, employee_id=employee_id,
+                roles=[UserRole(role=role) for role in roles])
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(kinerja: Kinerja, username: str, password: str) -> Optional[int]:
+    """The user's id if the password matches an active account, else None."""
+    with kinerja.unit_of_work() as uow:
+        user = uow.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        if user is None or not check_password_hash(user.password_hash, password):
+            return None
+        return user.id
+
+
+def employee_id_by_nip(kinerja: Kinerja, nip: str) -> int:
+    with kinerja.unit_of_work() as uow:
+        employee_id = uow.session.scalar(select(Employee.id).where(Employee.nip == nip))
+        if employee_id is None:
+            raise NotFound(f"employee {nip} does not exist")
+        return employee_id

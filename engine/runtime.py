@@ -1,0 +1,182 @@
+"""SpiffWorkflow glue: create, restore, step, inspect and serialize workflows.
+
+Two decisions live here:
+
+- **State without specs.** Spiff's serializer writes the process specs into every saved
+  state. Specs belong to the deployment, which is immutable and cached, so the saved
+  state leaves them out and they are put back (as already-built objects) on restore.
+- **The engine owns time.** Spiff compares timers with the wall clock. The engine
+  computes each timer's due time from its own clock, records it in the timer
+  projection, and parks Spiff's own due time far in the future; a timer fires only when
+  :func:`fire_timer` says so (see ``fire_due_timers`` in the services).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
+from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from .definitions import DefinitionSet
+from .scripting import restricted_script_engine
+
+# Spiff's own idea of a timer's due time: never, so only the engine fires timers.
+PARKED_DUE = "9999-12-31T00:00:00+00:00"
+
+
+class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
+    """Serializes a workflow's state and leaves out its specs (they come from the deployment)."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    config = dict(DEFAULT_CONFIG)
+    config[BpmnWorkflow] = _StateOnlyWorkflowConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+# Spiff's serializer keeps per-call state on its registry, so each thread gets its own.
+_local = threading.local()
+
+
+def _serializer() -> BpmnWorkflowSerializer:
+    if not hasattr(_local, "serializer"):
+        _local.serializer = _make_serializer()
+    return _local.serializer
+
+
+_SCRIPT_ENGINE = restricted_script_engine()
+
+
+def new_workflow(definitions: DefinitionSet, process_key: str, start_data: dict[str, Any]) -> BpmnWorkflow:
+    spec, subprocess_specs = definitions.workflow_specs(process_key)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=_SCRIPT_ENGINE)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(start_data)
+    return workflow
+
+
+def dump_state(workflow: BpmnWorkflow) -> str:
+    return _serializer().serialize_json(workflow)
+
+
+def load_state(definitions: DefinitionSet, process_key: str, state: str) -> BpmnWorkflow:
+    serializer = _serializer()
+    dct = json.loads(state)
+    serializer.migrate(dct)
+    spec, subprocess_specs = definitions.workflow_specs(process_key)
+    # Built spec objects pass through the registry's restore unchanged.
+    dct["spec"], dct["subprocess_specs"] = spec, subprocess_specs
+    workflow = serializer.from_dict(dct)
+    workflow.script_engine = _SCRIPT_ENGINE
+    return workflow
+
+
+@dataclass
+class DecisionRecord:
+    """One DMN evaluation as it happened: for the audit trail."""
+
+    task_key: str
+    decision_id: str
+    table_id: str
+    inputs: dict[str, Any]
+    matched_rules: list[dict[str, Any]]
+    outputs: dict[str, Any]
+
+
+def run_engine_steps(workflow: BpmnWorkflow) -> list[DecisionRecord]:
+    """Run every automatic task; return the DMN decisions taken along the way."""
+    decisions: list[DecisionRecord] = []
+    pending: dict[Any, DecisionRecord] = {}
+
+    def before(task: Task) -> None:
+        if isinstance(task.task_spec, BusinessRuleTaskMixin):
+            pending[task.id] = _explain_decision(task)
+
+    def after(task: Task) -> None:
+        record = pending.pop(task.id, None)
+        if record is not None:
+            table = task.task_spec.dmnEngine.decision_table
+            record.outputs = {output.name: task.data.get(output.name) for output in table.outputs}
+            decisions.append(record)
+
+    workflow.do_engine_steps(will_complete_task=before, did_complete_task=after)
+    return decisions
+
+
+def _explain_decision(task: Task) -> DecisionRecord:
+    dmn_engine = task.task_spec.dmnEngine
+    table = dmn_engine.decision_table
+    script_engine = task.workflow.script_engine
+    inputs = {}
+    for column in table.inputs:
+        try:
+            inputs[column.label or column.expression] = script_engine.evaluate(task, column.expression)
+        except Exception as error:  # the real evaluation will raise; record why for the trail
+            inputs[column.label or column.expression] = f"<error: {error}>"
+    matched = [{"rule_id": rule.id, "row": rule.row_number, "description": rule.description}
+               for rule in dmn_engine.decide(task)]
+    decision_id = task.task_spec.extensions.get("calledDecisionId", table.id)
+    return DecisionRecord(task_key=task.task_spec.bpmn_id, decision_id=decision_id, table_id=table.id,
+                          inputs=inputs, matched_rules=matched, outputs={})
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[Task]:
+    return [task for task in workflow.get_tasks(state=TaskState.WAITING)
+            if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)]
+
+
+def schedule_timer(task: Task, now: datetime) -> datetime:
+    """Decide a newly waiting timer's due time from the engine's clock, and park Spiff's."""
+    definition = task.task_spec.event_definition
+    value = task.workflow.script_engine.evaluate(task, definition.expression)
+    if isinstance(definition, DurationTimerEventDefinition):
+        parsed = TimerEventDefinition.parse_iso_duration(value)
+        due = now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+    elif isinstance(definition, TimeDateEventDefinition):
+        due = TimerEventDefinition.get_datetime(value)
+    else:
+        raise ValueError(f"timer {task.task_spec.bpmn_id}: only duration and date timers are supported")
+    task.internal_data["event_value"] = PARKED_DUE
+    return due
+
+
+def fire_timer(workflow: BpmnWorkflow, task: Task) -> None:
+    task.internal_data["event_fired"] = True
+    workflow.refresh_timers()
+
+
+def find_task(workflow: BpmnWorkflow, task_id: str) -> Optional[Task]:
+    return workflow.get_task_from_id(UUID(task_id))
+
+
+def due_after(start: datetime, iso_duration: Optional[str]) -> Optional[datetime]:
+    if not iso_duration:
+        return None
+    parsed = TimerEventDefinition.parse_iso_duration(iso_duration)
+    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+

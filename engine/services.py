@@ -1,0 +1,460 @@
+"""The service layer: every change to the system goes through one of these methods.
+
+Each public method is one step in one unit of work: it loads what it needs, asks
+SpiffWorkflow to move, updates the task and timer projections, saves the instance with
+its revision check (optimistic locking) and appends the audit events, all in one
+transaction. Web handlers, Prefect flows and the CLI call these and nothing below them.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional
+
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy import func, select
+
+from .assignment import may_work_on, resolve_lane
+from .audit import VerificationResult, verify_chain
+from .clock import Clock, SystemClock
+from .database import make_engine, make_session_factory, upgrade_schema
+from .definitions import DefinitionFile, DefinitionSet, user_task_info
+from .errors import Conflict, Forbidden, KinerjaError, NotFound, ProcessError, ScriptRejected
+from .forms import validate_form_data
+from .models import (
+    Cycle,
+    DefinitionVersion,
+    Deployment,
+    Employee,
+    HumanTask,
+    Organisation,
+    ProcessInstance,
+    Timer,
+    User,
+)
+from .runtime import (
+    dump_state,
+    find_task,
+    fire_timer,
+    load_state,
+    new_workflow,
+    ready_user_tasks,
+    run_engine_steps,
+    schedule_timer,
+    waiting_timers,
+    due_after,
+    PARKED_DUE,
+)
+from .unit_of_work import UnitOfWork
+
+SUMMARY_KEYS = ("rating_hasil_kerja", "rating_perilaku_kerja", "predikat", "predikat_label",
+                "follow_up", "follow_up_detail", "follow_up_approved", "midyear_rating")
+DEFAULT_CYCLE_SETTINGS = {"review_periods": 4, "midyear_period": 2}
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    deployment_id: int
+    changed_files: list[dict[str, Any]]  # kind, name, version, content_hash
+    created: bool  # False when every file was already deployed unchanged
+
+
+@dataclass(frozen=True)
+class TimerSweep:
+    fired: int
+    conflicts: int
+
+
+class Kinerja:
+    """Entry point to the engine: one per process, shared by threads."""
+
+    def __init__(self, database_url: str, clock: Optional[Clock] = None) -> None:
+        self.database_url = database_url
+        self.db = make_engine(database_url)
+        self.session_factory = make_session_factory(self.db)
+        self.clock = clock or SystemClock()
+        self._definition_sets: dict[int, DefinitionSet] = {}
+        self._definition_lock = threading.Lock()
+
+    def init_db(self) -> None:
+        upgrade_schema(self.db)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.clock)
+
+    def dispose(self) -> None:
+        self.db.dispose()
+
+    # -- definitions -----------------------------------------------------------------------
+
+    def deploy(self, files: Iterable[DefinitionFile], actor: str) -> DeployResult:
+        """Validate the files together with everything already deployed; store a new deployment.
+
+        Files replace the current version with the same kind and name. Nothing is stored
+        unless the whole resulting set validates.
+        """
+        uploaded = list(files)
+        with self.unit_of_work() as uow:
+            current = self._latest_deployment(uow)
+            current_files = {(f.kind, f.name): f for f in (current.files if current else [])}
+            merged = {key: DefinitionFile(v.kind, v.name, v.content) for key, v in current_files.items()}
+            merged.update({(f.kind, f.name): f for f in uploaded})
+            definitions = DefinitionSet(list(merged.values()))  # raises InvalidDefinition
+
+            changed = [f for f in uploaded if (f.kind, f.name) not in current_files
+                       or current_files[(f.kind, f.name)].content_hash != f.content_hash]
+            if current is not None and not changed:
+                return DeployResult(current.id, [], created=False)
+            now = uow.clock.now()
+            versions = {key: row for key, row in current_files.items()}
+            changed_info = []
+            for file in changed:
+                latest = uow.session.scalar(select(func.max(DefinitionVersion.version)).where(
+                    DefinitionVersion.kind == file.kind, DefinitionVersion.name == file.name)) or 0
+                row = DefinitionVersion(kind=file.kind, name=file.name, version=latest + 1,
+                                        content=file.content, content_hash=file.content_hash,
+                                        provides=definitions.provides(file), deployed_by=actor,
+                                        deployed_at=now)
+                versions[(file.kind, file.name)] = row
+                changed_info.append({"kind": file.kind, "name": file.name, "version": row.version,
+                                     "content_hash": row.content_hash, "provides": row.provides})
+            deployment = Deployment(deployed_by=actor, deployed_at=now, files=list(versions.values()))
+            uow.session.add(deployment)
+            uow.flush()
+            uow.record(actor, "definitions.deployed", {"deployment_id": deployment.id, "files": changed_info})
+            uow.commit()
+            with self._definition_lock:
+                self._definition_sets[deployment.id] = definitions
+            return DeployResult(deployment.id, changed_info, created=True)
+
+    def _latest_deployment(self, uow: UnitOfWork) -> Optional[Deployment]:
+        return uow.session.scalar(select(Deployment).order_by(Deployment.id.desc()).limit(1))
+
+    def definitions_for(self, uow: UnitOfWork, deployment_id: int) -> DefinitionSet:
+        """The parsed definitions of a deployment; parsed once per process (deployments never change)."""
+        cached = self._definition_sets.get(deployment_id)
+        if cached is not None:
+            return cached
+        deployment = uow.session.get(Deployment, deployment_id)
+        if deployment is None:
+            raise NotFound(f"deployment {deployment_id} does not exist")
+        definitions = DefinitionSet([DefinitionFile(f.kind, f.name, f.content) for f in deployment.files])
+        with self._definition_lock:
+            return self._definition_sets.setdefault(deployment_id, definitions)
+
+    # -- instances -------------------------------------------------------------------------
+
+    def start_instance(self, process_key: str, employee_id: int, actor: str, *,
+                       data: Optional[dict[str, Any]] = None, cycle_id: Optional[int] = None,
+                       business_key: Optional[str] = None) -> int:
+        """Start ``process_key`` for an employee on the newest deployment; return the instance id."""
+        with self.unit_of_work() as uow:
+            instance_id = self._start(uow, process_key, employee_id, actor, data or {}, cycle_id, business_key)
+            uow.commit()
+            return instance_id
+
+    def _start(self, uow: UnitOfWork, process_key: str, employee_id: int, actor: str,
+               data: dict[str, Any], cycle_id: Optional[int], business_key: Optional[str]) -> int:
+        deployment = self._latest_deployment(uow)
+        if deployment is None:
+            raise NotFound("nothing is deployed yet; run `kinerja deploy` first")
+        definitions = self.definitions_for(uow, deployment.id)
+        if process_key not in definitions.process_files:
+            raise NotFound(f"process '{process_key}' is not deployed")
+        employee = uow.session.get(Employee, employee_id)
+        if employee is None:
+            raise NotFound(f"employee {employee_id} does not exist")
+        now = uow.clock.now()
+        start_data = {"employee": {"nip": employee.nip, "name": employee.name,
+                                   "position": employee.position, "unit": employee.unit.name}, **data}
+        workflow = _guarded(lambda: new_workflow(definitions, process_key, start_data))
+        decisions = _guarded(lambda: run_engine_steps(workflow))
+        timer_dues = _schedule_new_timers(workflow, now)
+        instance = ProcessInstance(
+            deployment_id=deployment.id, process_key=process_key, cycle_id=cycle_id,
+            business_key=business_key or f"{process_key}:{employee.nip}:{now.isoformat()}",
+            subject_employee_id=employee.id, state=dump_state(workflow), started_by=actor,
+            started_at=now, updated_at=now, summary={})
+        self._finish_step(uow, instance, workflow, timer_dues, decisions)
+        uow.flush()
+        uow.record(actor, "instance.started", {
+            "process_key": process_key, "deployment_id": deployment.id,
+            "business_key": instance.business_key, "subject_nip": employee.nip, "data": start_data,
+        }, instance_id=instance.id)
+        self._record_changes(uow, actor, instance, decisions)
+        return instance.id
+
+    def claim_task(self, task_id: int, username: str) -> None:
+        with self.unit_of_work() as uow:
+            task, user = self._open_task_for(uow, task_id, username)
+            if task.assignee_user_id is None:
+                task.claimed_by_user_id = user.id
+            uow.record(username, "task.claimed", {"task_key": task.task_key},
+                       instance_id=task.instance_id, task_id=task.id)
+            uow.commit()
+
+    def unclaim_task(self, task_id: int, username: str) -> None:
+        with self.unit_of_work() as uow:
+            task, _user = self._open_task_for(uow, task_id, username)
+            task.claimed_by_user_id = None
+            uow.record(username, "task.unclaimed", {"task_key": task.task_key},
+                       instance_id=task.instance_id, task_id=task.id)
+            uow.commit()
+
+    def complete_task(self, task_id: int, username: str, data: dict[str, Any]) -> None:
+        """Validate ``data`` against the task's form, complete it and run the process on."""
+        with self.unit_of_work() as uow:
+            task, user = self._open_task_for(uow, task_id, username)
+            instance = uow.session.get(ProcessInstance, task.instance_id)
+            assert instance is not None  # foreign key
+            definitions = self.definitions_for(uow, instance.deployment_id)
+            if task.form_key is not None:
+                validate_form_data(task.form_key, definitions.forms[task.form_key], data)
+            workflow = _guarded(lambda: load_state(definitions, instance.process_key, instance.state))
+            spiff_task = find_task(workflow, task.spiff_task_id)
+            if spiff_task is None or spiff_task not in ready_user_tasks(workflow):
+                raise Conflict(f"task {task_id} is no longer waiting for input")
+            changed = {key: {"before": spiff_task.data.get(key), "after": value}
+                       for key, value in data.items() if spiff_task.data.get(key) != value}
+            now = uow.clock.now()
+
+            def advance() -> list[Any]:
+                spiff_task.data.update(data)
+                spiff_task.run()
+                return run_engine_steps(workflow)
+
+            decisions = _guarded(advance)
+            task.status, task.completed_at, task.completed_by_user_id = "completed", now, user.id
+            task.claimed_by_user_id = task.claimed_by_user_id or user.id
+            uow.record(username, "task.completed", {
+                "task_key": task.task_key, "name": task.name, "lane": task.lane, "form_key": task.form_key,
+                "submitted": data, "changed": changed,
+            }, instance_id=instance.id, task_id=task.id)
+            self._finish_step(uow, instance, workflow, _schedule_new_timers(workflow, now), decisions)
+            self._record_changes(uow, username, instance, decisions)
+            uow.commit()
+
+    def _open_task_for(self, uow: UnitOfWork, task_id: int, username: str) -> tuple[HumanTask, User]:
+        task = uow.session.get(HumanTask, task_id)
+        user = uow.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        if task is None or user is None:
+            raise NotFound(f"task {task_id} does not exist")
+        if not may_work_on(task, user):
+            raise Forbidden(f"task {task_id} is not assigned to {username} or their groups")
+        if task.status != "open":
+            raise Conflict(f"task {task_id} is already {task.status}")
+        return task, user
+
+    # -- timers ----------------------------------------------------------------------------
+
+    def fire_due_timers(self, limit: int = 1000) -> TimerSweep:
+        """Fire every timer whose due time (by the engine clock) has passed; one step per instance."""
+        now = self.clock.now()
+        with self.unit_of_work() as uow:
+            rows = uow.session.execute(
+                select(Timer.instance_id).where(Timer.status == "waiting", Timer.due_at <= now)
+                .group_by(Timer.instance_id).order_by(func.min(Timer.due_at)).limit(limit)).all()
+        fired = conflicts = 0
+        for (instance_id,) in rows:
+            try:
+                fired += self._fire_instance_timers(instance_id, now)
+            except Conflict:
+                conflicts += 1  # someone moved the instance meanwhile; the next sweep retries
+        return TimerSweep(fired, conflicts)
+
+    def _fire_instance_timers(self, instance_id: int, now: Any) -> int:
+        with self.unit_of_work() as uow:
+            timers = uow.session.scalars(select(Timer).where(
+                Timer.instance_id == instance_id, Timer.status == "waiting", Timer.due_at <= now)).all()
+            instance = uow.session.get(ProcessInstance, instance_id)
+            if not timers or instance is None:
+                return 0
+            definitions = self.definitions_for(uow, instance.deployment_id)
+            workflow = _guarded(lambda: load_state(definitions, instance.process_key, instance.state))
+            for timer in timers:
+                spiff_task = find_task(workflow, timer.spiff_task_id)
+                if spiff_task is None or spiff_task not in waiting_timers(workflow):
+                    timer.status = "cancelled"
+                    continue
+                fire_timer(workflow, spiff_task)
+                timer.status, timer.fired_at = "fired", now
+                uow.record("system", "timer.fired", {"event_key": timer.event_key,
+                                                     "due_at": timer.due_at.isoformat()},
+                           instance_id=instance.id)
+            decisions = _guarded(lambda: run_engine_steps(workflow))
+            self._finish_step(uow, instance, workflow, _schedule_new_timers(workflow, now), decisions)
+            self._record_changes(uow, "system", instance, decisions)
+            uow.commit()
+            return sum(1 for timer in timers if timer.status == "fired")
+
+    # -- cycles ----------------------------------------------------------------------------
+
+    def ensure_cycle(self, organisation_code: str, year: int, process_key: str, actor: str,
+                     settings: Optional[dict[str, Any]] = None) -> int:
+        """Create the organisation's cycle for ``year`` (or return the existing one)."""
+        with self.unit_of_work() as uow:
+            organisation = uow.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
+            if organisation is None:
+                raise NotFound(f"organisation '{organisation_code}' does not exist")
+            cycle = uow.session.scalar(select(Cycle).where(
+                Cycle.organisation_id == organisation.id, Cycle.year == year, Cycle.process_key == process_key))
+            if cycle is not None:
+                return cycle.id
+            cycle = Cycle(organisation_id=organisation.id, year=year, process_key=process_key, opened_by=actor,
+                          opened_at=uow.clock.now(), settings={**DEFAULT_CYCLE_SETTINGS, **(settings or {})})
+            uow.session.add(cycle)
+            uow.flush()
+            uow.record(actor, "cycle.opened", {"organisation": organisation_code, "year": year,
+                                               "process_key": process_key, "settings": cycle.settings})
+            uow.commit()
+            return cycle.id
+
+    def employees_without_instance(self, cycle_id: int) -> list[int]:
+        """Active employees of the cycle's organisation who have no instance in it yet."""
+        with self.unit_of_work() as uow:
+            cycle = self._cycle(uow, cycle_id)
+            started = select(ProcessInstance.subject_employee_id).where(ProcessInstance.cycle_id == cycle_id)
+            return list(uow.session.scalars(
+                select(Employee.id).where(Employee.organisation_id == cycle.organisation_id,
+                                          Employee.active.is_(True), Employee.id.not_in(started))
+                .order_by(Employee.id)))
+
+    def start_cycle_instances(self, cycle_id: int, employee_ids: Iterable[int], actor: str) -> list[int]:
+        """Start the cycle's process for each employee, all in one transaction (one batch).
+
+        Idempotent: employees who already have an instance in this cycle are skipped.
+        """
+        with self.unit_of_work() as uow:
+            cycle = self._cycle(uow, cycle_id)
+            started = []
+            for employee_id in employee_ids:
+                business_key = f"cycle:{cycle.id}:employee:{employee_id}"
+                exists = uow.session.scalar(select(ProcessInstance.id).where(
+                    ProcessInstance.business_key == business_key))
+                if exists is not None:
+                    continue
+                data = {"year": cycle.year, **cycle.settings,
+                        "previous_predikat": self._previous_predikat(uow, cycle, employee_id)}
+                started.append(self._start(uow, cycle.process_key, employee_id, actor, data, cycle.id, business_key))
+            uow.commit()
+            return started
+
+    def _cycle(self, uow: UnitOfWork, cycle_id: int) -> Cycle:
+        cycle = uow.session.get(Cycle, cycle_id)
+        if cycle is None:
+            raise NotFound(f"cycle {cycle_id} does not exist")
+        return cycle
+
+    def _previous_predikat(self, uow: UnitOfWork, cycle: Cycle, employee_id: int) -> Optional[str]:
+        summary = uow.session.scalar(
+            select(ProcessInstance.summary).join(Cycle, Cycle.id == ProcessInstance.cycle_id)
+            .where(Cycle.organisation_id == cycle.organisation_id, Cycle.year == cycle.year - 1,
+                   Cycle.process_key == cycle.process_key, ProcessInstance.subject_employee_id == employee_id))
+        return (summary or {}).get("predikat")
+
+    # -- audit -----------------------------------------------------------------------------
+
+    def verify_audit_chain(self) -> VerificationResult:
+        with self.unit_of_work() as uow:
+            return verify_chain(uow.session)
+
+    # -- shared step tail ------------------------------------------------------------------
+
+    def _finish_step(self, uow: UnitOfWork, instance: ProcessInstance, workflow: Any,
+                     timer_dues: list[tuple[Any, Any]], decisions: list[Any]) -> None:
+        """Save the state and bring the task and timer projections in line with it."""
+        now = uow.clock.now()
+        instance.state = dump_state(workflow)
+        instance.updated_at = now
+        instance.summary = {**(instance.summary or {}), **_summary_of(workflow)}
+        if workflow.is_completed():
+            instance.status, instance.completed_at = "completed", now
+        if instance.id is None:
+            uow.session.add(instance)
+            uow.flush()
+        subject = uow.session.get(Employee, instance.subject_employee_id)
+        ready = {str(task.id): task for task in ready_user_tasks(workflow)}
+        open_tasks = uow.session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.status == "open")).all()
+        for row in open_tasks:
+            if row.spiff_task_id not in ready:
+                row.status = "cancelled"
+                uow.record("system", "task.cancelled", {"task_key": row.task_key, "name": row.name},
+                           instance_id=instance.id, task_id=row.id)
+        known = {row.spiff_task_id for row in open_tasks}
+        for spiff_id, spiff_task in ready.items():
+            if spiff_id in known:
+                continue
+            info = user_task_info(spiff_task.task_spec)
+            assignment = resolve_lane(uow.session, spiff_task.task_spec.lane, subject)
+            row = HumanTask(instance_id=instance.id, spiff_task_id=spiff_id,
+                            task_key=spiff_task.task_spec.bpmn_id,
+                            name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
+                            process_key=spiff_task.workflow.spec.name, lane=spiff_task.task_spec.lane,
+                            form_key=info.form_key, subject_employee_id=subject.id if subject else None,
+                            assignee_user_id=assignment.assignee_user_id,
+                            candidate_group=assignment.candidate_group, status="open", created_at=now,
+                            due_at=due_after(now, info.due_in))
+            uow.session.add(row)
+            uow.flush()
+            uow.record("system", "task.created", {
+                "task_key": row.task_key, "name": row.name, "lane": row.lane,
+                "assignee_user_id": row.assignee_user_id, "candidate_group": row.candidate_group,
+                "due_at": row.due_at.isoformat() if row.due_at else None,
+            }, instance_id=instance.id, task_id=row.id)
+        waiting_ids = {str(task.id) for task in waiting_timers(workflow)}
+        for timer in uow.session.scalars(select(Timer).where(
+                Timer.instance_id == instance.id, Timer.status == "waiting")).all():
+            if timer.spiff_task_id not in waiting_ids:
+                timer.status = "cancelled"
+        for spiff_task, due in timer_dues:
+            uow.session.add(Timer(instance_id=instance.id, spiff_task_id=str(spiff_task.id),
+                                  event_key=spiff_task.task_spec.bpmn_id, due_at=due, status="waiting"))
+            uow.record("system", "timer.scheduled", {"event_key": spiff_task.task_spec.bpmn_id,
+                                                     "due_at": due.isoformat()}, instance_id=instance.id)
+        if instance.status == "completed":
+            uow.record("system", "instance.completed", {"summary": instance.summary}, instance_id=instance.id)
+
+    def _record_changes(self, uow: UnitOfWork, actor: str, instance: ProcessInstance,
+                        decisions: list[Any]) -> None:
+        for decision in decisions:
+            uow.record("system", "decision.evaluated", {
+                "task_key": decision.task_key, "decision_id": decision.decision_id,
+                "table_id": decision.table_id,
+                "deployment_id": instance.deployment_id, "inputs": decision.inputs,
+                "matched_rules": decision.matched_rules, "outputs": decision.outputs,
+                "triggered_by": actor,
+            }, instance_id=instance.id)
+
+
+def _schedule_new_timers(workflow: Any, now: Any) -> list[tuple[Any, Any]]:
+    """Timers Spiff started waiting on during this step, with the due time the engine gives them."""
+    return [(task, _guarded(lambda task=task: schedule_timer(task, now)))
+            for task in waiting_timers(workflow) if task.internal_data.get("event_value") != PARKED_DUE]
+
+
+def _summary_of(workflow: Any) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    for task in workflow.get_tasks():
+        for key in SUMMARY_KEYS:
+            if key in task.data and task.data[key] is not None:
+                summary[key] = task.data[key]
+    return summary
+
+
+def _guarded(step: Any) -> Any:
+    """Run a Spiff step; turn definition failures into a clear, rolled-back :class:`ProcessError`."""
+    try:
+        return step()
+    except KinerjaError as error:
+        if isinstance(error, ScriptRejected):
+            raise ProcessError(error.message, details=error.details) from error
+        raise
+    except SpiffWorkflowException as error:
+        element = getattr(getattr(error, "task_spec", None), "bpmn_id", None) or getattr(error, "id", None)
+        message = str(error.args[0]) if error.args else str(error)
+        cause = error.__cause__ or error.__context__
+        if isinstance(cause, ScriptRejected):
+            message = cause.message
+        raise ProcessError(f"process step failed at {element or 'an element'}: {message}",
+                           details={"element_id": element}) from error

@@ -1,0 +1,74 @@
+"""Shared fixtures: a fresh database per test (SQLite file, or PostgreSQL when
+``KINERJA_TEST_DATABASE_URL`` is set), the bundled processes deployed, and a small
+organisation built through the public org API."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from engine.clock import FixedClock
+from engine.database import make_engine, upgrade_schema
+from engine.models import Base
+from engine.services import Kinerja
+from tests.support import BUNDLED_DEFINITIONS, build_small_org
+
+PG_URL = os.environ.get("KINERJA_TEST_DATABASE_URL")
+START = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"kinerja test database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite (temporary files)'}"
+
+
+@pytest.fixture(scope="session")
+def _migrated_postgres() -> Iterator[str | None]:
+    if not PG_URL:
+        yield None
+        return
+    engine = make_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade_schema(engine)
+    engine.dispose()
+    yield PG_URL
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, _migrated_postgres: str | None) -> str:
+    if _migrated_postgres is None:
+        return f"sqlite:///{tmp_path / 'kinerja.sqlite3'}"
+    engine = make_engine(_migrated_postgres)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return _migrated_postgres
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def kinerja(database_url: str, clock: FixedClock) -> Iterator[Kinerja]:
+    instance = Kinerja(database_url, clock=clock)
+    instance.init_db()
+    yield instance
+    instance.dispose()
+
+
+@pytest.fixture
+def deployed(kinerja: Kinerja) -> Kinerja:
+    kinerja.deploy(BUNDLED_DEFINITIONS(), actor="hr")
+    return kinerja
+
+
+@pytest.fixture
+def org(deployed: Kinerja):  # type: ignore[no-untyped-def]
+    return build_small_org(deployed)
