@@ -97,3 +97,15 @@ def verify_chain(session: Session, batch_size: int = 1000) -> VerificationResult
         return VerificationResult(False, checked, checked + 1,
                                   f"the chain ends at event {checked} but its head records event {last_seq}")
     return VerificationResult(True, checked)
+
+
+def event_as_dict(event: AuditEvent) -> dict[str, Any]:
+    return {"seq": event.seq, "occurred_at": event.occurred_at.isoformat(), "actor": event.actor,
+            "action": event.action, "instance_id": event.instance_id, "task_id": event.task_id,
+            "data": event.data, "prev_hash": event.prev_hash, "hash": event.hash}
+
+
+def instance_events(session: Session, instance_id: int) -> list[dict[str, Any]]:
+    """Every audit event of one instance, in order."""
+    statement = select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.seq)
+    return [event_as_dict(event) for event in session.scalars(statement)]

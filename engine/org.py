@@ -114,6 +114,11 @@ def authenticate(kinerja: Kinerja, username: str, password: str) -> Optional[int
         return user.id
 
 
+def organisation_exists(kinerja: Kinerja, code: str) -> bool:
+    with kinerja.unit_of_work() as uow:
+        return uow.session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None
+
+
 def employee_id_by_nip(kinerja: Kinerja, nip: str) -> int:
     with kinerja.unit_of_work() as uow:
         employee_id = uow.session.scalar(select(Employee.id).where(Employee.nip == nip))

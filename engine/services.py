@@ -15,7 +15,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import func, select
 
 from .assignment import may_work_on, resolve_lane
-from .audit import VerificationResult, verify_chain
+from .audit import VerificationResult, instance_events, verify_chain
 from .clock import Clock, SystemClock
 from .database import make_engine, make_session_factory, upgrade_schema
 from .definitions import DefinitionFile, DefinitionSet, user_task_info
@@ -57,6 +57,13 @@ class DeployResult:
     deployment_id: int
     changed_files: list[dict[str, Any]]  # kind, name, version, content_hash
     created: bool  # False when every file was already deployed unchanged
+
+
+@dataclass(frozen=True)
+class Overview:
+    running: int
+    completed: int
+    open_tasks: int
 
 
 @dataclass(frozen=True)
@@ -339,6 +346,18 @@ class Kinerja:
             uow.commit()
             return started
 
+    def cycle_progress(self, cycle_id: int) -> dict[str, int]:
+        """How far the cycle has got: employees in scope, instances started and completed."""
+        with self.unit_of_work() as uow:
+            cycle = self._cycle(uow, cycle_id)
+            employees = uow.session.scalar(select(func.count()).select_from(Employee).where(
+                Employee.organisation_id == cycle.organisation_id, Employee.active.is_(True)))
+            counts = dict(uow.session.execute(
+                select(ProcessInstance.status, func.count()).where(ProcessInstance.cycle_id == cycle_id)
+                .group_by(ProcessInstance.status)).all())
+            return {"employees": employees or 0, "started": sum(counts.values()),
+                    "completed": counts.get("completed", 0)}
+
     def _cycle(self, uow: UnitOfWork, cycle_id: int) -> Cycle:
         cycle = uow.session.get(Cycle, cycle_id)
         if cycle is None:
@@ -352,7 +371,22 @@ class Kinerja:
                    Cycle.process_key == cycle.process_key, ProcessInstance.subject_employee_id == employee_id))
         return (summary or {}).get("predikat")
 
+    def overview(self) -> Overview:
+        """Headline counts for the landing page and health check."""
+        with self.unit_of_work() as uow:
+            by_status = dict(uow.session.execute(
+                select(ProcessInstance.status, func.count()).group_by(ProcessInstance.status)).all())
+            open_tasks = uow.session.scalar(
+                select(func.count()).select_from(HumanTask).where(HumanTask.status == "open"))
+            return Overview(by_status.get("running", 0), by_status.get("completed", 0), open_tasks or 0)
+
     # -- audit -----------------------------------------------------------------------------
+
+    def instance_history(self, instance_id: int) -> list[dict[str, Any]]:
+        with self.unit_of_work() as uow:
+            if uow.session.get(ProcessInstance, instance_id) is None:
+                raise NotFound(f"instance {instance_id} does not exist")
+            return instance_events(uow.session, instance_id)
 
     def verify_audit_chain(self) -> VerificationResult:
         with self.unit_of_work() as uow:

@@ -1,0 +1,4 @@
+"""Prefect flows: work that spans many process instances (opening a cycle, timer sweeps).
+
+Flows orchestrate; every change still goes through :mod:`engine.services`.
+"""
