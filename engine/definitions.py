@@ -176,6 +176,12 @@ class DefinitionSet:
             self._spec_cache[process_id] = (spec, subprocess_specs)
         return self._spec_cache[process_id]
 
+    def decision_engine(self, decision_id: str) -> Any:
+        """Spiff's DMN engine for one decision table (raises KeyError if not deployed)."""
+        if decision_id not in self.decision_files:
+            raise KeyError(decision_id)
+        return self.parser.get_engine(decision_id, None)
+
     def provides(self, file: DefinitionFile) -> list[str]:
         if file.kind == "form":
             return [file.name]

@@ -126,6 +126,12 @@ def run_engine_steps(workflow: BpmnWorkflow) -> list[DecisionRecord]:
 
 def _explain_decision(task: Task) -> DecisionRecord:
     dmn_engine = task.task_spec.dmnEngine
+    decision_id = task.task_spec.extensions.get("calledDecisionId", dmn_engine.decision_table.id)
+    return _explain(dmn_engine, task, task.task_spec.bpmn_id, decision_id)
+
+
+def _explain(dmn_engine: Any, task: Any, task_key: str, decision_id: str) -> DecisionRecord:
+    """Inputs as the table sees them and the rows that match, evaluated in the sandbox."""
     table = dmn_engine.decision_table
     script_engine = task.workflow.script_engine
     inputs = {}
@@ -136,9 +142,27 @@ def _explain_decision(task: Task) -> DecisionRecord:
             inputs[column.label or column.expression] = f"<error: {error}>"
     matched = [{"rule_id": rule.id, "row": rule.row_number, "description": rule.description}
                for rule in dmn_engine.decide(task)]
-    decision_id = task.task_spec.extensions.get("calledDecisionId", table.id)
-    return DecisionRecord(task_key=task.task_spec.bpmn_id, decision_id=decision_id, table_id=table.id,
+    return DecisionRecord(task_key=task_key, decision_id=decision_id, table_id=table.id,
                           inputs=inputs, matched_rules=matched, outputs={})
+
+
+class _DecisionContext:
+    """What Spiff's DMN engine reads from a task (its data and the script engine), for
+    evaluating a decision table on its own, outside any process."""
+
+    def __init__(self, decision_id: str, data: dict[str, Any]) -> None:
+        self.data = dict(data)
+        self.workflow = self
+        self.script_engine = _SCRIPT_ENGINE
+        self.task_spec = self
+        self.bpmn_id = self.name = decision_id
+
+
+def evaluate_decision(dmn_engine: Any, decision_id: str, data: dict[str, Any]) -> DecisionRecord:
+    context = _DecisionContext(decision_id, data)
+    record = _explain(dmn_engine, context, decision_id, decision_id)
+    record.outputs = dmn_engine.result(context)
+    return record
 
 
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[Task]:

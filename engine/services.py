@@ -33,6 +33,8 @@ from .models import (
     User,
 )
 from .runtime import (
+    DecisionRecord,
+    evaluate_decision,
     dump_state,
     find_task,
     fire_timer,
@@ -148,6 +150,21 @@ class Kinerja:
         definitions = DefinitionSet([DefinitionFile(f.kind, f.name, f.content) for f in deployment.files])
         with self._definition_lock:
             return self._definition_sets.setdefault(deployment_id, definitions)
+
+    def evaluate_decision(self, decision_id: str, data: dict[str, Any],
+                          deployment_id: Optional[int] = None) -> DecisionRecord:
+        """Evaluate one deployed decision table on ``data`` (default: the newest deployment)."""
+        with self.unit_of_work() as uow:
+            deployment = uow.session.get(Deployment, deployment_id) if deployment_id else self._latest_deployment(uow)
+            if deployment is None:
+                raise NotFound("nothing is deployed yet" if deployment_id is None
+                               else f"deployment {deployment_id} does not exist")
+            definitions = self.definitions_for(uow, deployment.id)
+        try:
+            dmn_engine = definitions.decision_engine(decision_id)
+        except KeyError:
+            raise NotFound(f"decision '{decision_id}' is not deployed") from None
+        return _guarded(lambda: evaluate_decision(dmn_engine, decision_id, data))
 
     # -- instances -------------------------------------------------------------------------
 

@@ -35,6 +35,10 @@ class UnitOfWork:
             self.session.rollback()
         finally:
             self.session.close()
+        # Translate a lost race wherever it surfaced (explicit flush, autoflush or commit).
+        message = _lost_race_message(exc) if exc is not None else None
+        if message is not None:
+            raise Conflict(message) from exc
 
     def record(self, actor: str, action: str, data: dict[str, Any], *,
                instance_id: Optional[int] = None, task_id: Optional[int] = None) -> None:
@@ -42,28 +46,21 @@ class UnitOfWork:
         self._events.append(PendingEvent(self.clock.now(), actor, action, instance_id, task_id, data))
 
     def flush(self) -> None:
-        """Flush pending changes, turning a lost optimistic-lock race into :class:`Conflict`."""
-        try:
-            self.session.flush()
-        except StaleDataError as error:
-            raise Conflict("the process instance was changed by someone else; reload and try again") from error
+        self.session.flush()
 
     def commit(self) -> None:
-        try:
-            self.flush()
-            append_events(self.session, self._events)
-            self.session.commit()
-        except StaleDataError as error:
-            raise Conflict("the process instance was changed by someone else; reload and try again") from error
-        except IntegrityError as error:
-            raise Conflict("a concurrent change collided with this one; reload and try again") from error
-        except OperationalError as error:
-            if _is_serialization_failure(error):
-                raise Conflict("a concurrent change collided with this one; reload and try again") from error
-            raise
+        self.flush()
+        append_events(self.session, self._events)
+        self.session.commit()
         self._events = []
 
 
-def _is_serialization_failure(error: OperationalError) -> bool:
-    code = getattr(error.orig, "sqlstate", None)
-    return code in {"40001", "40P01"}
+def _lost_race_message(error: BaseException) -> Optional[str]:
+    """A message for errors that mean another step won, or None for any other error."""
+    if isinstance(error, StaleDataError):
+        return "the process instance was changed by someone else; reload and try again"
+    if isinstance(error, IntegrityError):
+        return "this collides with data stored meanwhile (a duplicate or a removed reference); reload and try again"
+    if isinstance(error, OperationalError) and getattr(error.orig, "sqlstate", None) in {"40001", "40P01"}:
+        return "a concurrent change collided with this one; try again"
+    return None

@@ -5,9 +5,7 @@ from sqlalchemy import select
 
 from engine.models import AuditEvent, ProcessInstance
 from engine.services import Kinerja
-from tests.support import SKP, SmallOrg, do_task, inbox_task
-
-BERAKHLAK = ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif")
+from tests.support import BERAKHLAK, SKP, SmallOrg, do_task
 
 
 def open_cycle_for(kinerja: Kinerja, org: SmallOrg, **settings: int) -> int:

@@ -1,0 +1,30 @@
+"""Child process for the crash test: works a little, then dies by SIGKILL mid-step.
+
+Usage: python -m tests.crash_worker DATABASE_URL
+It completes both nurses' SKP drafts, then starts the supervisor's approval and kills
+itself after Spiff has moved the workflow but before the transaction commits.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from engine import unit_of_work
+from engine.clock import FixedClock
+from engine.services import Kinerja
+from tests.conftest import START
+from tests.support import SKP, do_task
+
+
+def main(database_url: str) -> None:
+    kinerja = Kinerja(database_url, clock=FixedClock(START))
+    do_task(kinerja, "rina", "draft_skp", SKP)
+    do_task(kinerja, "dedi", "draft_skp", SKP)
+    unit_of_work.append_events = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
+    do_task(kinerja, "kapus", "approve_skp", {"skp_decision": "approve"})
+    raise SystemExit("unreachable: the process should have been killed")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

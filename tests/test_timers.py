@@ -1,0 +1,60 @@
+"""Deadlines: an overdue SKP approval escalates to the supervisor's supervisor.
+
+Time moves with the injected clock; nothing sleeps.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from engine.clock import FixedClock
+from engine.inbox import list_tasks
+from engine.services import Kinerja
+from tests.support import SKP, SmallOrg, do_task
+
+
+def _submit_skp(kinerja: Kinerja, org: SmallOrg) -> int:
+    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
+    (instance_id,) = kinerja.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    do_task(kinerja, "rina", "draft_skp", SKP)
+    return instance_id
+
+
+def test_overdue_approval_escalates_to_the_supervisors_supervisor(
+        org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
+    instance_id = _submit_skp(deployed, org)
+    assert [t.task_key for t in list_tasks(deployed, "kapus")] == ["approve_skp"]
+
+    clock.advance(timedelta(days=6, hours=23))
+    assert deployed.fire_due_timers().fired == 0, "not due yet"
+
+    clock.advance(timedelta(hours=2))
+    assert deployed.fire_due_timers().fired == 1
+    assert list_tasks(deployed, "kapus") == [], "the late approver's task is withdrawn"
+    (escalated,) = list_tasks(deployed, "kadis")
+    assert escalated.task_key == "approve_skp_escalated" and escalated.subject_nip == "199003032015031003"
+
+    assert deployed.fire_due_timers().fired == 0, "a timer fires once"
+    do_task(deployed, "kadis", "approve_skp_escalated", {"skp_decision": "approve"})
+    assert [t.task_key for t in list_tasks(deployed, "rina")] == ["report_realisation"]
+
+    actions = [e["action"] for e in deployed.instance_history(instance_id)]
+    fired_at = actions.index("timer.fired")
+    assert actions[fired_at:fired_at + 3] == ["timer.fired", "task.cancelled", "task.created"]
+    assert deployed.verify_audit_chain().ok
+
+
+def test_approval_in_time_cancels_the_escalation(org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
+    _submit_skp(deployed, org)
+    do_task(deployed, "kapus", "approve_skp", {"skp_decision": "approve"})
+    clock.advance(timedelta(days=30))
+    assert deployed.fire_due_timers().fired == 0
+    assert list_tasks(deployed, "kadis") == []
+
+
+def test_due_dates_come_from_the_task_definition(org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
+    _submit_skp(deployed, org)
+    (approval,) = list_tasks(deployed, "kapus")
+    assert approval.due_at == clock.now() + timedelta(days=7)
+    clock.advance(timedelta(days=8))
+    (approval,) = list_tasks(deployed, "kapus")  # no sweep ran, so it has not escalated
+    assert approval.overdue
