@@ -197,14 +197,15 @@ class Kinerja:
         instance = ProcessInstance(
             deployment_id=deployment.id, process_key=process_key, cycle_id=cycle_id,
             business_key=business_key or f"{process_key}:{employee.nip}:{now.isoformat()}",
-            subject_employee_id=employee.id, state=dump_state(workflow), started_by=actor,
-            started_at=now, updated_at=now, summary={})
-        self._finish_step(uow, instance, workflow, timer_dues, decisions)
+            subject_employee_id=employee.id, started_by=actor, started_at=now, summary={})
+        _save_state(instance, workflow, now)
+        uow.session.add(instance)
         uow.flush()
         uow.record(actor, "instance.started", {
             "process_key": process_key, "deployment_id": deployment.id,
             "business_key": instance.business_key, "subject_nip": employee.nip, "data": start_data,
         }, instance_id=instance.id)
+        self._sync_projections(uow, instance, workflow, timer_dues)
         self._record_changes(uow, actor, instance, decisions)
         return instance.id
 
@@ -254,7 +255,7 @@ class Kinerja:
                 "task_key": task.task_key, "name": task.name, "lane": task.lane, "form_key": task.form_key,
                 "submitted": data, "changed": changed,
             }, instance_id=instance.id, task_id=task.id)
-            self._finish_step(uow, instance, workflow, _schedule_new_timers(workflow, now), decisions)
+            self._finish_step(uow, instance, workflow, _schedule_new_timers(workflow, now))
             self._record_changes(uow, username, instance, decisions)
             uow.commit()
 
@@ -306,7 +307,7 @@ class Kinerja:
                                                      "due_at": timer.due_at.isoformat()},
                            instance_id=instance.id)
             decisions = _guarded(lambda: run_engine_steps(workflow))
-            self._finish_step(uow, instance, workflow, _schedule_new_timers(workflow, now), decisions)
+            self._finish_step(uow, instance, workflow, _schedule_new_timers(workflow, now))
             self._record_changes(uow, "system", instance, decisions)
             uow.commit()
             return sum(1 for timer in timers if timer.status == "fired")
@@ -412,17 +413,14 @@ class Kinerja:
     # -- shared step tail ------------------------------------------------------------------
 
     def _finish_step(self, uow: UnitOfWork, instance: ProcessInstance, workflow: Any,
-                     timer_dues: list[tuple[Any, Any]], decisions: list[Any]) -> None:
-        """Save the state and bring the task and timer projections in line with it."""
+                     timer_dues: list[tuple[Any, Any]]) -> None:
+        _save_state(instance, workflow, uow.clock.now())
+        self._sync_projections(uow, instance, workflow, timer_dues)
+
+    def _sync_projections(self, uow: UnitOfWork, instance: ProcessInstance, workflow: Any,
+                          timer_dues: list[tuple[Any, Any]]) -> None:
+        """Bring the task and timer projections in line with the workflow's state."""
         now = uow.clock.now()
-        instance.state = dump_state(workflow)
-        instance.updated_at = now
-        instance.summary = {**(instance.summary or {}), **_summary_of(workflow)}
-        if workflow.is_completed():
-            instance.status, instance.completed_at = "completed", now
-        if instance.id is None:
-            uow.session.add(instance)
-            uow.flush()
         subject = uow.session.get(Employee, instance.subject_employee_id)
         ready = {str(task.id): task for task in ready_user_tasks(workflow)}
         open_tasks = uow.session.scalars(select(HumanTask).where(
@@ -476,6 +474,14 @@ class Kinerja:
                 "matched_rules": decision.matched_rules, "outputs": decision.outputs,
                 "triggered_by": actor,
             }, instance_id=instance.id)
+
+
+def _save_state(instance: ProcessInstance, workflow: Any, now: Any) -> None:
+    instance.state = dump_state(workflow)
+    instance.updated_at = now
+    instance.summary = {**(instance.summary or {}), **_summary_of(workflow)}
+    if workflow.is_completed():
+        instance.status, instance.completed_at = "completed", now
 
 
 def _schedule_new_timers(workflow: Any, now: Any) -> list[tuple[Any, Any]]:
