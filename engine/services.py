@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
 from .assignment import may_work_on, resolve_lane
@@ -431,21 +432,22 @@ class Kinerja:
                 uow.record("system", "task.cancelled", {"task_key": row.task_key, "name": row.name},
                            instance_id=instance.id, task_id=row.id)
         known = {row.spiff_task_id for row in open_tasks}
+        created = []
         for spiff_id, spiff_task in ready.items():
             if spiff_id in known:
                 continue
             info = user_task_info(spiff_task.task_spec)
             assignment = resolve_lane(uow.session, spiff_task.task_spec.lane, subject)
-            row = HumanTask(instance_id=instance.id, spiff_task_id=spiff_id,
-                            task_key=spiff_task.task_spec.bpmn_id,
-                            name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
-                            process_key=spiff_task.workflow.spec.name, lane=spiff_task.task_spec.lane,
-                            form_key=info.form_key, subject_employee_id=subject.id if subject else None,
-                            assignee_user_id=assignment.assignee_user_id,
-                            candidate_group=assignment.candidate_group, status="open", created_at=now,
-                            due_at=due_after(now, info.due_in))
-            uow.session.add(row)
-            uow.flush()
+            created.append(HumanTask(
+                instance_id=instance.id, spiff_task_id=spiff_id, task_key=spiff_task.task_spec.bpmn_id,
+                name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
+                process_key=spiff_task.workflow.spec.name, lane=spiff_task.task_spec.lane,
+                form_key=info.form_key, subject_employee_id=subject.id if subject else None,
+                assignee_user_id=assignment.assignee_user_id, candidate_group=assignment.candidate_group,
+                status="open", created_at=now, due_at=due_after(now, info.due_in)))
+        uow.session.add_all(created)
+        uow.flush()  # the audit events below need the new rows' ids
+        for row in created:
             uow.record("system", "task.created", {
                 "task_key": row.task_key, "name": row.name, "lane": row.lane,
                 "assignee_user_id": row.assignee_user_id, "candidate_group": row.candidate_group,
@@ -491,12 +493,11 @@ def _schedule_new_timers(workflow: Any, now: Any) -> list[tuple[Any, Any]]:
 
 
 def _summary_of(workflow: Any) -> dict[str, Any]:
-    summary: dict[str, Any] = {}
-    for task in workflow.get_tasks():
-        for key in SUMMARY_KEYS:
-            if key in task.data and task.data[key] is not None:
-                summary[key] = task.data[key]
-    return summary
+    """Outcome fields from the newest data: the active tasks' (data flows forward), or the
+    workflow's own once it has completed."""
+    sources = [workflow.data] if workflow.is_completed() else [
+        task.data for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)]
+    return {key: data[key] for data in sources for key in SUMMARY_KEYS if data.get(key) is not None}
 
 
 def _guarded(step: Any) -> Any:

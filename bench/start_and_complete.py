@@ -1,0 +1,109 @@
+"""Start N evaluation cycles and complete each one's first task (the SKP draft).
+
+Runs the same bundled BPMN twice: through plain in-memory SpiffWorkflow (parse once,
+create, step, complete; nothing stored) and through the kinerja engine (one transaction
+per step: state saved, task/timer projections, hash-chained audit). Prints both rates and
+their ratio (engine / plain; 1.0 would mean persistence is free).
+
+    .venv/bin/python bench/start_and_complete.py [-n 500] [--database-url URL]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+from SpiffWorkflow.util.task import TaskState
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.definitions import DefinitionFile  # noqa: E402
+from engine.org import EmployeeSpec, add_employees, create_organisation  # noqa: E402
+from engine.services import Kinerja  # noqa: E402
+from engine.inbox import list_tasks  # noqa: E402
+
+SKP = {"rhk": [{"description": "Cakupan imunisasi dasar lengkap", "indicator": "Cakupan IDL",
+                "indicator_type": "kuantitas", "target_value": 95, "unit": "persen"}]}
+START_DATA = {"employee": {"nip": "0", "name": "x", "position": "Perawat", "unit": "Puskesmas"}, "year": 2026,
+              "review_periods": 4, "midyear_period": 2, "previous_predikat": None}
+
+
+def plain_spiff(n: int) -> tuple[float, float]:
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_files([str(p) for p in sorted((ROOT / "bpmn").glob("*.bpmn"))])
+    parser.add_dmn_files([str(p) for p in sorted((ROOT / "bpmn").glob("*.dmn"))])
+    spec, subprocess_specs = parser.get_spec("evaluation_cycle"), parser.get_subprocess_specs("evaluation_cycle")
+    started = time.perf_counter()
+    workflows = []
+    for _ in range(n):
+        workflow = BpmnWorkflow(spec, subprocess_specs)
+        workflow.get_tasks(state=TaskState.READY)[0].data.update(START_DATA)
+        workflow.do_engine_steps()
+        workflows.append(workflow)
+    start_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    for workflow in workflows:
+        (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
+        task.data.update(SKP)
+        task.run()
+        workflow.do_engine_steps()
+    return start_seconds, time.perf_counter() - started
+
+
+def engine(n: int, database_url: str) -> tuple[float, float, list[float]]:
+    kinerja = Kinerja(database_url)
+    kinerja.init_db()
+    kinerja.deploy([DefinitionFile.from_path(p) for p in sorted((ROOT / "bpmn").rglob("*"))
+                    if p.suffix in {".bpmn", ".dmn", ".json"}], actor="bench")
+    create_organisation(kinerja, "bench", "Bench", [("unit", "Unit")])
+    specs = [EmployeeSpec("1" * 18, "Kepala", "Kepala", "unit", username="head", password="x")]
+    specs += [EmployeeSpec(f"{i:018d}", f"Pegawai {i}", "Perawat", "unit", "1" * 18, username=f"p{i}", password="x")
+              for i in range(n)]
+    ids = add_employees(kinerja, "bench", specs)
+    cycle_id = kinerja.ensure_cycle("bench", 2026, "evaluation_cycle", actor="bench")
+    employees = [ids[f"{i:018d}"] for i in range(n)]
+    started = time.perf_counter()
+    for offset in range(0, n, 200):
+        kinerja.start_cycle_instances(cycle_id, employees[offset:offset + 200], actor="bench")
+    start_seconds = time.perf_counter() - started
+    tasks = [(f"p{i}", list_tasks(kinerja, f"p{i}")[0].id) for i in range(n)]
+    latencies = []
+    started = time.perf_counter()
+    for username, task_id in tasks:
+        begin = time.perf_counter()
+        kinerja.complete_task(task_id, username, SKP)
+        latencies.append(time.perf_counter() - begin)
+    complete_seconds = time.perf_counter() - started
+    kinerja.dispose()
+    return start_seconds, complete_seconds, latencies
+
+
+def main() -> None:
+    arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    arguments.add_argument("-n", type=int, default=500)
+    arguments.add_argument("--database-url", help="default: a new SQLite file in a temporary directory")
+    options = arguments.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        url = options.database_url or f"sqlite:///{scratch}/bench.sqlite3"
+        plain_start, plain_complete = plain_spiff(options.n)
+        engine_start, engine_complete, latencies = engine(options.n, url)
+    n = options.n
+    quantiles = statistics.quantiles(latencies, n=100)
+    print(f"N = {n} instances of evaluation_cycle ({url.split(':')[0]})")
+    print(f"{'':28}{'plain Spiff':>14}{'kinerja':>14}{'ratio':>9}")
+    print(f"{'start instance (/s)':28}{n / plain_start:14.1f}{n / engine_start:14.1f}"
+          f"{plain_start / engine_start:9.2f}")
+    print(f"{'complete first task (/s)':28}{n / plain_complete:14.1f}{n / engine_complete:14.1f}"
+          f"{plain_complete / engine_complete:9.2f}")
+    print(f"complete_task latency through the engine: p50 {quantiles[49] * 1000:.1f} ms, "
+          f"p95 {quantiles[94] * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
