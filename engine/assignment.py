@@ -30,7 +30,6 @@ KNOWN_LANES = ("Pegawai", "Atasan", "Atasan Atasan", "PPK", "HR", "Rekan Kerja")
 ROLE_HR = "hr"
 ROLE_PPK = "ppk"
 ROLE_AUDITOR = "auditor"
-ROLE_ADMIN = "admin"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
 from .org import EmployeeSpec, add_employees, add_user, create_organisation
 from .services import Kinerja
 
@@ -77,7 +78,7 @@ def seed_demo_organisation(kinerja: Kinerja) -> list[DemoAccount]:
     create_organisation(kinerja, ORG_CODE, "Pemerintah Kabupaten Bungo", UNITS)
     sekda_nip = _nip(0)
     specs = [EmployeeSpec(sekda_nip, "H. Ridwan Hakim, M.Si", "Sekretaris Daerah", "setda",
-                          username="sekda", password=DEMO_PASSWORD, roles=("ppk",))]
+                          username="sekda", password=DEMO_PASSWORD, roles=(ROLE_PPK,))]
     index = 1
     for unit_code, (head_position, staff_positions) in STAFF.items():
         head_nip = _nip(index)
@@ -87,7 +88,7 @@ def seed_demo_organisation(kinerja: Kinerja) -> list[DemoAccount]:
         for position in staff_positions:
             specs.append(EmployeeSpec(_nip(index), _name(index), position, unit_code, head_nip,
                                       username=_nip(index), password=DEMO_PASSWORD,
-                                      roles=("hr",) if unit_code == "bkpsdm" else ()))
+                                      roles=(ROLE_HR,) if unit_code == "bkpsdm" else ()))
             index += 1
     # Friendly usernames for the accounts the README shows.
     named = {"pkm-muara-bungo": ("atasan", "pegawai")}
@@ -97,8 +98,8 @@ def seed_demo_organisation(kinerja: Kinerja) -> list[DemoAccount]:
         specs[head] = _renamed(specs[head], supervisor_name)
         specs[staff] = _renamed(specs[staff], employee_name)
     add_employees(kinerja, ORG_CODE, specs, actor="seed")
-    add_user(kinerja, ORG_CODE, "hr", DEMO_PASSWORD, "Admin BKPSDM Bungo", roles=("hr",), actor="seed")
-    add_user(kinerja, ORG_CODE, "auditor", DEMO_PASSWORD, "Auditor Inspektorat Bungo", roles=("auditor",),
+    add_user(kinerja, ORG_CODE, "hr", DEMO_PASSWORD, "Admin BKPSDM Bungo", roles=(ROLE_HR,), actor="seed")
+    add_user(kinerja, ORG_CODE, "auditor", DEMO_PASSWORD, "Auditor Inspektorat Bungo", roles=(ROLE_AUDITOR,),
              actor="seed")
     return DEMO_ACCOUNTS
 

@@ -117,11 +117,3 @@ def authenticate(kinerja: Kinerja, username: str, password: str) -> Optional[int
 def organisation_exists(kinerja: Kinerja, code: str) -> bool:
     with kinerja.unit_of_work() as uow:
         return uow.session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None
-
-
-def employee_id_by_nip(kinerja: Kinerja, nip: str) -> int:
-    with kinerja.unit_of_work() as uow:
-        employee_id = uow.session.scalar(select(Employee.id).where(Employee.nip == nip))
-        if employee_id is None:
-            raise NotFound(f"employee {nip} does not exist")
-        return employee_id

@@ -36,17 +36,19 @@ def open_cycle(database_url: str, organisation: str, year: int, process_key: str
     kinerja = kinerja_for(database_url)
     cycle_id = kinerja.ensure_cycle(organisation, year, process_key, actor, settings)
     pending = kinerja.employees_without_instance(cycle_id)
-    result = CycleOpening(cycle_id=cycle_id,
-                          skipped=kinerja.cycle_progress(cycle_id)["employees"] - len(pending))
+    before = kinerja.cycle_progress(cycle_id)
+    result = CycleOpening(cycle_id=cycle_id, skipped=before["employees"] - len(pending))
     # Batches run one after another: SQLite has a single writer, and on PostgreSQL the
     # scale-out path runs several flows on several workers instead.
     for number, start in enumerate(range(0, len(pending), batch_size), start=1):
         batch = pending[start:start + batch_size]
         try:
-            result.started += start_batch(database_url, cycle_id, batch, actor, number)
+            start_batch(database_url, cycle_id, batch, actor, number)
         except Exception as error:  # recorded per batch; the flow reports instead of dying
             reason = error.message if isinstance(error, KinerjaError) else f"{type(error).__name__}: {error}"
             result.failed.append({"employee_ids": batch, "reason": reason})
+    # Counted from the database: a batch that committed and then failed was retried as a no-op.
+    result.started = kinerja.cycle_progress(cycle_id)["started"] - before["started"]
     print(f"cycle {cycle_id}: {result.started} started, {result.skipped} already running, "
           f"{sum(len(f['employee_ids']) for f in result.failed)} failed")
     return asdict(result)

@@ -1,0 +1,50 @@
+"""The Prefect open-cycle flow: everyone gets exactly one instance, whatever goes wrong."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from engine.inbox import list_tasks
+from engine.services import Kinerja
+from tests.support import SmallOrg
+from workflows import cycles
+from workflows.cycles import open_cycle
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prefect_harness() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_open_cycle_starts_everyone_once_and_reruns_start_nobody(
+        org: SmallOrg, deployed: Kinerja, database_url: str) -> None:
+    first = open_cycle(database_url, "bungo", 2026, batch_size=3)
+    assert first["started"] == 4 and first["skipped"] == 0 and first["failed"] == []
+    assert [t.task_key for t in list_tasks(deployed, "rina")] == ["draft_skp"]
+
+    again = open_cycle(database_url, "bungo", 2026, batch_size=3)
+    assert again["started"] == 0 and again["skipped"] == 4 and again["cycle_id"] == first["cycle_id"]
+    assert deployed.cycle_progress(first["cycle_id"]) == {"employees": 4, "started": 4, "completed": 0}
+
+
+def test_a_batch_that_fails_after_committing_is_retried_without_duplicates(
+        org: SmallOrg, deployed: Kinerja, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = cycles.kinerja_for(database_url)
+    real_start = engine.start_cycle_instances
+    failures = []
+
+    def start_then_crash_once(cycle_id, employee_ids, actor):  # type: ignore[no-untyped-def]
+        started = real_start(cycle_id, employee_ids, actor)
+        if not failures:
+            failures.append(employee_ids)
+            raise ConnectionError("worker lost its connection after commit")
+        return started
+
+    monkeypatch.setattr(engine, "start_cycle_instances", start_then_crash_once)
+    summary = open_cycle(database_url, "bungo", 2026, batch_size=10)
+    assert failures, "the failure was injected"
+    assert summary["started"] == 4 and summary["failed"] == []
+    assert deployed.cycle_progress(summary["cycle_id"])["started"] == 4

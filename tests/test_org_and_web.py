@@ -1,0 +1,22 @@
+"""Accounts authenticate against hashed passwords; the web app answers its health check."""
+from __future__ import annotations
+
+from engine.org import authenticate
+from engine.services import Kinerja
+from tests.support import SmallOrg
+from web import create_app
+
+
+def test_passwords_are_checked_against_their_hash(org: SmallOrg, deployed: Kinerja) -> None:
+    assert authenticate(deployed, "rina", "rahasia-rina") is not None
+    assert authenticate(deployed, "rina", "salah") is None
+    assert authenticate(deployed, "tidak-ada", "rahasia-rina") is None
+
+
+def test_landing_page_and_health_check(org: SmallOrg, deployed: Kinerja) -> None:
+    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
+    deployed.start_cycle_instances(cycle_id, deployed.employees_without_instance(cycle_id), actor="hr")
+    client = create_app(deployed).test_client()
+    assert client.get("/healthz").get_json() == {"status": "ok", "running": 4, "completed": 0, "open_tasks": 4}
+    page = client.get("/").get_data(as_text=True)
+    assert 'lang="id"' in page and "Instans proses berjalan: 4" in page
