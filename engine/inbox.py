@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import aliased
 
+from .access import load_user
 from .assignment import groups_of
-from .errors import NotFound
-from .models import Employee, HumanTask, User
+from .models import Employee, HumanTask, ProcessInstance, Unit, User
 from .services import Kinerja
 
 Scope = Literal["mine", "group"]
@@ -32,36 +33,79 @@ class TaskView:
     status: str
     created_at: datetime
     due_at: Optional[datetime]
+    completed_at: Optional[datetime]
     overdue: bool
 
 
-def list_tasks(kinerja: Kinerja, username: str, scope: Scope = "mine", limit: int = 200) -> list[TaskView]:
-    """Open tasks for the user, overdue first, then by due date (undated last).
+@dataclass(frozen=True)
+class InboxFilter:
+    """Optional narrowing of an inbox list; every field is ANDed."""
 
-    ``mine``: assigned to or claimed by the user. ``group``: waiting in one of the user's
-    candidate groups and not yet claimed (never the user's own peer review).
-    """
+    unit_code: Optional[str] = None
+    cycle_id: Optional[int] = None
+    task_key: Optional[str] = None
+    search: Optional[str] = None  # part of the employee's name, or their NIP
+
+
+def task_view(row: HumanTask, subject: Optional[Employee], now: datetime) -> TaskView:
+    return TaskView(id=row.id, instance_id=row.instance_id, task_key=row.task_key, name=row.name,
+                    process_key=row.process_key, lane=row.lane, form_key=row.form_key,
+                    subject_nip=subject.nip if subject else None, subject_name=subject.name if subject else None,
+                    assignee_user_id=row.assignee_user_id, candidate_group=row.candidate_group,
+                    claimed_by_user_id=row.claimed_by_user_id, status=row.status, created_at=row.created_at,
+                    due_at=row.due_at, completed_at=row.completed_at,
+                    overdue=row.status == "open" and row.due_at is not None and row.due_at < now)
+
+
+def _scoped(user: User, scope: Scope, query: Select[Any]) -> Select[Any]:
+    """``mine``: assigned to or claimed by the user. ``group``: in one of the user's candidate
+    groups, unclaimed, and never the user's own peer review."""
+    query = query.where(HumanTask.status == "open")
+    if scope == "mine":
+        return query.where(or_(HumanTask.assignee_user_id == user.id, HumanTask.claimed_by_user_id == user.id))
+    query = query.where(HumanTask.candidate_group.in_(groups_of(user)), HumanTask.claimed_by_user_id.is_(None))
+    if user.employee_id is not None:
+        query = query.where(HumanTask.subject_employee_id != user.employee_id)
+    return query
+
+
+def list_tasks(kinerja: Kinerja, username: str, scope: Scope = "mine", filters: InboxFilter = InboxFilter(),
+               limit: int = 200, offset: int = 0) -> list[TaskView]:
+    """Open tasks for the user, overdue first, then by due date (undated last)."""
     now = kinerja.clock.now()
     with kinerja.unit_of_work() as uow:
-        user = uow.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            raise NotFound(f"user '{username}' does not exist")
-        query = (select(HumanTask, Employee.nip, Employee.name)
-                 .outerjoin(Employee, Employee.id == HumanTask.subject_employee_id)
-                 .where(HumanTask.status == "open"))
-        if scope == "mine":
-            query = query.where(or_(HumanTask.assignee_user_id == user.id, HumanTask.claimed_by_user_id == user.id))
-        else:
-            query = query.where(HumanTask.candidate_group.in_(groups_of(user)),
-                                HumanTask.claimed_by_user_id.is_(None))
-            if user.employee_id is not None:
-                query = query.where(HumanTask.subject_employee_id != user.employee_id)
+        user = load_user(uow.session, username)
+        subject = aliased(Employee)
+        query = _scoped(user, scope, select(HumanTask, subject).outerjoin(
+            subject, subject.id == HumanTask.subject_employee_id))
+        if filters.unit_code:
+            query = query.join(Unit, Unit.id == subject.unit_id).where(Unit.code == filters.unit_code)
+        if filters.cycle_id is not None:
+            query = query.join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(
+                ProcessInstance.cycle_id == filters.cycle_id)
+        if filters.task_key:
+            query = query.where(HumanTask.task_key == filters.task_key)
+        if filters.search:
+            pattern = f"%{filters.search.strip().lower()}%"
+            query = query.where(or_(func.lower(subject.name).like(pattern), subject.nip.like(pattern)))
         undated_last = case((HumanTask.due_at.is_(None), 1), else_=0)
-        query = query.order_by(undated_last, HumanTask.due_at, HumanTask.id).limit(limit)
-        return [TaskView(id=t.id, instance_id=t.instance_id, task_key=t.task_key, name=t.name,
-                         process_key=t.process_key, lane=t.lane, form_key=t.form_key, subject_nip=nip,
-                         subject_name=name, assignee_user_id=t.assignee_user_id,
-                         candidate_group=t.candidate_group, claimed_by_user_id=t.claimed_by_user_id,
-                         status=t.status, created_at=t.created_at, due_at=t.due_at,
-                         overdue=t.due_at is not None and t.due_at < now)
-                for t, nip, name in uow.session.execute(query)]
+        query = query.order_by(undated_last, HumanTask.due_at, HumanTask.id).limit(limit).offset(offset)
+        return [task_view(row, employee, now) for row, employee in uow.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    mine: int
+    group: int
+    overdue: int  # of mine
+
+
+def task_counts(kinerja: Kinerja, username: str) -> InboxCounts:
+    now = kinerja.clock.now()
+    with kinerja.unit_of_work() as uow:
+        user = load_user(uow.session, username)
+        count = select(func.count()).select_from(HumanTask)
+        mine = uow.session.scalar(_scoped(user, "mine", count)) or 0
+        group = uow.session.scalar(_scoped(user, "group", count)) or 0
+        overdue = uow.session.scalar(_scoped(user, "mine", count).where(HumanTask.due_at < now)) or 0
+        return InboxCounts(mine, group, overdue)

@@ -1,0 +1,51 @@
+"""Who may see what: read access to employees' data and instances.
+
+Working on a task is decided by :func:`engine.assignment.may_work_on`; this module
+decides reading. An employee sees their own data; a supervisor sees the data of everyone
+below them in the hierarchy; HR, PPK and auditors see their whole organisation (auditors
+read-only: they have no tasks to work on).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
+from .errors import NotFound
+from .models import Employee, User
+
+ORGANISATION_WIDE_ROLES = {ROLE_HR, ROLE_PPK, ROLE_AUDITOR}
+
+
+def load_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        raise NotFound(f"user '{username}' does not exist")
+    return user
+
+
+def may_view_employee(session: Session, viewer: User, employee_id: Optional[int]) -> bool:
+    if employee_id is None:
+        return False
+    employee = session.get(Employee, employee_id)
+    if employee is None or employee.organisation_id != viewer.organisation_id:
+        return False
+    if viewer.role_names & ORGANISATION_WIDE_ROLES:
+        return True
+    if viewer.employee_id is None:
+        return False
+    # Walk up from the employee: the viewer must be the employee or one of their supervisors.
+    seen: set[int] = set()
+    current: Optional[Employee] = employee
+    while current is not None and current.id not in seen:
+        if current.id == viewer.employee_id:
+            return True
+        seen.add(current.id)
+        current = current.supervisor
+    return False
+
+
+def is_auditor(user: User) -> bool:
+    return ROLE_AUDITOR in user.role_names

@@ -1,0 +1,169 @@
+"""Read models for pages and the API: a task with its form and context, an instance, an
+employee's own cycle, the deployed processes.
+
+Reads check access (:mod:`engine.access`) and never change anything. The context of a
+task (earlier reviews, coaching history) comes from the audit trail's ``task.completed``
+events, which keep every submission, while the workflow data only keeps the latest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import func, select
+
+from .access import load_user, may_view_employee
+from .assignment import may_work_on
+from .audit import instance_events
+from .errors import NotFound
+from .inbox import TaskView, task_view
+from .models import Deployment, Employee, HumanTask, ProcessInstance, Unit
+from .runtime import find_task, load_state
+from .services import Kinerja
+
+# The phases of the bundled cycle, in order, keyed by the process a task belongs to.
+PHASES = ("target_setting", "periodic_review", "final_appraisal", "reward_sanction")
+
+
+@dataclass(frozen=True)
+class CompletedStep:
+    task_key: str
+    name: str
+    actor: str
+    completed_at: str
+    submitted: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    task: TaskView
+    form_schema: Optional[dict[str, Any]]
+    prefill: dict[str, Any]  # current values of the form's fields (e.g. a returned SKP)
+    employee: dict[str, Any]
+    history: list[CompletedStep]
+    summary: dict[str, Any]
+    can_complete: bool
+
+
+@dataclass(frozen=True)
+class InstanceDetail:
+    id: int
+    process_key: str
+    business_key: str
+    deployment_id: int
+    status: str
+    started_at: datetime
+    completed_at: Optional[datetime]
+    subject_nip: Optional[str]
+    subject_name: Optional[str]
+    cycle_id: Optional[int]
+    summary: dict[str, Any]
+    open_tasks: list[TaskView] = field(default_factory=list)
+    phase: Optional[str] = None
+
+
+def task_detail(kinerja: Kinerja, task_id: int, username: str) -> TaskDetail:
+    """A task with its form, prefilled values and the employee's context (404 if not visible)."""
+    with kinerja.unit_of_work() as uow:
+        user = load_user(uow.session, username)
+        row = uow.session.get(HumanTask, task_id)
+        if row is None:
+            raise NotFound(f"task {task_id} does not exist")
+        can_complete = row.status == "open" and may_work_on(row, user)
+        if not can_complete and not may_view_employee(uow.session, user, row.subject_employee_id):
+            raise NotFound(f"task {task_id} does not exist")
+        instance = uow.session.get(ProcessInstance, row.instance_id)
+        definitions = kinerja.definitions_for(uow, instance.deployment_id)
+        schema = definitions.forms.get(row.form_key) if row.form_key else None
+        prefill: dict[str, Any] = {}
+        if row.status == "open" and schema is not None:
+            workflow = load_state(definitions, instance.process_key, instance.state)
+            spiff_task = find_task(workflow, row.spiff_task_id)
+            data = spiff_task.data if spiff_task is not None else {}
+            prefill = {key: data[key] for key in schema.get("properties", {}) if key in data}
+        subject = uow.session.get(Employee, row.subject_employee_id) if row.subject_employee_id else None
+        history = [CompletedStep(e["data"]["task_key"], e["data"].get("name", e["data"]["task_key"]), e["actor"],
+                                 e["occurred_at"], e["data"].get("submitted", {}))
+                   for e in instance_events(uow.session, instance.id) if e["action"] == "task.completed"]
+        return TaskDetail(task=task_view(row, subject, kinerja.clock.now()), form_schema=schema, prefill=prefill,
+                          employee=_employee_card(uow.session, subject), history=history,
+                          summary=dict(instance.summary or {}), can_complete=can_complete)
+
+
+def instance_detail(kinerja: Kinerja, instance_id: int, username: str) -> InstanceDetail:
+    with kinerja.unit_of_work() as uow:
+        user = load_user(uow.session, username)
+        instance = uow.session.get(ProcessInstance, instance_id)
+        if instance is None or not may_view_employee(uow.session, user, instance.subject_employee_id):
+            raise NotFound(f"instance {instance_id} does not exist")
+        return _instance_detail(uow.session, instance, kinerja.clock.now())
+
+
+def employee_instances(kinerja: Kinerja, username: str) -> list[InstanceDetail]:
+    """The user's own process instances, newest first (the employee's "my cycle" view)."""
+    with kinerja.unit_of_work() as uow:
+        user = load_user(uow.session, username)
+        if user.employee_id is None:
+            return []
+        instances = uow.session.scalars(select(ProcessInstance).where(
+            ProcessInstance.subject_employee_id == user.employee_id).order_by(ProcessInstance.id.desc())).all()
+        now = kinerja.clock.now()
+        return [_instance_detail(uow.session, instance, now) for instance in instances]
+
+
+def _instance_detail(session: Any, instance: ProcessInstance, now: datetime) -> InstanceDetail:
+    subject = instance.subject
+    open_rows = session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance.id, HumanTask.status == "open").order_by(HumanTask.id)).all()
+    open_tasks = [task_view(row, subject, now) for row in open_rows]
+    phase = "completed" if instance.status == "completed" else next(
+        (task.process_key for task in open_tasks if task.process_key in PHASES), None)
+    return InstanceDetail(
+        id=instance.id, process_key=instance.process_key, business_key=instance.business_key,
+        deployment_id=instance.deployment_id, status=instance.status, started_at=instance.started_at,
+        completed_at=instance.completed_at, subject_nip=subject.nip if subject else None,
+        subject_name=subject.name if subject else None, cycle_id=instance.cycle_id,
+        summary=dict(instance.summary or {}), open_tasks=open_tasks, phase=phase)
+
+
+def _employee_card(session: Any, employee: Optional[Employee]) -> dict[str, Any]:
+    if employee is None:
+        return {}
+    unit = session.get(Unit, employee.unit_id)
+    return {"nip": employee.nip, "name": employee.name, "position": employee.position,
+            "unit": unit.name if unit else None,
+            "supervisor": employee.supervisor.name if employee.supervisor else None}
+
+
+@dataclass(frozen=True)
+class DeployedDefinition:
+    kind: str
+    name: str
+    version: int
+    content_hash: str
+    provides: list[str]
+    deployed_by: str
+    deployed_at: datetime
+
+
+@dataclass(frozen=True)
+class DeploymentView:
+    id: int
+    deployed_by: str
+    deployed_at: datetime
+    running_instances: int
+    files: list[DeployedDefinition]
+
+
+def latest_deployment(kinerja: Kinerja) -> Optional[DeploymentView]:
+    """The current deployment with each file's version (None before the first deploy)."""
+    with kinerja.unit_of_work() as uow:
+        deployment = uow.session.scalar(select(Deployment).order_by(Deployment.id.desc()).limit(1))
+        if deployment is None:
+            return None
+        running = uow.session.scalar(select(func.count()).select_from(ProcessInstance).where(
+            ProcessInstance.deployment_id == deployment.id, ProcessInstance.status == "running"))
+        files = [DeployedDefinition(f.kind, f.name, f.version, f.content_hash, list(f.provides), f.deployed_by,
+                                    f.deployed_at) for f in deployment.files]
+        return DeploymentView(deployment.id, deployment.deployed_by, deployment.deployed_at, running or 0, files)

@@ -1,0 +1,82 @@
+"""What people see: filtered inboxes with counts, a task with its context, their own cycle."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.clock import FixedClock
+from engine.errors import Forbidden, NotFound
+from engine.inbox import InboxFilter, list_tasks, task_counts
+from engine.read_models import employee_instances, instance_detail, latest_deployment, task_detail
+from engine.services import Kinerja
+from tests.support import SKP, SmallOrg, do_task, inbox_task
+
+
+@pytest.fixture
+def cycle(org: SmallOrg, deployed: Kinerja) -> int:
+    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
+    deployed.start_cycle_instances(cycle_id, deployed.employees_without_instance(cycle_id), actor="hr")
+    return cycle_id
+
+
+def test_inbox_filters_and_counts(cycle: int, deployed: Kinerja, clock: FixedClock) -> None:
+    do_task(deployed, "rina", "draft_skp", SKP)
+    do_task(deployed, "dedi", "draft_skp", SKP)
+    assert [t.subject_name for t in list_tasks(deployed, "kapus", filters=InboxFilter(search="rina"))] == [
+        "Rina Marlina, Amd.Kep"]
+    assert len(list_tasks(deployed, "kapus", filters=InboxFilter(search="199104042016"))) == 1
+    assert len(list_tasks(deployed, "kapus", filters=InboxFilter(task_key="approve_skp"))) == 2
+    assert len(list_tasks(deployed, "kapus", filters=InboxFilter(unit_code="dinkes"))) == 0
+    assert len(list_tasks(deployed, "kapus", filters=InboxFilter(cycle_id=cycle))) == 3  # + her own SKP
+    assert len(list_tasks(deployed, "kapus", filters=InboxFilter(cycle_id=cycle + 1))) == 0
+    clock.advance(timedelta(days=10))
+    counts = task_counts(deployed, "kapus")
+    assert (counts.mine, counts.group, counts.overdue) == (3, 0, 2)  # approvals: P7D; her own draft: P14D
+
+
+def test_a_task_shows_its_form_prefill_and_the_history_so_far(cycle: int, deployed: Kinerja) -> None:
+    do_task(deployed, "rina", "draft_skp", SKP)
+    do_task(deployed, "kapus", "approve_skp", {"skp_decision": "return", "skp_comment": "Tambah indikator"})
+    redraft = inbox_task(deployed, "rina", "draft_skp")
+    detail = task_detail(deployed, redraft.id, "rina")
+    assert detail.can_complete and detail.form_schema["title"]
+    assert detail.prefill == {"rhk": SKP["rhk"]}, "a returned SKP comes back filled in"
+    assert [step.task_key for step in detail.history] == ["draft_skp", "approve_skp"]
+    assert detail.history[1].submitted["skp_comment"] == "Tambah indikator"
+    assert detail.employee["supervisor"] == "Siti Aminah, SKM"
+
+    as_supervisor = task_detail(deployed, redraft.id, "kapus")
+    assert not as_supervisor.can_complete, "the supervisor may read it but not fill it in"
+    as_auditor = task_detail(deployed, redraft.id, "auditor")
+    assert not as_auditor.can_complete
+    with pytest.raises(NotFound):
+        task_detail(deployed, redraft.id, "dedi")
+
+
+def test_the_employee_sees_their_own_cycle_and_phase(cycle: int, deployed: Kinerja) -> None:
+    (mine,) = employee_instances(deployed, "rina")
+    assert mine.phase == "target_setting" and mine.subject_name == "Rina Marlina, Amd.Kep"
+    assert instance_detail(deployed, mine.id, "kadis").id == mine.id, "the supervisor's supervisor may read"
+    with pytest.raises(NotFound):
+        instance_detail(deployed, mine.id, "dedi")
+    assert employee_instances(deployed, "auditor") == []
+
+
+def test_delegation_moves_the_task_and_is_recorded(cycle: int, deployed: Kinerja) -> None:
+    do_task(deployed, "rina", "draft_skp", SKP)
+    approval = inbox_task(deployed, "kapus", "approve_skp")
+    with pytest.raises(Forbidden):
+        deployed.delegate_task(approval.id, "kapus", "rina")
+    deployed.delegate_task(approval.id, "kapus", "kadis")
+    assert inbox_task(deployed, "kadis", "approve_skp").id == approval.id
+    with pytest.raises(Forbidden):
+        deployed.complete_task(approval.id, "kapus", {"skp_decision": "approve"})
+    events = [e for e in deployed.instance_history(approval.instance_id) if e["action"] == "task.delegated"]
+    assert events[0]["data"] == {"task_key": "approve_skp", "from": "kapus", "to": "kadis"}
+
+
+def test_latest_deployment_lists_every_file(cycle: int, deployed: Kinerja) -> None:
+    view = latest_deployment(deployed)
+    assert view.running_instances == 4
+    assert {f.name for f in view.files if f.kind == "dmn"} == {"predikat_kinerja", "tindak_lanjut_kinerja"}
