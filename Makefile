@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres bench clean
+.PHONY: demo test test-sqlite test-postgres translations bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,18 +14,22 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(INSTALLED)
 
-demo: $(INSTALLED)
+# Compiled message catalogs (English; Indonesian is the source language).
+translations: $(INSTALLED)
+	$(BIN)/pybabel compile --use-fuzzy -d web/translations -D messages 2>/dev/null || true
+
+demo: $(INSTALLED) translations
 	$(BIN)/kinerja demo
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(INSTALLED)
+test-sqlite: $(INSTALLED) translations
 	@echo "=== kinerja test suite on SQLite ==="
-	$(BIN)/python -m pytest
+	KINERJA_CHROMIUM=$$(scripts/ensure-chromium.sh) $(BIN)/python -m pytest
 
-test-postgres: $(INSTALLED)
+test-postgres: $(INSTALLED) translations
 	@echo "=== kinerja test suite on PostgreSQL ==="
-	scripts/with-postgres.sh $(BIN)/python -m pytest
+	KINERJA_CHROMIUM=$$(scripts/ensure-chromium.sh) scripts/with-postgres.sh $(BIN)/python -m pytest
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/start_and_complete.py

@@ -7,14 +7,18 @@ read-only: they have no tasks to work on).
 """
 from __future__ import annotations
 
-from typing import Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
 from .errors import NotFound
-from .models import Employee, User
+from .models import Employee, Organisation, User
+
+if TYPE_CHECKING:
+    from .services import Kinerja
 
 ORGANISATION_WIDE_ROLES = {ROLE_HR, ROLE_PPK, ROLE_AUDITOR}
 
@@ -49,3 +53,26 @@ def may_view_employee(session: Session, viewer: User, employee_id: Optional[int]
 
 def is_auditor(user: User) -> bool:
     return ROLE_AUDITOR in user.role_names
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    """What the web layer needs to authorise a request and greet the user."""
+
+    username: str
+    display_name: str
+    organisation_id: int
+    organisation_code: str
+    roles: frozenset[str]
+    employee_id: Optional[int]
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+def user_profile(kinerja: "Kinerja", username: str) -> UserProfile:
+    with kinerja.unit_of_work() as uow:
+        user = load_user(uow.session, username)
+        organisation = uow.session.get(Organisation, user.organisation_id)
+        return UserProfile(user.username, user.display_name, user.organisation_id, organisation.code,
+                           frozenset(user.role_names), user.employee_id)

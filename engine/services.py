@@ -393,6 +393,16 @@ class Kinerja:
             return {"employees": employees or 0, "started": sum(counts.values()),
                     "completed": counts.get("completed", 0)}
 
+    def cycle_info(self, cycle_id: int) -> dict[str, Any]:
+        """The cycle's identity (organisation code, year, process) and its progress."""
+        with self.unit_of_work() as uow:
+            cycle = self._cycle(uow, cycle_id)
+            organisation = uow.session.get(Organisation, cycle.organisation_id)
+            info = {"id": cycle.id, "organisation": organisation.code, "year": cycle.year,
+                    "process_key": cycle.process_key, "opened_by": cycle.opened_by, "opened_at": cycle.opened_at,
+                    "settings": dict(cycle.settings or {})}
+        return {**info, "progress": self.cycle_progress(cycle_id)}
+
     def _cycle(self, uow: UnitOfWork, cycle_id: int) -> Cycle:
         cycle = uow.session.get(Cycle, cycle_id)
         if cycle is None:

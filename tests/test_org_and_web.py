@@ -13,10 +13,10 @@ def test_passwords_are_checked_against_their_hash(org: SmallOrg, deployed: Kiner
     assert authenticate(deployed, "tidak-ada", "rahasia-rina") is None
 
 
-def test_landing_page_and_health_check(org: SmallOrg, deployed: Kinerja) -> None:
+def test_health_check_and_login_page_in_indonesian(org: SmallOrg, deployed: Kinerja) -> None:
     cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
     deployed.start_cycle_instances(cycle_id, deployed.employees_without_instance(cycle_id), actor="hr")
-    client = create_app(deployed).test_client()
+    client = create_app(deployed, {"SECRET_KEY": "test"}).test_client()
     assert client.get("/healthz").get_json() == {"status": "ok", "running": 4, "completed": 0, "open_tasks": 4}
-    page = client.get("/").get_data(as_text=True)
-    assert 'lang="id"' in page and "Instans proses berjalan: 4" in page
+    login_page = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert 'lang="id"' in login_page and "Masuk" in login_page

@@ -1,39 +1,85 @@
 """Flask app factory. Thin: parse, authorise, call the engine, render.
 
-The task inbox and the REST API arrive with their own issue; until then the app serves a
-landing page and a health check so `make demo` has something to open.
+HTML pages (``web.pages``) use sessions with CSRF protection; the REST API
+(``web.api``, under ``/api/v1``) uses bearer tokens. Engine errors map to HTTP statuses
+in one place (``web.errors``), so bad input is a 4xx, never a 500.
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template_string
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Optional
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
 
 from engine.services import Kinerja
 
-_LANDING = """<!doctype html>
-<html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Kinerja ASN</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem">
-<h1>Kinerja ASN</h1>
-<p>Mesin proses manajemen kinerja ASN sedang berjalan.</p>
-<ul>
-  <li>Instans proses berjalan: {{ "{:,}".format(counts.running).replace(",", ".") }}</li>
-  <li>Instans proses selesai: {{ "{:,}".format(counts.completed).replace(",", ".") }}</li>
-  <li>Tugas terbuka: {{ "{:,}".format(counts.open_tasks).replace(",", ".") }}</li>
-</ul>
-<p>Kotak tugas (inbox) dan API REST sedang dibangun.</p>
-</body></html>"""
+from . import auth, errors, formatting
+
+SUPPORTED_LANGUAGES = ("id", "en")
+limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+csrf = CSRFProtect()
 
 
-def create_app(kinerja: Kinerja) -> Flask:
+def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Flask:
     app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=os.environ.get("KINERJA_SECRET_KEY") or _persistent_secret(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="id",
+        BABEL_DEFAULT_TIMEZONE="Asia/Jakarta",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        LOGIN_RATE_LIMIT="10 per minute",
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+    app.config.update(config or {})
     app.extensions["kinerja"] = kinerja
+    Babel(app, locale_selector=_choose_language)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    errors.register(app)
+    formatting.register(app)
+    auth.register(app)
 
-    @app.get("/")
-    def landing() -> str:
-        return render_template_string(_LANDING, counts=kinerja.overview())
+    from .api import register_api
+    from .pages import blueprint as pages_blueprint
+
+    app.register_blueprint(pages_blueprint)
+    register_api(app)
 
     @app.get("/healthz")
     def health():  # type: ignore[no-untyped-def]
-        return jsonify(status="ok", **kinerja.overview().__dict__)
+        return {"status": "ok", **kinerja.overview().__dict__}
 
     return app
+
+
+def kinerja() -> Kinerja:
+    """The engine object of the current app."""
+    from flask import current_app
+
+    return current_app.extensions["kinerja"]
+
+
+def _choose_language() -> str:
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in SUPPORTED_LANGUAGES:
+        session["lang"] = chosen
+        return chosen
+    return "id"
+
+
+def _persistent_secret() -> str:
+    """A secret kept in the data folder, so sessions survive restarts of the demo."""
+    path = Path("var") / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,43 @@
+"""Engine errors → HTTP statuses: JSON ``{"error": {code, message, details}}`` under
+``/api/``, an HTML page elsewhere. Nothing a client sends should become a 500."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import Conflict, Forbidden, KinerjaError, NotFound
+
+STATUS_BY_ERROR: list[tuple[type[KinerjaError], int]] = [
+    (NotFound, 404), (Forbidden, 403), (Conflict, 409),
+]
+
+
+def status_for(error: KinerjaError) -> int:
+    for error_type, status in STATUS_BY_ERROR:
+        if isinstance(error, error_type):
+            return status
+    return 422  # validation, invalid definitions, process errors: the request could not be processed
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, details: Any = None):  # type: ignore[no-untyped-def]
+    if wants_json():
+        return jsonify(error={"code": code, "message": message, "details": details}), status
+    return render_template("error.html", status=status, message=message, details=details), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(KinerjaError)
+    def _engine_error(error: KinerjaError):  # type: ignore[no-untyped-def]
+        return error_response(status_for(error), error.code, error.message, error.details)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        details = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+        code = (error.name or "error").lower().replace(" ", "_")
+        return error_response(error.code or 500, code, error.description or error.name, details)
