@@ -306,8 +306,11 @@ class Kinerja:
 
     def _fire_instance_timers(self, instance_id: int, now: Any) -> int:
         with self.unit_of_work() as uow:
+            # SKIP LOCKED: a parallel sweeper that holds these rows is already firing them (PostgreSQL;
+            # SQLite has a single writer). Without it the loser would redo the work and lose on revision.
             timers = uow.session.scalars(select(Timer).where(
-                Timer.instance_id == instance_id, Timer.status == "waiting", Timer.due_at <= now)).all()
+                Timer.instance_id == instance_id, Timer.status == "waiting", Timer.due_at <= now)
+                .with_for_update(skip_locked=True)).all()
             instance = uow.session.get(ProcessInstance, instance_id)
             if not timers or instance is None:
                 return 0

@@ -72,3 +72,44 @@ def deployed(kinerja: Kinerja) -> Kinerja:
 @pytest.fixture
 def org(deployed: Kinerja):  # type: ignore[no-untyped-def]
     return build_small_org(deployed)
+
+
+# --- browser tests -------------------------------------------------------------------------
+
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's chromium driven by Playwright (its own browser download cannot work offline)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("KINERJA_CHROMIUM") or shutil.which("chromium")
+    if not executable:
+        pytest.fail("chromium not found: run `make test` (it installs Debian's chromium) or set KINERJA_CHROMIUM")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def live_server(deployed: Kinerja) -> Iterator[str]:
+    """The real web app served by waitress on a free loopback port."""
+    import threading
+
+    from waitress import create_server
+
+    from web import create_app
+
+    app = create_app(deployed, {"SECRET_KEY": "browser-tests", "LOGIN_RATE_LIMIT": "1000 per minute"})
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=10)

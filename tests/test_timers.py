@@ -58,3 +58,31 @@ def test_due_dates_come_from_the_task_definition(org: SmallOrg, deployed: Kinerj
     clock.advance(timedelta(days=8))
     (approval,) = list_tasks(deployed, "kapus")  # no sweep ran, so it has not escalated
     assert approval.overdue
+
+
+def test_parallel_sweeps_fire_each_due_timer_exactly_once(
+        org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
+    import threading
+
+    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
+    deployed.start_cycle_instances(cycle_id, deployed.employees_without_instance(cycle_id), actor="hr")
+    for nurse in ("rina", "dedi"):
+        do_task(deployed, nurse, "draft_skp", SKP)
+    clock.advance(timedelta(days=8))
+    start_line = threading.Barrier(3)
+    sweeps = []
+
+    def sweep() -> None:
+        start_line.wait()
+        sweeps.append(deployed.fire_due_timers())
+
+    threads = [threading.Thread(target=sweep) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(s.fired for s in sweeps) == 2
+    escalated = [t for t in list_tasks(deployed, "kadis") if t.task_key == "approve_skp_escalated"]
+    assert sorted(t.subject_name for t in escalated) == ["Dedi Saputra, Amd.Kep", "Rina Marlina, Amd.Kep"]
+    fired = [e for instance in (1, 2, 3, 4) for e in deployed.instance_history(instance) if e["action"] == "timer.fired"]
+    assert len(fired) == 2
