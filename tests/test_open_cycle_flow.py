@@ -48,3 +48,22 @@ def test_a_batch_that_fails_after_committing_is_retried_without_duplicates(
     assert failures, "the failure was injected"
     assert summary["started"] == 4 and summary["failed"] == []
     assert deployed.cycle_progress(summary["cycle_id"])["started"] == 4
+
+
+def test_the_timer_sweep_flow_fires_due_escalations(
+        org: SmallOrg, deployed: Kinerja, database_url: str, clock,  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from tests.support import SKP, do_task
+    from workflows.timers import fire_due_timers
+
+    open_cycle(database_url, "bungo", 2026)
+    do_task(deployed, "rina", "draft_skp", SKP)
+    # The flow's engine reads the wall clock; the escalation is due 7 days after the draft by the test clock,
+    # which starts on 2026-01-05, long before the machine's real date.
+    monkeypatch.setattr(cycles.kinerja_for(database_url), "clock", clock)
+    clock.advance(timedelta(days=8))
+    assert fire_due_timers(database_url) == {"fired": 1, "conflicts": 0}
+    assert [t.task_key for t in list_tasks(deployed, "kadis") if t.subject_name.startswith("Rina")] == [
+        "approve_skp_escalated"]
