@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres translations bench clean
+.PHONY: demo test test-sqlite test-postgres translations messages bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,14 @@ $(INSTALLED): pyproject.toml
 
 # Compiled message catalogs (English; Indonesian is the source language).
 translations: $(INSTALLED)
-	$(BIN)/pybabel compile --use-fuzzy -d web/translations -D messages 2>/dev/null || true
+	$(BIN)/pybabel compile --use-fuzzy -d web/translations -D messages
+
+# After changing UI strings: extract them and merge into the English catalog (then translate
+# the new entries in web/translations/en/LC_MESSAGES/messages.po).
+messages: $(INSTALLED)
+	mkdir -p var
+	$(BIN)/pybabel extract -F babel.cfg --project kinerja --no-location -o var/messages.pot .
+	$(BIN)/pybabel update -i var/messages.pot -d web/translations -l en --no-fuzzy-matching
 
 demo: $(INSTALLED) translations
 	$(BIN)/kinerja demo

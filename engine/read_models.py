@@ -167,3 +167,27 @@ def latest_deployment(kinerja: Kinerja) -> Optional[DeploymentView]:
         files = [DeployedDefinition(f.kind, f.name, f.version, f.content_hash, list(f.provides), f.deployed_by,
                                     f.deployed_at) for f in deployment.files]
         return DeploymentView(deployment.id, deployment.deployed_by, deployment.deployed_at, running or 0, files)
+
+
+def instance_history_for(kinerja: Kinerja, instance_id: int, username: str) -> list[dict[str, Any]]:
+    """An instance's audit events, for a user who may read its employee's data (404 otherwise)."""
+    with kinerja.unit_of_work() as uow:
+        user = load_user(uow.session, username)
+        instance = uow.session.get(ProcessInstance, instance_id)
+        if instance is None or not may_view_employee(uow.session, user, instance.subject_employee_id):
+            raise NotFound(f"instance {instance_id} does not exist")
+        return instance_events(uow.session, instance_id)
+
+
+def visible_task(kinerja: Kinerja, task_id: int, username: str) -> TaskView:
+    """One task as an inbox row, without its form or context, for a user who may work on it
+    (or did) or may read its employee's data; ``NotFound`` for anyone else, so a task id
+    cannot be probed. Cheap: reads the projection only."""
+    with kinerja.unit_of_work() as uow:
+        user = load_user(uow.session, username)
+        row = uow.session.get(HumanTask, task_id)
+        if row is None or not (may_work_on(row, user)
+                               or may_view_employee(uow.session, user, row.subject_employee_id)):
+            raise NotFound(f"task {task_id} does not exist")
+        subject = uow.session.get(Employee, row.subject_employee_id) if row.subject_employee_id else None
+        return task_view(row, subject, kinerja.clock.now())

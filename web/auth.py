@@ -90,15 +90,23 @@ def login():  # type: ignore[no-untyped-def]
 @blueprint.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
     session.pop("username", None)
-    return redirect(url_for("auth.login"))
+    flash(_("Anda sudah keluar."), "success")
+    return redirect(url_for("auth.login"), code=303)
+
+
+_rate_limited: dict[str, Callable[..., Any]] = {}
 
 
 def register(app: Flask) -> None:
     from . import limiter
 
     app.before_request(_load_current_user)
-    limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(login)
     app.register_blueprint(blueprint)
+    # Flask-Limiter checks a decorated limit inside the wrapper it returns, so the app must
+    # serve the wrapper; it is made once, or each new app would add the same limit again.
+    if "login" not in _rate_limited:
+        _rate_limited["login"] = limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(login)
+    app.view_functions["auth.login"] = _rate_limited["login"]
 
 
 def require_api_user() -> str:

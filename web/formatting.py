@@ -1,19 +1,44 @@
 """Indonesian (or English) dates and numbers in templates, via Flask-Babel."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Optional
+from datetime import date, datetime
+from typing import Optional, Union
 
 from flask import Flask
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
+
+Moment = Union[datetime, date, str, None]
+
+
+def as_datetime(value: Moment) -> Optional[Union[datetime, date]]:
+    """Datetimes pass through; ISO 8601 text (audit events) is parsed."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
 
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
 
     @app.template_filter("datetime")
-    def _datetime(value: Optional[datetime], style: str = "medium") -> str:
-        return format_datetime(value, style) if value else "–"
+    def _datetime(value: Moment, style: str = "medium") -> str:
+        """``style`` is a Babel style (short, medium, long) or ``compact``: the date and the time without seconds."""
+        moment = as_datetime(value)
+        if moment is None:
+            return "–"
+        if not isinstance(moment, datetime):
+            return format_date(moment, "medium")
+        if style == "compact":
+            return f"{format_date(moment, 'medium')} {format_time(moment, 'short')}"
+        return format_datetime(moment, style)
+
+    @app.template_filter("date")
+    def _date(value: Moment, style: str = "medium") -> str:
+        moment = as_datetime(value)
+        return format_date(moment, style) if moment else "–"
 
     @app.template_filter("number")
     def _number(value: Optional[float]) -> str:

@@ -1,0 +1,62 @@
+/* Kinerja ASN: repeatable form rows ("Tambah baris" / "Hapus") without a server round trip.
+ * Without JavaScript the same buttons submit the form and the server adds or removes the row. */
+(function () {
+  "use strict";
+
+  function renumber(table) {
+    var rows = table.tBodies[0].rows;
+    for (var i = 0; i < rows.length; i++) {
+      var number = rows[i].querySelector(".row-number");
+      if (number) { number.textContent = String(i + 1); }
+    }
+  }
+
+  function addRow(button) {
+    var name = button.getAttribute("data-add-row");
+    var table = document.querySelector('table[data-rows="' + name + '"]');
+    var template = document.getElementById("row-template-" + name);
+    if (!table || !template) { return false; }
+    var index = parseInt(table.getAttribute("data-next-index"), 10) || table.tBodies[0].rows.length;
+    var html = template.innerHTML.split("__index__").join(String(index))
+      .split("__number__").join(String(table.tBodies[0].rows.length + 1));
+    table.tBodies[0].insertAdjacentHTML("beforeend", html);
+    table.setAttribute("data-next-index", String(index + 1));
+    renumber(table);
+    var added = table.tBodies[0].rows[table.tBodies[0].rows.length - 1];
+    var first = added.querySelector("input, select, textarea");
+    if (first) { first.focus(); }
+    return true;
+  }
+
+  function removeRow(button) {
+    var row = button.closest("tr");
+    var table = button.closest("table");
+    if (!row || !table) { return false; }
+    if (table.tBodies[0].rows.length > 1) {
+      row.parentNode.removeChild(row);
+      renumber(table);
+      var add = document.querySelector('[data-add-row="' + table.getAttribute("data-rows") + '"]');
+      if (add) { add.focus(); }
+    } else {  // keep one (blank) row so the form still shows its columns
+      var fields = row.querySelectorAll("input, select, textarea");
+      for (var i = 0; i < fields.length; i++) { fields[i].value = ""; }
+      if (fields.length) { fields[0].focus(); }
+    }
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) { return; }
+    var add = target.closest("[data-add-row]");
+    if (add && addRow(add)) { event.preventDefault(); return; }
+    var remove = target.closest("[data-remove-row]");
+    if (remove && removeRow(remove)) { event.preventDefault(); }
+  });
+
+  /* After a refused submission, bring the error summary into view. */
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector(".error-summary");
+    if (summary) { summary.focus(); }
+  });
+})();
