@@ -71,7 +71,8 @@ def task_detail(kinerja: Kinerja, task_id: int, username: str) -> TaskDetail:
         if row is None:
             raise NotFound(f"task {task_id} does not exist")
         can_complete = row.status == "open" and may_work_on(row, user)
-        if not can_complete and not may_view_employee(uow.session, user, row.subject_employee_id):
+        reads_employee_file = may_view_employee(uow.session, user, row.subject_employee_id)
+        if not can_complete and not reads_employee_file:
             raise NotFound(f"task {task_id} does not exist")
         instance = uow.session.get(ProcessInstance, row.instance_id)
         definitions = kinerja.definitions_for(uow, instance.deployment_id)
@@ -81,14 +82,18 @@ def task_detail(kinerja: Kinerja, task_id: int, username: str) -> TaskDetail:
             workflow = load_state(definitions, instance.process_key, instance.state)
             spiff_task = find_task(workflow, row.spiff_task_id)
             data = spiff_task.data if spiff_task is not None else {}
-            prefill = {key: data[key] for key in schema.get("properties", {}) if key in data}
+            prefill = {key: data[key] for key, field_schema in schema.get("properties", {}).items()
+                       if key in data and field_schema.get("x-prefill", True)}
         subject = uow.session.get(Employee, row.subject_employee_id) if row.subject_employee_id else None
+        # Someone who may only work on the task (a peer giving input) sees the task, not the file.
         history = [CompletedStep(e["data"]["task_key"], e["data"].get("name", e["data"]["task_key"]), e["actor"],
                                  e["occurred_at"], e["data"].get("submitted", {}))
-                   for e in instance_events(uow.session, instance.id) if e["action"] == "task.completed"]
+                   for e in instance_events(uow.session, instance.id)
+                   if e["action"] == "task.completed"] if reads_employee_file else []
         return TaskDetail(task=task_view(row, subject, kinerja.clock.now()), form_schema=schema, prefill=prefill,
                           employee=_employee_card(uow.session, subject), history=history,
-                          summary=dict(instance.summary or {}), can_complete=can_complete)
+                          summary=dict(instance.summary or {}) if reads_employee_file else {},
+                          can_complete=can_complete)
 
 
 def instance_detail(kinerja: Kinerja, instance_id: int, username: str) -> InstanceDetail:

@@ -80,3 +80,26 @@ def test_latest_deployment_lists_every_file(cycle: int, deployed: Kinerja) -> No
     view = latest_deployment(deployed)
     assert view.running_instances == 4
     assert {f.name for f in view.files if f.kind == "dmn"} == {"predikat_kinerja", "tindak_lanjut_kinerja"}
+
+
+def test_a_peer_sees_the_peer_task_but_not_the_employees_file(org: SmallOrg, deployed: Kinerja) -> None:
+    from tests.support import ANSWERS
+
+    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr",
+                                     settings={"review_periods": 1, "midyear_period": 1})
+    deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    for task_key, user in [("draft_skp", "rina"), ("approve_skp", "kapus"), ("report_realisation", "rina"),
+                           ("give_feedback", "kapus"), ("midyear_review", "kapus"), ("self_assessment", "rina")]:
+        do_task(deployed, user, task_key, ANSWERS[task_key])
+    peer_task = inbox_task(deployed, "dedi", "peer_input")
+    as_peer = task_detail(deployed, peer_task.id, "dedi")
+    assert as_peer.can_complete and as_peer.history == [] and as_peer.summary == {}
+    assert len(task_detail(deployed, peer_task.id, "kapus").history) == 6
+
+
+def test_a_second_approval_round_does_not_preselect_the_last_decision(cycle: int, deployed: Kinerja) -> None:
+    do_task(deployed, "rina", "draft_skp", SKP)
+    do_task(deployed, "kapus", "approve_skp", {"skp_decision": "return", "skp_comment": "Perbaiki"})
+    do_task(deployed, "rina", "draft_skp", SKP)
+    second_round = inbox_task(deployed, "kapus", "approve_skp")
+    assert task_detail(deployed, second_round.id, "kapus").prefill == {}
