@@ -31,13 +31,19 @@ def error_response(status: int, code: str, message: str, details: Any = None):  
     return render_template("error.html", status=status, message=message, details=details), status
 
 
+def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    """An HTTP error (404, 405, webargs' 422 with its ``messages``, …) in the app's shape.
+
+    Module-level so the REST API's flask-smorest ``Api``, which registers its own
+    ``HTTPException`` handler, can hand errors back to this one."""
+    details = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+    code = (error.name or "error").lower().replace(" ", "_")
+    return error_response(error.code or 500, code, error.description or error.name, details)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(KinerjaError)
     def _engine_error(error: KinerjaError):  # type: ignore[no-untyped-def]
         return error_response(status_for(error), error.code, error.message, error.details)
 
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-        details = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
-        code = (error.name or "error").lower().replace(" ", "_")
-        return error_response(error.code or 500, code, error.description or error.name, details)
+    app.register_error_handler(HTTPException, http_error)

@@ -1,8 +1,89 @@
-"""REST API under /api/v1 (flask-smorest, marshmallow schemas, OpenAPI document)."""
+"""REST API under /api/v1 (flask-smorest, marshmallow schemas, OpenAPI document).
+
+=========================================  ==================================================
+``POST /api/v1/auth/token``                a bearer token for ``{"username", "password"}``
+``GET  /api/v1/tasks``                     ``?scope=mine|group&unit=&cycle=&task_key=&search=``
+``GET  /api/v1/tasks/{id}``                a task with form, prefill, employee, history
+``POST /api/v1/tasks/{id}/claim|unclaim``  take or give back a group task
+``POST /api/v1/tasks/{id}/delegate``       ``{"to": username}``
+``POST /api/v1/tasks/{id}/complete``       ``{"data": {...}}``
+``GET  /api/v1/processes``                 the current deployment (HR, PPK, auditor)
+``POST /api/v1/processes``                 multipart ``files`` (HR)
+``POST /api/v1/cycles``                    ``{"org", "year", "process_key"}`` (HR)
+``GET  /api/v1/cycles/{id}``               progress (HR, PPK, auditor of the organisation)
+``GET  /api/v1/instances/{id}[/history]``  an instance and its audit trail
+``GET  /api/v1/audit/verify``              verify the audit chain (auditor)
+``GET  /api/v1/openapi.json``              the OpenAPI 3.0.3 document
+=========================================  ==================================================
+
+Thin like the pages: parse (schemas), authorise (token, role, organisation), call the
+engine, serialize. Engine errors become statuses in :mod:`web.errors`; every error body is
+``{"error": {"code", "message", "details"}}``.
+"""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from ..errors import http_error
+from . import audit, auth_routes, cycles, instances, processes, tasks
+from .schemas import ErrorSchema
+
+BLUEPRINTS = (auth_routes.blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
+              audit.blueprint)
+DESCRIPTION = (
+    "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
+    "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "
+    "Get a token with POST /api/v1/auth/token and send it as `Authorization: Bearer <token>`. "
+    'Every error is `{"error": {"code", "message", "details"}}` with a 4xx status.')
+API_CONFIG = {
+    "API_TITLE": "Kinerja ASN API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+}
+
+
+class KinerjaApi(Api):
+    """flask-smorest's ``Api`` with the app's error shape.
+
+    ``Api`` registers its own ``HTTPException`` handler for the whole app (a different JSON
+    body, and HTML pages would lose their error page); this one hands every HTTP error back
+    to :func:`web.errors.http_error`, so webargs' 422 carries its ``messages`` as details."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        messages = (getattr(error, "data", None) or {}).get("messages")
+        if messages:  # webargs could not parse the request: name the first problem
+            error.description = f"the request is not valid: {_first_problem(messages)}"
+        return http_error(error)
+
+
+def _first_problem(messages: Any, path: tuple[str, ...] = ()) -> str:
+    """``location.field: message`` of the first entry of webargs' nested messages."""
+    if isinstance(messages, dict) and messages:
+        key, value = next(iter(messages.items()))
+        return _first_problem(value, (*path, str(key)) if key != "_schema" else path)
+    if isinstance(messages, list) and messages:
+        return _first_problem(messages[0], path)
+    return f"{'.'.join(path)}: {messages}" if path else str(messages)
 
 
 def register_api(app: Flask) -> None:
     """Attach the API blueprints to ``app``."""
+    from .. import csrf
+
+    for key, value in API_CONFIG.items():
+        app.config.setdefault(key, value)
+    api = KinerjaApi(app, spec_kwargs={"info": {"description": DESCRIPTION}})
+    api.spec.components.security_scheme("bearerAuth", {
+        "type": "http", "scheme": "bearer",
+        "description": "a token from POST /api/v1/auth/token"})
+    for blueprint in BLUEPRINTS:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)

@@ -1,0 +1,72 @@
+"""Property-based fuzzing of the REST API from its own OpenAPI document (schemathesis, in-process):
+whatever a client sends, valid or not, the answer is never a server error."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterator
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from sqlalchemy import text
+
+from engine.clock import FixedClock
+from engine.database import make_engine
+from engine.models import Base
+from engine.services import Kinerja
+from tests.support import BUNDLED_DEFINITIONS, SKP, build_small_org, do_task
+from web import create_app
+
+# Who calls each part of the API: someone allowed to, so requests get past authorisation.
+CALLER_BY_PREFIX = {"/api/v1/tasks": "kapus", "/api/v1/instances": "kapus", "/api/v1/audit": "auditor"}
+DEFAULT_CALLER = "hr"  # processes, cycles
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory: pytest.TempPathFactory, _migrated_postgres: str | None) -> Iterator[Flask]:
+    """One app and database for every operation (building the organisation hashes passwords, which
+    is slow); the fuzzer's own changes pile up in it, as they would on a real server."""
+    if _migrated_postgres is None:
+        url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'kinerja.sqlite3'}"
+    else:
+        url = _migrated_postgres
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {', '.join(t.name for t in Base.metadata.sorted_tables)} "
+                                    "RESTART IDENTITY CASCADE"))
+        engine.dispose()
+    kinerja = Kinerja(url, clock=FixedClock(datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)))
+    kinerja.init_db()
+    kinerja.deploy(BUNDLED_DEFINITIONS(), actor="hr")
+    build_small_org(kinerja)
+    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
+    kinerja.start_cycle_instances(cycle_id, kinerja.employees_without_instance(cycle_id), actor="hr")
+    do_task(kinerja, "rina", "draft_skp", SKP)  # kapus now has an approval waiting
+    yield create_app(kinerja, {"SECRET_KEY": "test", "TESTING": True, "LOGIN_RATE_LIMIT": "100000 per minute"})
+    kinerja.dispose()
+
+
+@pytest.fixture(scope="module")
+def tokens(fuzz_app: Flask) -> dict[str, str]:
+    client = fuzz_app.test_client()
+    return {username: client.post("/api/v1/auth/token", json={"username": username,
+                                                                "password": f"rahasia-{username}"}
+                                  ).get_json()["access_token"]
+            for username in {DEFAULT_CALLER, *CALLER_BY_PREFIX.values()}}
+
+
+# The document is the same for every app, so it is read from one that never touches a database
+# (collection happens before any fixture); each test then calls an app with real data.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json",
+                                        create_app(Kinerja("sqlite://"), {"SECRET_KEY": "openapi-only"}))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@schema.parametrize()
+def test_no_request_makes_the_api_fail_with_a_server_error(case, fuzz_app: Flask,  # type: ignore[no-untyped-def]
+                                                           tokens: dict[str, str]) -> None:
+    caller = next((user for prefix, user in CALLER_BY_PREFIX.items() if case.path.startswith(prefix)), DEFAULT_CALLER)
+    case.call_and_validate(session=fuzz_app.test_client(), headers={"Authorization": f"Bearer {tokens[caller]}"},
+                           checks=[not_a_server_error])

@@ -1,0 +1,77 @@
+"""What every API module shares: the engine, the caller (bearer token → profile, checked
+before any argument parsing), role requirements and the documented error responses."""
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any, Callable, Iterable, TypeVar
+
+from flask import abort, current_app, g, request
+from flask_smorest import Blueprint
+
+from engine.access import UserProfile, user_profile
+from engine.errors import Forbidden, NotFound
+from engine.services import Kinerja
+
+from ..auth import require_api_user
+from .schemas import MAX_ID, ErrorSchema
+
+View = TypeVar("View", bound=Callable[..., Any])
+BEARER = [{"bearerAuth": []}]
+# Path segment of a numeric id: larger numbers do not route (404), so they never reach the database.
+ID = f"int(min=1, max={MAX_ID})"
+
+ERROR_DESCRIPTIONS = {
+    400: "malformed request (e.g. invalid JSON)",
+    401: "no valid bearer token",
+    403: "the user's role or organisation does not allow this",
+    404: "no such resource, or the user may not see it",
+    409: "the state changed (e.g. the task is already completed)",
+    422: "invalid input; details name the fields",
+}
+
+
+def engine() -> Kinerja:
+    return current_app.extensions["kinerja"]
+
+
+def caller() -> UserProfile:
+    """The authenticated user of this request (set by :func:`authenticate`)."""
+    return g.api_profile
+
+
+def authenticate() -> None:
+    """``before_request`` of the protected blueprints: a valid token of an active user (401),
+    then the roles the view requires (403), before any argument is parsed."""
+    username = require_api_user()
+    try:
+        g.api_profile = user_profile(engine(), username)
+    except NotFound:
+        abort(401, description="the token's user no longer exists or is inactive")
+    view = current_app.view_functions.get(request.endpoint or "")
+    roles: frozenset[str] = getattr(view, "_api_roles", frozenset())
+    if roles and not roles & g.api_profile.roles:
+        raise Forbidden(f"this needs one of the roles: {', '.join(sorted(roles))}")
+
+
+def protected_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
+    blueprint = Blueprint(name, import_name, url_prefix=url_prefix, description=description)
+    blueprint.before_request(authenticate)
+    return blueprint
+
+
+def operation(blueprint: Blueprint, *, errors: Iterable[int] = (), roles: Iterable[str] = (),
+              auth: bool = True) -> Callable[[View], View]:
+    """Document an operation's security and error responses; ``roles``: the caller needs one."""
+    required = frozenset(roles)
+    statuses = sorted({*errors, *((401,) if auth else ()), *((403,) if required else ())})
+
+    def decorator(view: View) -> View:
+        if auth:
+            view = blueprint.doc(security=BEARER)(view)
+        for status in statuses:
+            view = blueprint.alt_response(status, schema=ErrorSchema,
+                                          description=ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase))(view)
+        view._api_roles = required  # type: ignore[attr-defined]
+        return view
+
+    return decorator

@@ -1,0 +1,34 @@
+"""A process instance and its audit trail, for users who may read the employee's data."""
+from __future__ import annotations
+
+from typing import Any
+
+from engine.read_models import instance_detail
+
+from .common import ID, caller, engine, operation, protected_blueprint
+from .schemas import HistorySchema, InstanceSchema
+
+blueprint = protected_blueprint("instances", __name__, "/api/v1/instances", "Process instances")
+
+
+@blueprint.route(f"/<{ID}:instance_id>", methods=["GET"])
+@operation(blueprint, errors=(404,))
+@blueprint.response(200, InstanceSchema)
+def get(instance_id: int) -> Any:
+    """An instance: status, phase, outcome so far (ratings, predikat, follow-up), open tasks.
+
+    Visible to the employee, their supervisors, and HR, PPK and auditors of the organisation;
+    404 for anyone else."""
+    return instance_detail(engine(), instance_id, caller().username)
+
+
+@blueprint.route(f"/<{ID}:instance_id>/history", methods=["GET"])
+@operation(blueprint, errors=(404,))
+@blueprint.response(200, HistorySchema)
+def history(instance_id: int) -> dict[str, Any]:
+    """The instance's audit trail.
+
+    Every event in order: who did what when, with the submitted data; DMN evaluations
+    (``decision.evaluated``) carry inputs, matched rules and outputs."""
+    instance_detail(engine(), instance_id, caller().username)  # the same access rule (404)
+    return {"items": engine().instance_history(instance_id)}

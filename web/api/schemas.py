@@ -1,0 +1,267 @@
+"""Marshmallow schemas of every request and response body of the REST API.
+
+Responses dump the engine's read models (dataclasses and dicts) as they are; datetimes
+are timezone-aware and come out as ISO 8601. Requests refuse unknown fields.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask_smorest.fields import Upload
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from engine.services import DEFAULT_CYCLE_SETTINGS
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every supported database
+
+
+class Text(fields.String):
+    """A string without NUL characters (PostgreSQL cannot store or compare them)."""
+
+    default_error_messages = {"nul": "Must not contain NUL characters."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise self.make_error("nul")
+        return text
+
+
+# --- errors ------------------------------------------------------------------------------
+
+class ErrorBodySchema(ma.Schema):
+    code = fields.String(required=True, metadata={"description": "stable, machine-readable error code"})
+    message = fields.String(required=True, metadata={"description": "what went wrong, for people"})
+    details = fields.Raw(allow_none=True, metadata={
+        "description": "per-field problems (form fields, request fields by location) or per-file problems "
+                       "(file, element_id, message) of a refused deployment"})
+
+
+class ErrorSchema(ma.Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+# --- auth --------------------------------------------------------------------------------
+
+class TokenRequestSchema(ma.Schema):
+    username = Text(required=True, validate=validate.Length(min=1, max=200))
+    password = Text(required=True, validate=validate.Length(max=1000))
+
+
+class TokenSchema(ma.Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "lifetime in seconds"})
+
+
+# --- tasks -------------------------------------------------------------------------------
+
+class TaskSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    instance_id = fields.Integer(required=True)
+    task_key = fields.String(required=True, metadata={"description": "the BPMN id of the user task"})
+    name = fields.String(required=True)
+    process_key = fields.String(required=True)
+    lane = fields.String(allow_none=True)
+    form_key = fields.String(allow_none=True)
+    subject_nip = fields.String(allow_none=True, metadata={"description": "NIP of the employee the task is about"})
+    subject_name = fields.String(allow_none=True)
+    assignee_user_id = fields.Integer(allow_none=True)
+    candidate_group = fields.String(allow_none=True)
+    claimed_by_user_id = fields.Integer(allow_none=True)
+    status = fields.String(required=True, metadata={"description": "open, completed or cancelled"})
+    created_at = fields.DateTime(required=True)
+    due_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean(required=True)
+
+
+class TaskCountsSchema(ma.Schema):
+    mine = fields.Integer(required=True)
+    group = fields.Integer(required=True)
+    overdue = fields.Integer(required=True, metadata={"description": "overdue tasks among mine"})
+
+
+class TaskListSchema(ma.Schema):
+    items = fields.List(fields.Nested(TaskSchema), required=True)
+    counts = fields.Nested(TaskCountsSchema, required=True)
+
+
+class TaskQuerySchema(ma.Schema):
+    scope = Text(load_default="mine", validate=validate.OneOf(["mine", "group"]), metadata={
+        "description": "mine: assigned to or claimed by me; group: unclaimed tasks of my candidate groups"})
+    unit = Text(validate=validate.Length(min=1, max=100), metadata={"description": "unit code of the employee"})
+    cycle = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "cycle id"})
+    task_key = Text(validate=validate.Length(min=1, max=200))
+    search = Text(validate=validate.Length(min=1, max=200),
+                  metadata={"description": "part of the employee's name, or their NIP"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
+
+
+class CompletedStepSchema(ma.Schema):
+    task_key = fields.String(required=True)
+    name = fields.String(required=True)
+    actor = fields.String(required=True)
+    completed_at = fields.String(required=True, metadata={"format": "date-time"})
+    submitted = fields.Dict(required=True)
+
+
+class TaskDetailSchema(TaskSchema):
+    form_schema = fields.Dict(allow_none=True, metadata={"description": "the task's form as a JSON Schema"})
+    prefill = fields.Dict(required=True, metadata={"description": "current values of the form's fields"})
+    employee = fields.Dict(required=True, metadata={"description": "nip, name, position, unit, supervisor"})
+    history = fields.List(fields.Nested(CompletedStepSchema), required=True)
+    summary = fields.Dict(required=True, metadata={"description": "outcome fields so far (ratings, predikat, …)"})
+    can_complete = fields.Boolean(required=True)
+
+
+class DelegateRequestSchema(ma.Schema):
+    to = Text(required=True, validate=validate.Length(min=1, max=200),
+              metadata={"description": "username of the new holder (same organisation)"})
+
+
+class CompleteRequestSchema(ma.Schema):
+    data = fields.Dict(keys=fields.String(), required=True,
+                       metadata={"description": "the form's fields; validated against the task's form"})
+
+
+# --- instances ---------------------------------------------------------------------------
+
+class InstanceSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    process_key = fields.String(required=True)
+    business_key = fields.String(required=True)
+    deployment_id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "running or completed"})
+    started_at = fields.DateTime(required=True)
+    completed_at = fields.DateTime(allow_none=True)
+    subject_nip = fields.String(allow_none=True)
+    subject_name = fields.String(allow_none=True)
+    cycle_id = fields.Integer(allow_none=True)
+    summary = fields.Dict(required=True)
+    open_tasks = fields.List(fields.Nested(TaskSchema), required=True)
+    phase = fields.String(allow_none=True, metadata={
+        "description": "target_setting, periodic_review, final_appraisal, reward_sanction or completed"})
+
+
+class CompletedTaskSchema(ma.Schema):
+    status = fields.String(required=True, metadata={"example": "completed"})
+    task_id = fields.Integer(required=True)
+    instance_id = fields.Integer(required=True)
+    instance = fields.Nested(InstanceSchema, allow_none=True, metadata={
+        "description": "the instance after the step; null when the user may not read it (e.g. peer input)"})
+
+
+class AuditEventSchema(ma.Schema):
+    seq = fields.Integer(required=True)
+    occurred_at = fields.String(required=True, metadata={"format": "date-time"})
+    actor = fields.String(required=True)
+    action = fields.String(required=True, metadata={
+        "description": "e.g. instance.started, task.completed, decision.evaluated (data: inputs, "
+                       "matched_rules, outputs), timer.fired"})
+    instance_id = fields.Integer(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+    data = fields.Dict(required=True)
+    prev_hash = fields.String(required=True)
+    hash = fields.String(required=True)
+
+
+class HistorySchema(ma.Schema):
+    items = fields.List(fields.Nested(AuditEventSchema), required=True)
+
+
+# --- processes ---------------------------------------------------------------------------
+
+class DeployedFileSchema(ma.Schema):
+    kind = fields.String(required=True, metadata={"description": "bpmn, dmn or form"})
+    name = fields.String(required=True)
+    version = fields.Integer(required=True)
+    content_hash = fields.String(required=True)
+    provides = fields.List(fields.String(), required=True,
+                           metadata={"description": "process ids, decision ids or the form key"})
+    deployed_by = fields.String(required=True)
+    deployed_at = fields.DateTime(required=True)
+
+
+class DeploymentSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    deployed_by = fields.String(required=True)
+    deployed_at = fields.DateTime(required=True)
+    running_instances = fields.Integer(required=True)
+    files = fields.List(fields.Nested(DeployedFileSchema), required=True)
+
+
+class CurrentDeploymentSchema(ma.Schema):
+    deployment = fields.Nested(DeploymentSchema, allow_none=True, required=True,
+                               metadata={"description": "null before the first deployment"})
+
+
+class UploadSchema(ma.Schema):
+    files = fields.List(Upload(), required=True, validate=validate.Length(min=1, max=100),
+                        metadata={"description": ".bpmn, .dmn and form .json files"})
+
+
+class ChangedFileSchema(ma.Schema):
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    version = fields.Integer(required=True)
+    content_hash = fields.String(required=True)
+    provides = fields.List(fields.String(), required=True)
+
+
+class DeployResultSchema(ma.Schema):
+    deployment_id = fields.Integer(required=True)
+    changed_files = fields.List(fields.Nested(ChangedFileSchema), required=True)
+    created = fields.Boolean(required=True, metadata={"description": "false when nothing changed"})
+
+
+# --- cycles ------------------------------------------------------------------------------
+
+class CycleSettingsSchema(ma.Schema):
+    review_periods = fields.Integer(validate=validate.Range(min=1, max=12),
+                                    metadata={"description": "realisation reports per year (default 4)"})
+    midyear_period = fields.Integer(validate=validate.Range(min=1, max=12),
+                                    metadata={"description": "the period that ends with the mid-year review "
+                                                             "(default 2)"})
+
+    @validates_schema
+    def _midyear_within_year(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        settings = {**DEFAULT_CYCLE_SETTINGS, **data}
+        if settings["midyear_period"] > settings["review_periods"]:
+            raise ValidationError("must not be after the last review period", "midyear_period")
+
+
+class CycleRequestSchema(ma.Schema):
+    org = Text(required=True, validate=validate.Length(min=1, max=100),
+               metadata={"description": "organisation code (your own)"})
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    process_key = Text(load_default="evaluation_cycle", validate=validate.Length(min=1, max=200))
+    settings = fields.Nested(CycleSettingsSchema, load_default=None, allow_none=True)
+
+
+class CycleProgressSchema(ma.Schema):
+    employees = fields.Integer(required=True, metadata={"description": "active employees in scope"})
+    started = fields.Integer(required=True)
+    completed = fields.Integer(required=True)
+
+
+class CycleSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    organisation = fields.String(required=True, metadata={"description": "organisation code"})
+    year = fields.Integer(required=True)
+    process_key = fields.String(required=True)
+    opened_by = fields.String(required=True)
+    opened_at = fields.DateTime(required=True)
+    settings = fields.Dict(required=True)
+    progress = fields.Nested(CycleProgressSchema, required=True)
+
+
+# --- audit -------------------------------------------------------------------------------
+
+class VerificationSchema(ma.Schema):
+    ok = fields.Boolean(required=True)
+    events_checked = fields.Integer(required=True)
+    first_bad_seq = fields.Integer(allow_none=True)
+    problem = fields.String(allow_none=True)

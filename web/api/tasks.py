@@ -1,0 +1,94 @@
+"""The inbox: list, read, claim, unclaim, delegate and complete tasks.
+
+A task the caller may neither work on nor read is answered with 404, whichever action is
+asked, so task ids cannot be probed; one they may read but not work on gives 403.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from engine.errors import NotFound
+from engine.inbox import InboxFilter, list_tasks, task_counts
+from engine.read_models import instance_detail, task_detail, visible_task
+
+from .common import ID, caller, engine, operation, protected_blueprint
+from .schemas import (CompletedTaskSchema, CompleteRequestSchema, DelegateRequestSchema, TaskDetailSchema,
+                      TaskListSchema, TaskQuerySchema, TaskSchema)
+
+blueprint = protected_blueprint("tasks", __name__, "/api/v1/tasks", "Human tasks (the inbox)")
+
+
+@blueprint.route("", methods=["GET"])
+@operation(blueprint)
+@blueprint.arguments(TaskQuerySchema, location="query")
+@blueprint.response(200, TaskListSchema)
+def list_(query: dict[str, Any]) -> dict[str, Any]:
+    """Open tasks of the caller: overdue first, then by due date; with the inbox counts."""
+    username = caller().username
+    filters = InboxFilter(unit_code=query.get("unit"), cycle_id=query.get("cycle"), task_key=query.get("task_key"),
+                          search=query.get("search"))
+    items = list_tasks(engine(), username, query["scope"], filters, limit=query["limit"], offset=query["offset"])
+    return {"items": items, "counts": task_counts(engine(), username)}
+
+
+@blueprint.route(f"/<{ID}:task_id>", methods=["GET"])
+@operation(blueprint, errors=(404,))
+@blueprint.response(200, TaskDetailSchema)
+def get(task_id: int) -> dict[str, Any]:
+    """A task with its form (JSON Schema), prefilled values, the employee and the history so far."""
+    detail = task_detail(engine(), task_id, caller().username)
+    return {**detail.task.__dict__, **{key: value for key, value in detail.__dict__.items() if key != "task"}}
+
+
+@blueprint.route(f"/<{ID}:task_id>/claim", methods=["POST"])
+@operation(blueprint, errors=(403, 404, 409))
+@blueprint.response(200, TaskSchema)
+def claim(task_id: int) -> Any:
+    """Take a group task (candidate group) so nobody else works on it."""
+    username = caller().username
+    visible_task(engine(), task_id, username)
+    engine().claim_task(task_id, username)
+    return visible_task(engine(), task_id, username)
+
+
+@blueprint.route(f"/<{ID}:task_id>/unclaim", methods=["POST"])
+@operation(blueprint, errors=(403, 404, 409))
+@blueprint.response(200, TaskSchema)
+def unclaim(task_id: int) -> Any:
+    """Give a claimed task back to its candidate group."""
+    username = caller().username
+    visible_task(engine(), task_id, username)
+    engine().unclaim_task(task_id, username)
+    return visible_task(engine(), task_id, username)
+
+
+@blueprint.route(f"/<{ID}:task_id>/delegate", methods=["POST"])
+@operation(blueprint, errors=(403, 404, 409))
+@blueprint.arguments(DelegateRequestSchema)
+@blueprint.response(200, TaskSchema)
+def delegate(body: dict[str, Any], task_id: int) -> Any:
+    """Hand a task one holds to another user of the same organisation; returns it as they see it."""
+    username = caller().username
+    visible_task(engine(), task_id, username)
+    engine().delegate_task(task_id, username, body["to"])
+    return visible_task(engine(), task_id, body["to"])
+
+
+@blueprint.route(f"/<{ID}:task_id>/complete", methods=["POST"])
+@operation(blueprint, errors=(403, 404, 409, 422))
+@blueprint.arguments(CompleteRequestSchema)
+@blueprint.response(200, CompletedTaskSchema)
+def complete(body: dict[str, Any], task_id: int) -> dict[str, Any]:
+    """Complete a task with its form data.
+
+    The data is validated against the task's form (422 names the fields) and the process runs
+    on to its next wait state in the same transaction. ``instance`` is the instance afterwards,
+    or null when the caller may not read it (e.g. a peer's input)."""
+    username = caller().username
+    task = visible_task(engine(), task_id, username)
+    engine().complete_task(task_id, username, body["data"])
+    try:
+        instance = instance_detail(engine(), task.instance_id, username)
+    except NotFound:  # e.g. peer input: the peer may not read the colleague's instance
+        instance = None
+    return {"status": "completed", "task_id": task_id, "instance_id": task.instance_id, "instance": instance}
