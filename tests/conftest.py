@@ -38,16 +38,21 @@ def _migrated_postgres() -> Iterator[str | None]:
     yield PG_URL
 
 
-@pytest.fixture
-def database_url(tmp_path: Path, _migrated_postgres: str | None) -> str:
-    if _migrated_postgres is None:
-        return f"sqlite:///{tmp_path / 'kinerja.sqlite3'}"
-    engine = make_engine(_migrated_postgres)
+def empty_database(scratch_dir: Path, migrated_postgres: str | None) -> str:
+    """A URL to an empty database: a new SQLite file, or the test PostgreSQL emptied."""
+    if migrated_postgres is None:
+        return f"sqlite:///{scratch_dir / 'kinerja.sqlite3'}"
+    engine = make_engine(migrated_postgres)
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
-    return _migrated_postgres
+    return migrated_postgres
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, _migrated_postgres: str | None) -> str:
+    return empty_database(tmp_path, _migrated_postgres)
 
 
 @pytest.fixture

@@ -10,12 +10,10 @@ import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from sqlalchemy import text
 
 from engine.clock import FixedClock
-from engine.database import make_engine
-from engine.models import Base
 from engine.services import Kinerja
+from tests.conftest import empty_database
 from tests.support import BUNDLED_DEFINITIONS, SKP, build_small_org, do_task
 from web import create_app
 
@@ -28,15 +26,7 @@ DEFAULT_CALLER = "hr"  # processes, cycles
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory, _migrated_postgres: str | None) -> Iterator[Flask]:
     """One app and database for every operation (building the organisation hashes passwords, which
     is slow); the fuzzer's own changes pile up in it, as they would on a real server."""
-    if _migrated_postgres is None:
-        url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'kinerja.sqlite3'}"
-    else:
-        url = _migrated_postgres
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {', '.join(t.name for t in Base.metadata.sorted_tables)} "
-                                    "RESTART IDENTITY CASCADE"))
-        engine.dispose()
+    url = empty_database(tmp_path_factory.mktemp("fuzz"), _migrated_postgres)
     kinerja = Kinerja(url, clock=FixedClock(datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)))
     kinerja.init_db()
     kinerja.deploy(BUNDLED_DEFINITIONS(), actor="hr")
