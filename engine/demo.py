@@ -107,3 +107,28 @@ def seed_demo_organisation(kinerja: Kinerja) -> list[DemoAccount]:
 def _renamed(spec: EmployeeSpec, username: str) -> EmployeeSpec:
     return EmployeeSpec(spec.nip, spec.name, spec.position, spec.unit_code, spec.supervisor_nip,
                         username=username, password=spec.password, roles=spec.roles)
+
+
+DEMO_SKP = {"rhk": [
+    {"description": "Meningkatnya cakupan imunisasi dasar lengkap di wilayah kerja", "indicator": "Cakupan IDL",
+     "indicator_type": "kuantitas", "target_value": 95, "unit": "persen"},
+    {"description": "Terlaksananya kunjungan rumah balita gizi kurang", "indicator": "Jumlah kunjungan",
+     "indicator_type": "kuantitas", "target_value": 120, "unit": "kunjungan"},
+]}
+
+
+def submit_demo_drafts(kinerja: Kinerja) -> int:
+    """Let the Puskesmas staff (all but the demo employee) submit their SKP drafts, so the demo
+    supervisor finds approvals waiting in his inbox. Returns how many were submitted."""
+    from .inbox import list_tasks
+    from .org import staff_usernames
+
+    submitted = 0
+    for username in staff_usernames(kinerja, supervisor_username="atasan"):
+        if username == "pegawai":
+            continue
+        for task in list_tasks(kinerja, username):
+            if task.task_key == "draft_skp":
+                kinerja.complete_task(task.id, username, DEMO_SKP)
+                submitted += 1
+    return submitted

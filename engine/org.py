@@ -117,3 +117,14 @@ def authenticate(kinerja: Kinerja, username: str, password: str) -> Optional[int
 def organisation_exists(kinerja: Kinerja, code: str) -> bool:
     with kinerja.unit_of_work() as uow:
         return uow.session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None
+
+
+def staff_usernames(kinerja: Kinerja, supervisor_username: str) -> list[str]:
+    """Usernames of the employees who report directly to this user's employee record."""
+    with kinerja.unit_of_work() as uow:
+        supervisor = uow.session.scalar(select(User).where(User.username == supervisor_username))
+        if supervisor is None or supervisor.employee_id is None:
+            raise NotFound(f"user '{supervisor_username}' is not an employee")
+        return list(uow.session.scalars(
+            select(User.username).join(Employee, Employee.id == User.employee_id)
+            .where(Employee.supervisor_id == supervisor.employee_id).order_by(Employee.id)))

@@ -30,6 +30,8 @@ def _prepare_prefect_home() -> None:
     os.environ.setdefault("PREFECT_HOME", str((DATA_DIR / "prefect").resolve()))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The embedded server needs more than Prefect's default 20 s on a busy two-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def _fail_on_refusal(action: Callable[[], Any]) -> Any:
@@ -201,15 +203,19 @@ def serve(kinerja: Kinerja, host: str, port: int, threads: int) -> None:
 @click.pass_context
 def demo(context: click.Context, year: int, host: str, port: int) -> None:
     """Set up the demo (schema, bundled processes, Kabupaten Bungo, this year's cycle) and serve it."""
-    from engine.demo import DEMO_ACCOUNTS, ORG_CODE, seed_demo_organisation
+    from engine.demo import DEMO_ACCOUNTS, ORG_CODE, seed_demo_organisation, submit_demo_drafts
     from engine.org import organisation_exists
 
     kinerja: Kinerja = context.obj
     kinerja.init_db()
     context.invoke(deploy, files=(BUNDLED_BPMN_DIR,), actor="demo")
-    if not organisation_exists(kinerja, ORG_CODE):
+    first_run = not organisation_exists(kinerja, ORG_CODE)
+    if first_run:
         _fail_on_refusal(lambda: seed_demo_organisation(kinerja))
     context.invoke(cycle_open, organisation=ORG_CODE, year=year, process_key="evaluation_cycle",
                    batch_size=200, actor="demo")
+    if first_run:
+        submitted = _fail_on_refusal(lambda: submit_demo_drafts(kinerja))
+        click.echo(f"{submitted} Puskesmas staff submitted their SKP: the supervisor has approvals waiting")
     _print_accounts(DEMO_ACCOUNTS)
     context.invoke(serve, host=host, port=port, threads=8)

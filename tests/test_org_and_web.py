@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from engine.org import authenticate
 from engine.services import Kinerja
-from tests.support import SmallOrg
+from tests.support import BUNDLED_DEFINITIONS, SmallOrg
 from web import create_app
 
 
@@ -20,3 +20,18 @@ def test_health_check_and_login_page_in_indonesian(org: SmallOrg, deployed: Kine
     assert client.get("/healthz").get_json() == {"status": "ok", "running": 4, "completed": 0, "open_tasks": 4}
     login_page = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert 'lang="id"' in login_page and "Masuk" in login_page
+
+
+def test_the_demo_organisation_gives_every_role_something_to_do(kinerja: Kinerja) -> None:
+    from engine.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo_organisation, submit_demo_drafts
+    from engine.inbox import list_tasks
+
+    kinerja.deploy(BUNDLED_DEFINITIONS(), actor="demo")
+    seed_demo_organisation(kinerja)
+    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="demo")
+    kinerja.start_cycle_instances(cycle_id, kinerja.employees_without_instance(cycle_id), actor="demo")
+    assert submit_demo_drafts(kinerja) == 5
+    assert all(authenticate(kinerja, a.username, DEMO_PASSWORD) for a in DEMO_ACCOUNTS)
+    assert [t.task_key for t in list_tasks(kinerja, "pegawai")] == ["draft_skp"]
+    assert sorted({t.task_key for t in list_tasks(kinerja, "atasan")}) == ["approve_skp", "draft_skp"]
+    assert kinerja.cycle_progress(cycle_id) == {"employees": 31, "started": 31, "completed": 0}
