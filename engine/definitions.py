@@ -267,11 +267,11 @@ def _check_elements(filename: str, root: Any, definitions: DefinitionSet) -> lis
 def _check_dmn_expressions(filename: str, root: Any) -> list[dict[str, Any]]:
     problems = []
     namespace = etree.QName(root).namespace
-    for path, mode in ((".//{%s}inputExpression/{%s}text", "eval"), (".//{%s}outputEntry/{%s}text", "eval")):
-        for text in root.iterfind(path % (namespace, namespace)):
+    for tag in ("inputExpression", "outputEntry"):
+        for text in root.iterfind(".//{%s}%s/{%s}text" % (namespace, tag, namespace)):
             source = (text.text or "").strip()
             if source and source != "-":
-                reason = find_script_problem(source, mode)
+                reason = find_script_problem(source, "eval")
                 if reason:
                     problems.append(problem(filename, text.getparent().get("id"), f"expression '{source}': {reason}"))
     for text in root.iterfind(".//{%s}inputEntry/{%s}text" % (namespace, namespace)):

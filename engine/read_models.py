@@ -63,8 +63,12 @@ class InstanceDetail:
     phase: Optional[str] = None
 
 
-def task_detail(kinerja: Kinerja, task_id: int, username: str) -> TaskDetail:
-    """A task with its form, prefilled values and the employee's context (404 if not visible)."""
+def task_detail(kinerja: Kinerja, task_id: int, username: str, with_prefill: bool = True) -> TaskDetail:
+    """A task with its form, prefilled values and the employee's context (404 if not visible).
+
+    Prefill restores the workflow state; callers that handle a submission (and so show the
+    submitted values, not the stored ones) pass ``with_prefill=False`` to skip that.
+    """
     with kinerja.unit_of_work() as uow:
         user = load_user(uow.session, username)
         row = uow.session.get(HumanTask, task_id)
@@ -78,7 +82,7 @@ def task_detail(kinerja: Kinerja, task_id: int, username: str) -> TaskDetail:
         definitions = kinerja.definitions_for(uow, instance.deployment_id)
         schema = definitions.forms.get(row.form_key) if row.form_key else None
         prefill: dict[str, Any] = {}
-        if row.status == "open" and schema is not None:
+        if with_prefill and row.status == "open" and schema is not None:
             workflow = load_state(definitions, instance.process_key, instance.state)
             spiff_task = find_task(workflow, row.spiff_task_id)
             data = spiff_task.data if spiff_task is not None else {}
@@ -98,11 +102,17 @@ def task_detail(kinerja: Kinerja, task_id: int, username: str) -> TaskDetail:
 
 def instance_detail(kinerja: Kinerja, instance_id: int, username: str) -> InstanceDetail:
     with kinerja.unit_of_work() as uow:
-        user = load_user(uow.session, username)
-        instance = uow.session.get(ProcessInstance, instance_id)
-        if instance is None or not may_view_employee(uow.session, user, instance.subject_employee_id):
-            raise NotFound(f"instance {instance_id} does not exist")
+        instance = _readable_instance(uow.session, instance_id, username)
         return _instance_detail(uow.session, instance, kinerja.clock.now())
+
+
+def _readable_instance(session: Any, instance_id: int, username: str) -> ProcessInstance:
+    """The instance if the user may read its employee's data; ``NotFound`` otherwise."""
+    user = load_user(session, username)
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None or not may_view_employee(session, user, instance.subject_employee_id):
+        raise NotFound(f"instance {instance_id} does not exist")
+    return instance
 
 
 def employee_instances(kinerja: Kinerja, username: str) -> list[InstanceDetail]:
@@ -177,10 +187,7 @@ def latest_deployment(kinerja: Kinerja) -> Optional[DeploymentView]:
 def instance_history_for(kinerja: Kinerja, instance_id: int, username: str) -> list[dict[str, Any]]:
     """An instance's audit events, for a user who may read its employee's data (404 otherwise)."""
     with kinerja.unit_of_work() as uow:
-        user = load_user(uow.session, username)
-        instance = uow.session.get(ProcessInstance, instance_id)
-        if instance is None or not may_view_employee(uow.session, user, instance.subject_employee_id):
-            raise NotFound(f"instance {instance_id} does not exist")
+        _readable_instance(uow.session, instance_id, username)
         return instance_events(uow.session, instance_id)
 
 

@@ -116,7 +116,7 @@ class Kinerja:
             if current is not None and not changed:
                 return DeployResult(current.id, [], created=False)
             now = uow.clock.now()
-            versions = {key: row for key, row in current_files.items()}
+            versions = dict(current_files)
             changed_info = []
             for file in changed:
                 latest = uow.session.scalar(select(func.max(DefinitionVersion.version)).where(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.read_models import instance_detail
+from engine.read_models import instance_detail, instance_history_for
 
 from .common import ID, caller, engine, operation, protected_blueprint
 from .schemas import HistorySchema, InstanceSchema
@@ -30,5 +30,4 @@ def history(instance_id: int) -> dict[str, Any]:
 
     Every event in order: who did what when, with the submitted data; DMN evaluations
     (``decision.evaluated``) carry inputs, matched rules and outputs."""
-    instance_detail(engine(), instance_id, caller().username)  # the same access rule (404)
-    return {"items": engine().instance_history(instance_id)}
+    return {"items": instance_history_for(engine(), instance_id, caller().username)}

@@ -130,7 +130,7 @@ def _require_workable(detail: TaskDetail) -> None:
 @login_required
 def complete(task_id: int):  # type: ignore[no-untyped-def]
     username = current_username()
-    detail = task_detail(engine(), task_id, username)
+    detail = task_detail(engine(), task_id, username, with_prefill=False)  # the form shows what was sent
     _require_workable(detail)
     schema = detail.form_schema or {"type": "object", "properties": {}}
     action = row_action(request.form)
@@ -174,7 +174,7 @@ def unclaim(task_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def delegate(task_id: int):  # type: ignore[no-untyped-def]
     username = current_username()
-    detail = task_detail(engine(), task_id, username)
+    detail = task_detail(engine(), task_id, username, with_prefill=False)  # only the access check is needed
     _require_workable(detail)
     target = (request.form.get("username") or "").strip()
     back = url_for("pages.task_page", task_id=task_id)
