@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres translations messages bench clean
+.PHONY: demo test test-sqlite test-postgres translations messages frontend bench clean
+FRONTEND := web/static/dist/.built
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,12 @@ $(INSTALLED): pyproject.toml
 translations: $(INSTALLED)
 	$(BIN)/pybabel compile --use-fuzzy -d web/translations -D messages
 
+# The browser modeler and viewers (bpmn-js, dmn-js from npm, bundled by esbuild).
+frontend: $(FRONTEND)
+$(FRONTEND): web/frontend/package-lock.json web/frontend/build.mjs $(wildcard web/frontend/src/*.js)
+	cd web/frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+	touch $(FRONTEND)
+
 # After changing UI strings: extract them and merge into the English catalog (then translate
 # the new entries in web/translations/en/LC_MESSAGES/messages.po).
 messages: $(INSTALLED)
@@ -25,16 +32,16 @@ messages: $(INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg --project kinerja --no-location -o var/messages.pot .
 	$(BIN)/pybabel update -i var/messages.pot -d web/translations -l en --no-fuzzy-matching
 
-demo: $(INSTALLED) translations
+demo: $(INSTALLED) translations $(FRONTEND)
 	$(BIN)/kinerja demo
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(INSTALLED) translations
+test-sqlite: $(INSTALLED) translations $(FRONTEND)
 	@echo "=== kinerja test suite on SQLite ==="
 	KINERJA_CHROMIUM=$$(scripts/ensure-chromium.sh) $(BIN)/python -m pytest
 
-test-postgres: $(INSTALLED) translations
+test-postgres: $(INSTALLED) translations $(FRONTEND)
 	@echo "=== kinerja test suite on PostgreSQL ==="
 	KINERJA_CHROMIUM=$$(scripts/ensure-chromium.sh) scripts/with-postgres.sh $(BIN)/python -m pytest
 
@@ -42,4 +49,4 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/start_and_complete.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var web/frontend/node_modules web/static/dist
