@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -110,7 +111,8 @@ class DefinitionSet:
             problems += file_problems
             if tree is not None:
                 trees[file.filename] = tree
-                problems += self._load_into_parser(file, tree)
+                unsupported = _unsupported_elements(file.filename, tree, self.parser) if file.kind == "bpmn" else []
+                problems += unsupported or self._load_into_parser(file, tree)
         if not problems:
             for filename, tree in trees.items():
                 problems += _check_elements(filename, tree, self)
@@ -224,8 +226,9 @@ def _check_elements(filename: str, root: Any, definitions: DefinitionSet) -> lis
     problems = []
 
     def add(element: Any, message: str) -> None:
+        # Name the diagram element (the event, the flow), not an inner definition with its own id.
         owner = element
-        while owner is not None and owner.get("id") is None:
+        while owner is not None and (owner.get("id") is None or _is_detail(owner)):
             owner = owner.getparent()
         problems.append(problem(filename, owner.get("id") if owner is not None else None, message))
 
@@ -258,6 +261,8 @@ def _check_elements(filename: str, root: Any, definitions: DefinitionSet) -> lis
         _check_code(add, script, script.text or "", "exec")
     for condition in root.iterfind(".//bpmn:conditionExpression", NS):
         _check_code(add, condition, condition.text or "", "eval")
+    for condition in root.iterfind(".//bpmn:conditionalEventDefinition/bpmn:condition", NS):
+        _check_code(add, condition, condition.text or "", "eval")
     for tag in ("timeDuration", "timeDate", "timeCycle"):
         for timer in root.iterfind(f".//bpmn:{tag}", NS):
             _check_timer(add, timer, tag, (timer.text or "").strip())
@@ -288,7 +293,7 @@ def _check_code(add: Any, element: Any, source: str, mode: str) -> None:
     if not source.strip():
         add(element, "empty script or expression")
         return
-    reason = find_script_problem(source.strip(), mode)  # type: ignore[arg-type]
+    reason = _foreign_expression(source.strip()) or find_script_problem(source.strip(), mode)  # type: ignore[arg-type]
     if reason:
         add(element, f"{'script' if mode == 'exec' else 'expression'} '{source.strip()[:80]}': {reason}")
 
@@ -298,9 +303,13 @@ def _check_timer(add: Any, element: Any, tag: str, source: str) -> None:
         add(element, "repeating timers (timeCycle) are not supported; "
                      "model the repetition as a loop around a duration timer")
         return
-    reason = find_script_problem(source, "eval") if source else "empty timer expression"
+    reason = (_foreign_expression(source) or find_script_problem(source, "eval")) if source else "empty timer expression"
     if reason:
         add(element, f"timer expression: {reason}")
+        return
+    if _ISO_LIKE.match(source):
+        add(element, f"timer value {source} must be written in quotes, \"{source}\": "
+                     "timer values are Python expressions, so an unquoted P7D is read as a variable name")
         return
     try:
         value = ast.literal_eval(source)
@@ -315,6 +324,58 @@ def _check_timer(add: Any, element: Any, tag: str, source: str) -> None:
             TimerEventDefinition.get_datetime(value)
         except ValueError:
             add(element, f"timer date '{value}' is not an ISO 8601 date-time")
+
+
+_ISO_LIKE = re.compile(r"^(P[0-9TWYMDHS.,]+|R[0-9]*/.*|[0-9]{4}-[0-9]{2}-[0-9]{2}(T.*)?)$")
+
+
+def _foreign_expression(source: str) -> Optional[str]:
+    """Expressions in another engine's language (Camunda's JUEL/FEEL ``${…}``), named as such."""
+    if source.startswith(("${", "#{")) and source.endswith("}"):
+        return ("this is a JUEL expression (Camunda); expressions here are Python over the task data, "
+                f"for example {source[2:-1].strip().replace('!', 'not ') or 'approved'}")
+    return None
+
+
+def _unsupported_elements(filename: str, root: Any, parser: SpiffBpmnParser) -> list[dict[str, Any]]:
+    """BPMN elements this engine cannot run, named precisely (Spiff's own message is generic)."""
+    runnable = {etree.QName(tag).localname for tag in (*parser.PARSER_CLASSES, *parser.OVERRIDE_PARSER_CLASSES)}
+    problems = []
+    for container in root.iter(*(f"{{{NS['bpmn']}}}{tag}" for tag in _CONTAINERS)):
+        for element in container:
+            if not isinstance(element.tag, str) or etree.QName(element).namespace != NS["bpmn"]:
+                continue  # comments and other vendors' extensions
+            name = etree.QName(element).localname
+            if name not in runnable and name not in _NOT_FLOW_NODES:
+                problems.append(problem(filename, element.get("id"), f"{name} is not supported by this engine; "
+                                        f"supported flow elements: {', '.join(sorted(runnable))}"))
+    for definition in root.iter(f"{{{NS['bpmn']}}}*"):
+        name = etree.QName(definition).localname
+        if name.endswith("EventDefinition") and name not in _RUNNABLE_EVENT_DEFINITIONS:
+            owner = definition.getparent()
+            problems.append(problem(filename, owner.get("id"), f"{name[:-len('EventDefinition')]} events are not "
+                                    f"supported by this engine; supported event types: "
+                                    f"{', '.join(sorted(n[:-len('EventDefinition')] for n in _RUNNABLE_EVENT_DEFINITIONS))}"))
+    return problems
+
+
+def _is_detail(element: Any) -> bool:
+    name = etree.QName(element).localname
+    return name.endswith("EventDefinition") or name in _DETAIL_ELEMENTS
+
+
+_DETAIL_ELEMENTS = {"conditionExpression", "condition", "script", "timeDuration", "timeDate", "timeCycle"}
+_CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess")
+_NOT_FLOW_NODES = {
+    "sequenceFlow", "laneSet", "dataObject", "dataObjectReference", "dataStoreReference", "textAnnotation",
+    "association", "group", "extensionElements", "documentation", "ioSpecification", "property",
+    "dataInputAssociation", "dataOutputAssociation", "multiInstanceLoopCharacteristics",
+    "standardLoopCharacteristics", "incoming", "outgoing", "category", "auditing", "monitoring",
+}
+_RUNNABLE_EVENT_DEFINITIONS = {
+    "timerEventDefinition", "messageEventDefinition", "signalEventDefinition", "errorEventDefinition",
+    "escalationEventDefinition", "terminateEventDefinition", "cancelEventDefinition", "conditionalEventDefinition",
+}
 
 
 def _is_iso_duration(value: str) -> bool:

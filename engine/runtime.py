@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
 from uuid import UUID
@@ -22,6 +22,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
@@ -204,3 +205,64 @@ def due_after(start: datetime, iso_duration: Optional[str]) -> Optional[datetime
     parsed = TimerEventDefinition.parse_iso_duration(iso_duration)
     return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
+
+
+@dataclass
+class MigrationCheck:
+    """Whether a workflow can move to another deployment's specs, and why not."""
+
+    blockers: list[str]
+    target_spec: Any = None
+    target_dependencies: dict[str, Any] = field(default_factory=dict)
+    top_diff: Any = None
+    subprocess_diffs: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def possible(self) -> bool:
+        return not self.blockers
+
+
+_WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+def check_migration(workflow: BpmnWorkflow, definitions: DefinitionSet, process_key: str) -> MigrationCheck:
+    """Compare a workflow with ``process_key`` in other definitions, element by element.
+
+    Spiff aligns task specs by BPMN id (and by position where an id changed). A workflow can
+    move when every task it has, done or waiting, still has a counterpart: the saved state
+    names each task's spec, so a spec that vanished would make the instance unloadable.
+    """
+    if process_key not in definitions.process_files:
+        return MigrationCheck([f"process '{process_key}' does not exist in the target version"])
+    spec, dependencies = definitions.workflow_specs(process_key)
+    top_diff, subprocess_diffs = diff_workflow(_serializer().registry, workflow, spec, dependencies)
+    blockers = _removed_tasks(top_diff)
+    for subprocess_id, diff in subprocess_diffs.items():
+        subprocess = workflow.subprocesses[subprocess_id]
+        if diff is None:
+            blockers.append(f"called process '{subprocess.spec.name}' does not exist in the target version")
+        else:
+            blockers += _removed_tasks(diff)
+    return MigrationCheck(blockers, spec, dependencies, top_diff, subprocess_diffs)
+
+
+def _removed_tasks(diff: Any) -> list[str]:
+    reasons = []
+    for task in diff.removed:
+        spec = task.task_spec
+        label = f"'{spec.bpmn_name}' ({spec.bpmn_id})" if getattr(spec, "bpmn_name", None) else f"'{spec.name}'"
+        if task.state & _WAITING:
+            reasons.append(f"waits on {label}, which the target version does not have")
+        elif task.state & TaskState.FINISHED_MASK:
+            reasons.append(f"has passed {label}, which the target version does not have")
+    return reasons
+
+
+def migrate(workflow: BpmnWorkflow, check: MigrationCheck) -> None:
+    """Move a workflow onto the checked specs; ready tasks keep their ids, their paths are re-predicted."""
+    assert check.possible, "check_migration said no"
+    migrate_workflow(check.top_diff, workflow, check.target_spec, reset_mask=TaskState.READY)
+    for subprocess_id, diff in check.subprocess_diffs.items():
+        subprocess = workflow.subprocesses[subprocess_id]
+        migrate_workflow(diff, subprocess, check.target_dependencies[subprocess.spec.name], reset_mask=TaskState.READY)
+    workflow.subprocess_specs = check.target_dependencies

@@ -8,7 +8,7 @@ transaction. Web handlers, Prefect flows and the CLI call these and nothing belo
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Optional
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -20,7 +20,7 @@ from .audit import VerificationResult, instance_events, verify_chain
 from .clock import Clock, SystemClock
 from .database import make_engine, make_session_factory, upgrade_schema
 from .definitions import DefinitionFile, DefinitionSet, user_task_info
-from .errors import Conflict, Forbidden, KinerjaError, NotFound, ProcessError, ScriptRejected
+from .errors import Conflict, Forbidden, InvalidDefinition, KinerjaError, NotFound, ProcessError, ScriptRejected
 from .forms import validate_form_data
 from .models import (
     Cycle,
@@ -34,7 +34,10 @@ from .models import (
     User,
 )
 from .runtime import (
+    MigrationCheck,
     DecisionRecord,
+    check_migration,
+    migrate,
     evaluate_decision,
     dump_state,
     find_task,
@@ -60,6 +63,30 @@ class DeployResult:
     deployment_id: int
     changed_files: list[dict[str, Any]]  # kind, name, version, content_hash
     created: bool  # False when every file was already deployed unchanged
+
+
+@dataclass(frozen=True)
+class MigrationCandidate:
+    """A running instance considered for a move to another deployment."""
+
+    instance_id: int
+    process_key: str
+    subject_name: Optional[str]
+    subject_nip: Optional[str]
+    waiting_on: list[str]  # names of the user tasks it waits on
+    blockers: list[str]  # why it cannot move; empty if it can
+    migrated: bool = False
+
+    @property
+    def movable(self) -> bool:
+        return not self.blockers
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    from_deployment_id: int
+    to_deployment_id: int
+    candidates: list[MigrationCandidate]
 
 
 @dataclass(frozen=True)
@@ -105,12 +132,7 @@ class Kinerja:
         """
         uploaded = list(files)
         with self.unit_of_work() as uow:
-            current = self._latest_deployment(uow)
-            current_files = {(f.kind, f.name): f for f in (current.files if current else [])}
-            merged = {key: DefinitionFile(v.kind, v.name, v.content) for key, v in current_files.items()}
-            merged.update({(f.kind, f.name): f for f in uploaded})
-            definitions = DefinitionSet(list(merged.values()))  # raises InvalidDefinition
-
+            current, current_files, definitions = self._merged_definitions(uow, uploaded)
             changed = [f for f in uploaded if (f.kind, f.name) not in current_files
                        or current_files[(f.kind, f.name)].content_hash != f.content_hash]
             if current is not None and not changed:
@@ -136,6 +158,24 @@ class Kinerja:
             with self._definition_lock:
                 self._definition_sets[deployment.id] = definitions
             return DeployResult(deployment.id, changed_info, created=True)
+
+    def check_definitions(self, files: Iterable[DefinitionFile]) -> list[dict[str, Any]]:
+        """The problems deploying these files now would be refused for; empty if it would succeed."""
+        with self.unit_of_work() as uow:
+            try:
+                self._merged_definitions(uow, list(files))
+            except InvalidDefinition as error:
+                return list(error.details or [])
+        return []
+
+    def _merged_definitions(self, uow: UnitOfWork, uploaded: list[DefinitionFile]) -> tuple[
+            Optional[Deployment], dict[tuple[str, str], DefinitionVersion], DefinitionSet]:
+        """The newest deployment with the uploaded files replacing theirs, parsed and validated as one set."""
+        current = self._latest_deployment(uow)
+        current_files = {(f.kind, f.name): f for f in (current.files if current else [])}
+        merged = {key: DefinitionFile(v.kind, v.name, v.content) for key, v in current_files.items()}
+        merged.update({(f.kind, f.name): f for f in uploaded})
+        return current, current_files, DefinitionSet(list(merged.values()))  # raises InvalidDefinition
 
     def _latest_deployment(self, uow: UnitOfWork) -> Optional[Deployment]:
         return uow.session.scalar(select(Deployment).order_by(Deployment.id.desc()).limit(1))
@@ -166,6 +206,98 @@ class Kinerja:
         except KeyError:
             raise NotFound(f"decision '{decision_id}' is not deployed") from None
         return _guarded(lambda: evaluate_decision(dmn_engine, decision_id, data))
+
+    # -- moving running instances between versions -------------------------------------------
+
+    def plan_migration(self, from_deployment_id: int, to_deployment_id: Optional[int] = None) -> MigrationPlan:
+        """Which running instances of one deployment could move to another (default: the newest)."""
+        with self.unit_of_work() as uow:
+            source, target = self._migration_pair(uow, from_deployment_id, to_deployment_id)
+            instances = uow.session.scalars(select(ProcessInstance).where(
+                ProcessInstance.deployment_id == source.id, ProcessInstance.status == "running")
+                .order_by(ProcessInstance.id)).all()
+            candidates = [self._migration_candidate(uow, instance, target.id)[0] for instance in instances]
+            return MigrationPlan(source.id, target.id, candidates)
+
+    def migrate_instances(self, from_deployment_id: int, to_deployment_id: Optional[int], actor: str,
+                          instance_ids: Optional[Iterable[int]] = None) -> MigrationPlan:
+        """Move running instances to another deployment, each in its own transaction.
+
+        Instances that cannot move (a task they have or wait on is gone) stay where they are
+        and are listed with the reasons. Every move is an ``instance.migrated`` audit event,
+        and the whole request one ``instances.migration`` event.
+        """
+        plan = self.plan_migration(from_deployment_id, to_deployment_id)
+        wanted = set(instance_ids) if instance_ids is not None else None
+        results = []
+        for candidate in plan.candidates:
+            if wanted is not None and candidate.instance_id not in wanted:
+                continue
+            if candidate.movable:
+                candidate = self._migrate_one(candidate.instance_id, plan.to_deployment_id, actor)
+            results.append(candidate)
+        with self.unit_of_work() as uow:
+            uow.record(actor, "instances.migration", {
+                "from_deployment": plan.from_deployment_id, "to_deployment": plan.to_deployment_id,
+                "migrated": [c.instance_id for c in results if c.migrated],
+                "stayed": {str(c.instance_id): c.blockers for c in results if not c.migrated}})
+            uow.commit()
+        return MigrationPlan(plan.from_deployment_id, plan.to_deployment_id, results)
+
+    def _migrate_one(self, instance_id: int, to_deployment_id: int, actor: str) -> MigrationCandidate:
+        with self.unit_of_work() as uow:
+            instance = uow.session.get(ProcessInstance, instance_id)
+            assert instance is not None  # it was in the plan; instances are never deleted
+            candidate, workflow, check = self._migration_candidate(uow, instance, to_deployment_id)
+            if not candidate.movable:  # it moved on since the plan was made
+                return candidate
+            from_deployment_id = instance.deployment_id
+            target = self.definitions_for(uow, to_deployment_id)
+            _guarded(lambda: migrate(workflow, check))
+            instance.deployment_id = to_deployment_id
+            self._finish_step(uow, instance, workflow, _schedule_new_timers(workflow, uow.clock.now()))
+            _guarded(lambda: load_state(target, instance.process_key, instance.state))  # it must load back
+            self._refresh_open_tasks(uow, instance, workflow)
+            uow.record(actor, "instance.migrated", {
+                "process_key": instance.process_key, "from_deployment": from_deployment_id,
+                "to_deployment": to_deployment_id, "waiting_on": candidate.waiting_on}, instance_id=instance.id)
+            uow.commit()
+            return replace(candidate, migrated=True)
+
+    def _migration_pair(self, uow: UnitOfWork, from_id: int, to_id: Optional[int]) -> tuple[Deployment, Deployment]:
+        source = uow.session.get(Deployment, from_id)
+        target = uow.session.get(Deployment, to_id) if to_id is not None else self._latest_deployment(uow)
+        if source is None:
+            raise NotFound(f"deployment {from_id} does not exist")
+        if target is None:
+            raise NotFound(f"deployment {to_id} does not exist")
+        if target.id == source.id:
+            raise Conflict(f"the instances already run on deployment {source.id}")
+        return source, target
+
+    def _migration_candidate(self, uow: UnitOfWork, instance: ProcessInstance,
+                             to_deployment_id: int) -> tuple[MigrationCandidate, Any, MigrationCheck]:
+        workflow = _guarded(lambda: load_state(self.definitions_for(uow, instance.deployment_id),
+                                               instance.process_key, instance.state))
+        check = _guarded(lambda: check_migration(workflow, self.definitions_for(uow, to_deployment_id),
+                                                 instance.process_key))
+        subject = instance.subject
+        waiting = [task.task_spec.bpmn_name or task.task_spec.bpmn_id for task in ready_user_tasks(workflow)]
+        candidate = MigrationCandidate(instance.id, instance.process_key, subject.name if subject else None,
+                                       subject.nip if subject else None, waiting, check.blockers)
+        return candidate, workflow, check
+
+    def _refresh_open_tasks(self, uow: UnitOfWork, instance: ProcessInstance, workflow: Any) -> None:
+        """Open tasks keep their ids across a migration; their name, form and lane come from the new version."""
+        ready = {str(task.id): task for task in ready_user_tasks(workflow)}
+        for row in uow.session.scalars(select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.status == "open")):
+            spec = ready[row.spiff_task_id].task_spec
+            row.name, row.form_key = spec.bpmn_name or spec.bpmn_id, user_task_info(spec).form_key
+            if spec.lane != row.lane:
+                assignment = resolve_lane(uow.session, spec.lane, instance.subject)
+                row.lane, row.claimed_by_user_id = spec.lane, None
+                row.assignee_user_id, row.candidate_group = assignment.assignee_user_id, assignment.candidate_group
 
     # -- instances -------------------------------------------------------------------------
 

@@ -1,0 +1,109 @@
+"""Process versions: running instances keep theirs, new ones take the newest, and HR can
+move running instances to a new version where the task they wait on still exists."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from lxml import etree
+
+from engine.clock import FixedClock
+from engine.definitions import DefinitionFile
+from engine.inbox import list_tasks
+from engine.models import ProcessInstance
+from engine.services import Kinerja
+from tests.support import BPMN_DIR, SKP, SmallOrg, do_task
+
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+APPROVAL_ELEMENTS = ("approve_skp", "approval_overdue", "approve_skp_escalated", "skp_approved")
+
+
+def target_setting_without_approval() -> DefinitionFile:
+    """target_setting where the drafted SKP is agreed at once: the approval tasks are gone."""
+    root = etree.fromstring((BPMN_DIR / "target_setting.bpmn").read_bytes())
+    doomed = set(APPROVAL_ELEMENTS)
+    for element in list(root.iter()):
+        refs = {element.get("id"), element.get("sourceRef"), element.get("targetRef"), element.get("bpmnElement"),
+                (element.text or "").strip() if element.tag == f"{BPMN}flowNodeRef" else None}
+        if refs & doomed or (element.tag.endswith("BPMNEdge") and element.get("bpmnElement", "").startswith("flow_")
+                             and _touches(root, element.get("bpmnElement"), doomed)):
+            element.getparent().remove(element)
+    for ref in root.iter(f"{BPMN}incoming", f"{BPMN}outgoing"):
+        if root.find(f".//{BPMN}sequenceFlow[@id='{ref.text}']") is None:
+            ref.getparent().remove(ref)
+    process = root.find(f"{BPMN}process")
+    etree.SubElement(process, f"{BPMN}sequenceFlow", id="flow_draft_skp_to_skp_agreed",
+                     sourceRef="draft_skp", targetRef="skp_agreed")
+    etree.SubElement(process.find(f"{BPMN}userTask[@id='draft_skp']"), f"{BPMN}outgoing").text = \
+        "flow_draft_skp_to_skp_agreed"
+    etree.SubElement(process.find(f"{BPMN}endEvent[@id='skp_agreed']"), f"{BPMN}incoming").text = \
+        "flow_draft_skp_to_skp_agreed"
+    return DefinitionFile.from_upload("target_setting.bpmn", etree.tostring(root, xml_declaration=True,
+                                                                           encoding="UTF-8"))
+
+
+def _touches(root, flow_id, doomed) -> bool:  # type: ignore[no-untyped-def]
+    flow = root.find(f".//{BPMN}sequenceFlow[@id='{flow_id}']")
+    return flow is None or bool({flow.get("sourceRef"), flow.get("targetRef")} & doomed)
+
+
+def _start(kinerja: Kinerja, employee_id: int) -> int:
+    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
+    (instance_id,) = kinerja.start_cycle_instances(cycle_id, [employee_id], actor="hr")
+    return instance_id
+
+
+def _deployment_of(kinerja: Kinerja, instance_id: int) -> int:
+    with kinerja.unit_of_work() as uow:
+        return uow.session.get(ProcessInstance, instance_id).deployment_id
+
+
+def test_migration_moves_instances_whose_waiting_task_still_exists_and_lists_the_others(
+        org: SmallOrg, deployed: Kinerja) -> None:
+    drafting = _start(deployed, org.cycle_employee)  # rina: waits on draft_skp
+    awaiting_approval = _start(deployed, org.employee_ids["199104042016041004"])  # dedi
+    do_task(deployed, "dedi", "draft_skp", SKP)  # now waits on approve_skp
+    old = _deployment_of(deployed, drafting)
+
+    new = deployed.deploy([target_setting_without_approval()], actor="hr").deployment_id
+    plan = deployed.plan_migration(old)
+    assert plan.to_deployment_id == new
+    by_instance = {c.instance_id: c for c in plan.candidates}
+    assert by_instance[drafting].movable and by_instance[drafting].waiting_on == ["Susun SKP"]
+    assert not by_instance[awaiting_approval].movable
+    assert "waits on 'Setujui SKP' (approve_skp), which the target version does not have" \
+        in by_instance[awaiting_approval].blockers
+
+    result = deployed.migrate_instances(old, None, actor="hr")
+    assert [(c.instance_id, c.migrated) for c in result.candidates] == [(drafting, True), (awaiting_approval, False)]
+    assert _deployment_of(deployed, drafting) == new
+    assert _deployment_of(deployed, awaiting_approval) == old, "the blocked one stays on its version"
+
+    # The moved instance follows the new version: no approval step after the draft.
+    do_task(deployed, "rina", "draft_skp", SKP)
+    assert [t.task_key for t in list_tasks(deployed, "rina")] == ["report_realisation"]
+    # The one that stayed still follows the old one.
+    assert [t.task_key for t in list_tasks(deployed, "kapus")] == ["approve_skp"]
+    do_task(deployed, "kapus", "approve_skp", {"skp_decision": "approve"})
+    assert [t.task_key for t in list_tasks(deployed, "dedi")] == ["report_realisation"]
+
+    migrated = [e for e in deployed.instance_history(drafting) if e["action"] == "instance.migrated"]
+    assert migrated and migrated[0]["data"]["from_deployment"] == old and migrated[0]["data"]["to_deployment"] == new
+    assert deployed.verify_audit_chain().ok
+
+
+def test_a_changed_deadline_applies_to_new_instances_and_old_ones_keep_theirs(
+        org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
+    old_instance = _start(deployed, org.cycle_employee)
+    do_task(deployed, "rina", "draft_skp", SKP)
+    changed = (BPMN_DIR / "target_setting.bpmn").read_text().replace('"P7D"</bpmn:timeDuration>',
+                                                                     '"P3D"</bpmn:timeDuration>')
+    deployed.deploy([DefinitionFile.from_upload("target_setting.bpmn", changed.encode())], actor="hr")
+    new_instance = _start(deployed, org.employee_ids["199104042016041004"])
+    do_task(deployed, "dedi", "draft_skp", SKP)
+    assert _deployment_of(deployed, new_instance) != _deployment_of(deployed, old_instance)
+
+    clock.advance(timedelta(days=3, hours=1))
+    assert deployed.fire_due_timers().fired == 1, "only the new instance's 3-day deadline has passed"
+    assert {t.subject_nip for t in list_tasks(deployed, "kadis")} == {"199104042016041004"}
+    clock.advance(timedelta(days=4))
+    assert deployed.fire_due_timers().fired == 1, "the old instance escalates after its 7 days"
