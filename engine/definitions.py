@@ -224,6 +224,10 @@ def _check_elements(filename: str, root: Any, definitions: DefinitionSet) -> lis
     if etree.QName(root).namespace != NS["bpmn"]:
         return _check_dmn_expressions(filename, root)
     problems = []
+    if not any(owner == filename for owner in definitions.process_files.values()):
+        for process in root.iterfind("bpmn:process", NS):
+            problems.append(problem(filename, process.get("id"), "the process is not executable; set "
+                                    "isExecutable=\"true\" (\"Executable\" in the modeler's properties) to run it"))
 
     def add(element: Any, message: str) -> None:
         # Name the diagram element (the event, the flow), not an inner definition with its own id.

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from engine.access import load_user
-from engine.errors import NotFound
+from engine.errors import Forbidden, NotFound
 from engine.org import authenticate
 
 TOKEN_MAX_AGE_SECONDS = 8 * 3600
@@ -68,6 +68,21 @@ def login_required(view: View) -> View:
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def roles_required(*roles: str) -> Callable[[View], View]:
+    """Pages for some roles only: signed-in users without one of ``roles`` get a 403 page."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not set(roles) & set(g.user["roles"]):
+                raise Forbidden(_("Halaman ini hanya untuk peran: %(roles)s.", roles=", ".join(roles)))
+            return view(*args, **kwargs)
+
+        return login_required(wrapped)  # type: ignore[arg-type]
+
+    return decorator
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -22,7 +22,8 @@ def status_for(error: KinerjaError) -> int:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The REST API, and the pages' own JSON calls (the modeler's check and deploy)."""
+    return request.path.startswith("/api/") or request.is_json
 
 
 def error_response(status: int, code: str, message: str, details: Any = None):  # type: ignore[no-untyped-def]

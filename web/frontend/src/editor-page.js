@@ -1,7 +1,8 @@
 // The editor page around a bpmn-js or dmn-js modeler: load the current version, import a
 // file from another modeler, check it on the server (findings as a list and as markers on
 // the elements), deploy it. The page template passes URLs and translated texts as JSON in
-// <script id="editor-config">, so this file holds no user-facing language of its own.
+// <script id="editor-config"> (with the definition's text), so this file holds no
+// user-facing language of its own.
 
 const PROBLEM_MARKER = 'kinerja-problem';
 
@@ -127,5 +128,5 @@ export function startEditorPage(adapter) {
   });
 
   window.kinerjaEditor = { adapter, check, deploy, load };
-  return load(document.getElementById('editor-source').textContent);
+  return load(config.source);
 }

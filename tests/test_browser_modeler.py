@@ -1,0 +1,84 @@
+"""HR changes the cycle in the browser modeler: a deadline in the BPMN diagram and a cell of
+the predikat decision table. New instances follow the new rules; running ones keep theirs.
+
+Runs in Debian's chromium against the real app; the diagram and the table are edited the way
+a person does it (click the element, type in the properties panel or the table cell).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from engine.clock import FixedClock
+from engine.inbox import list_tasks
+from engine.models import ProcessInstance
+from engine.services import Kinerja
+from tests.support import SKP, SmallOrg, do_task, finish_all_open_work
+from tests.test_browser import SCREENSHOTS, pages  # noqa: F401  (the logged-in page fixture)
+
+pytestmark = pytest.mark.browser
+DEDI = "199104042016041004"
+
+
+def deploy_from_editor(page: Page) -> None:
+    page.get_by_test_id("editor-check").click()
+    expect(page.get_by_test_id("editor-status")).to_contain_text("Tidak ada masalah")
+    page.get_by_test_id("editor-deploy").click()
+    expect(page.get_by_test_id("editor-status")).to_contain_text("Diterapkan sebagai deployment")
+
+
+def open_editor(page: Page, kind: str, name: str) -> None:
+    page.get_by_test_id("nav-processes").click()
+    page.locator(f'[data-testid="definition"][data-kind="{kind}"][data-name="{name}"]').get_by_test_id("edit").click()
+    expect(page.get_by_test_id("editor-status")).to_contain_text("Berkas dimuat")
+
+
+def test_hr_changes_a_deadline_and_a_predikat_cell_in_the_browser(
+        pages: Any, org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:  # noqa: F811
+    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr",
+                                     settings={"review_periods": 1, "midyear_period": 1})
+    (old_instance,) = deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    do_task(deployed, "rina", "draft_skp", SKP)  # rina's approval waits, with the 7-day deadline
+
+    page = pages("hr", width=1400)
+    open_editor(page, "bpmn", "target_setting")
+    page.locator('.djs-element[data-element-id="approval_overdue"]').click()
+    timer_group = page.locator('[data-group-id="group-timer"]')
+    if not timer_group.locator("#bio-properties-panel-timerEventDefinitionValue").is_visible():
+        timer_group.locator(".bio-properties-panel-group-header").click()
+    value = page.locator("#bio-properties-panel-timerEventDefinitionValue")
+    expect(value).to_have_value('"P7D"')
+    value.fill('P3D')  # the way another modeler would write it: the check must say what is wrong
+    page.get_by_test_id("editor-check").click()
+    expect(page.get_by_test_id("editor-problems")).to_contain_text('must be written in quotes, "P3D"')
+    expect(page.locator('.djs-element.kinerja-problem[data-element-id="approval_overdue"]')).to_have_count(1)
+    page.screenshot(path=str(SCREENSHOTS / "modeler-finding.png"))
+    value.fill('"P3D"')
+    deploy_from_editor(page)
+    expect(page.locator(".kinerja-problem")).to_have_count(0)
+
+    open_editor(page, "dmn", "predikat_kinerja")
+    cell = page.locator('td[data-element-id="rule_diatas_diatas_predikat"]')
+    expect(cell).to_contain_text('"SANGAT_BAIK"')
+    cell.locator("[contenteditable]").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type('"BAIK"')
+    expect(cell).to_contain_text('"BAIK"')
+    page.screenshot(path=str(SCREENSHOTS / "decision-table-editor.png"))
+    deploy_from_editor(page)
+
+    (new_instance,) = deployed.start_cycle_instances(cycle_id, [org.employee_ids[DEDI]], actor="hr")
+    do_task(deployed, "dedi", "draft_skp", SKP)
+    clock.advance(timedelta(days=3, hours=1))
+    assert deployed.fire_due_timers().fired == 1, "only the new instance has the 3-day deadline"
+    assert [t.subject_nip for t in list_tasks(deployed, "kadis")] == [DEDI]
+
+    finish_all_open_work(deployed)
+    with deployed.unit_of_work() as uow:
+        predikat = {i.id: i.summary["predikat"] for i in uow.session.query(ProcessInstance)
+                    if i.id in (old_instance, new_instance)}
+    assert predikat == {old_instance: "SANGAT_BAIK", new_instance: "BAIK"}, \
+        "the same ratings: the old table for the old instance, the edited one for the new"

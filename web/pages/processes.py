@@ -1,0 +1,162 @@
+"""HR's process library: versions, downloads, comparisons, the browser modeler, and moving
+running instances to a new version. Reading is open to HR, the PPK and auditors; changing
+is HR's alone. The modeler talks to ``/processes/check`` and ``/processes/deploy`` in JSON
+(session + CSRF header), and gets the same validation as ``kinerja deploy`` and the API.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+
+from engine.assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
+from engine.definitions import DefinitionFile
+from engine.errors import InvalidDefinition
+from engine.library import (
+    compare_versions,
+    definition_library,
+    definition_version,
+    deployments_with_running_instances,
+)
+
+from ..auth import current_username, roles_required
+from . import blueprint, engine
+
+READERS = (ROLE_HR, ROLE_PPK, ROLE_AUDITOR)
+EDITABLE_KINDS = ("bpmn", "dmn")
+NEW_DEFINITION_TEMPLATES = {
+    "bpmn": """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  id="{name}_definitions" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{name}" name="{name}" isExecutable="true">
+    <bpmn:startEvent id="{name}_start" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="{name}_diagram">
+    <bpmndi:BPMNPlane id="{name}_plane" bpmnElement="{name}">
+      <bpmndi:BPMNShape id="{name}_start_di" bpmnElement="{name}_start">
+        <dc:Bounds x="180" y="160" width="36" height="36" />
+      </bpmndi:BPMNShape>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+""",
+}
+
+
+@blueprint.get("/processes")
+@roles_required(*READERS)
+def library():  # type: ignore[no-untyped-def]
+    return render_template("processes.html", entries=definition_library(engine()),
+                           older_deployments=deployments_with_running_instances(engine()))
+
+
+@blueprint.get("/processes/<kind>/<name>/v<int:version>")
+@roles_required(*READERS)
+def download(kind: str, name: str, version: int) -> Response:
+    content = definition_version(engine(), kind, name, version)
+    return Response(content.content, mimetype=content.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{content.name}.v{content.version}.{content.filename.split(".")[-1]}"'})
+
+
+@blueprint.get("/processes/<kind>/<name>/compare")
+@roles_required(*READERS)
+def compare(kind: str, name: str):  # type: ignore[no-untyped-def]
+    old, new = request.args.get("from", type=int), request.args.get("to", type=int)
+    if old is None or new is None:
+        flash(_("Pilih dua versi untuk dibandingkan."), "error")
+        return redirect(url_for("pages.library"), code=303)
+    return render_template("process_compare.html", kind=kind, name=name, old=old, new=new,
+                           lines=compare_versions(engine(), kind, name, old, new))
+
+
+@blueprint.get("/processes/<kind>/<name>/edit")
+@roles_required(ROLE_HR)
+def edit(kind: str, name: str):  # type: ignore[no-untyped-def]
+    if kind not in EDITABLE_KINDS:
+        raise InvalidDefinition(_("Hanya berkas BPMN dan DMN yang disunting di modeler."))
+    current = definition_version(engine(), kind, name)
+    return _editor(kind, current.filename, current.content, current.version)
+
+
+@blueprint.post("/processes/new")
+@roles_required(ROLE_HR)
+def new_process():  # type: ignore[no-untyped-def]
+    name = (request.form.get("name") or "").strip()
+    if not name.isidentifier() or len(name) > 100:
+        flash(_("Nama proses hanya boleh berisi huruf, angka dan garis bawah, diawali huruf."), "error")
+        return redirect(url_for("pages.library"), code=303)
+    return _editor("bpmn", f"{name}.bpmn", NEW_DEFINITION_TEMPLATES["bpmn"].format(name=name), None)
+
+
+def _editor(kind: str, filename: str, content: str, version: Any):  # type: ignore[no-untyped-def]
+    config = {
+        "filename": filename,
+        "source": content,
+        "check_url": url_for("pages.check_definition"),
+        "deploy_url": url_for("pages.deploy_definition"),
+        "csrf_token": generate_csrf(),
+        "texts": {
+            "checking": _("Memeriksa…"), "valid": _("Tidak ada masalah. Siap diterapkan."),
+            "has_problems": _("Ditemukan %(count)s masalah; perbaiki sebelum menerapkan."),
+            "failed": _("Pemeriksaan gagal."), "deploying": _("Menerapkan…"),
+            "refused": _("Penerapan ditolak; perbaiki masalah di bawah."),
+            "deployed": _("Diterapkan sebagai deployment %(deployment)s. Instans baru memakai versi ini."),
+            "unchanged": _("Tidak ada perubahan; versi yang berlaku tetap sama."),
+            "loaded": _("Berkas dimuat."), "import_warnings": _("Dimuat dengan peringatan:"),
+            "import_failed": _("Berkas tidak dapat dibuka:"),
+        },
+    }
+    return render_template("process_editor.html", kind=kind, filename=filename, version=version, config=config)
+
+
+@blueprint.post("/processes/check")
+@roles_required(ROLE_HR)
+def check_definition():  # type: ignore[no-untyped-def]
+    try:
+        file = _uploaded_file()
+    except InvalidDefinition as error:
+        if not error.details:  # not a definition file problem: the request itself is wrong
+            raise
+        return {"problems": error.details}  # too large, not UTF-8, unknown kind: findings like any other
+    return {"problems": engine().check_definitions([file])}
+
+
+@blueprint.post("/processes/deploy")
+@roles_required(ROLE_HR)
+def deploy_definition():  # type: ignore[no-untyped-def]
+    result = engine().deploy([_uploaded_file()], actor=current_username())
+    return {"deployment_id": result.deployment_id, "created": result.created,
+            "changed_files": result.changed_files}, 201 if result.created else 200
+
+
+def _uploaded_file() -> DefinitionFile:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("filename"), str) \
+            or not isinstance(body.get("content"), str):
+        raise InvalidDefinition(_('Kirim JSON dengan "filename" dan "content" (teks).'))
+    return DefinitionFile.from_upload(body["filename"], body["content"].encode("utf-8"))
+
+
+@blueprint.get("/processes/migrations/<int:deployment_id>")
+@roles_required(ROLE_HR)
+def migration_plan(deployment_id: int):  # type: ignore[no-untyped-def]
+    return render_template("process_migration.html", plan=engine().plan_migration(deployment_id), result=False)
+
+
+@blueprint.post("/processes/migrations/<int:deployment_id>")
+@roles_required(ROLE_HR)
+def migrate(deployment_id: int):  # type: ignore[no-untyped-def]
+    chosen = [int(value) for value in request.form.getlist("instance_id") if value.isdigit()]
+    if not chosen:
+        flash(_("Pilih instans yang akan dipindahkan."), "error")
+        return redirect(url_for("pages.migration_plan", deployment_id=deployment_id), code=303)
+    to_deployment = request.form.get("to_deployment", type=int)
+    result = engine().migrate_instances(deployment_id, to_deployment, current_username(), chosen)
+    moved = sum(1 for candidate in result.candidates if candidate.migrated)
+    flash(_("%(moved)d instans dipindahkan ke deployment %(target)d; %(stayed)d tetap.", moved=moved,
+            target=result.to_deployment_id, stayed=len(result.candidates) - moved),
+          "success" if moved else "error")
+    return render_template("process_migration.html", plan=result, result=True)
