@@ -209,25 +209,31 @@ class Kinerja:
 
     # -- moving running instances between versions -------------------------------------------
 
-    def plan_migration(self, from_deployment_id: int, to_deployment_id: Optional[int] = None) -> MigrationPlan:
-        """Which running instances of one deployment could move to another (default: the newest)."""
+    def plan_migration(self, from_deployment_id: int, to_deployment_id: Optional[int] = None,
+                       organisation_id: Optional[int] = None) -> MigrationPlan:
+        """Which running instances of one deployment (of one organisation, if given) could move
+        to another deployment (default: the newest)."""
         with self.unit_of_work() as uow:
             source, target = self._migration_pair(uow, from_deployment_id, to_deployment_id)
-            instances = uow.session.scalars(select(ProcessInstance).where(
+            query = select(ProcessInstance).where(
                 ProcessInstance.deployment_id == source.id, ProcessInstance.status == "running")
-                .order_by(ProcessInstance.id)).all()
+            if organisation_id is not None:
+                query = query.join(Employee, Employee.id == ProcessInstance.subject_employee_id).where(
+                    Employee.organisation_id == organisation_id)
+            instances = uow.session.scalars(query.order_by(ProcessInstance.id)).all()
             candidates = [self._migration_candidate(uow, instance, target.id)[0] for instance in instances]
             return MigrationPlan(source.id, target.id, candidates)
 
     def migrate_instances(self, from_deployment_id: int, to_deployment_id: Optional[int], actor: str,
-                          instance_ids: Optional[Iterable[int]] = None) -> MigrationPlan:
+                          instance_ids: Optional[Iterable[int]] = None,
+                          organisation_id: Optional[int] = None) -> MigrationPlan:
         """Move running instances to another deployment, each in its own transaction.
 
         Instances that cannot move (a task they have or wait on is gone) stay where they are
         and are listed with the reasons. Every move is an ``instance.migrated`` audit event,
         and the whole request one ``instances.migration`` event.
         """
-        plan = self.plan_migration(from_deployment_id, to_deployment_id)
+        plan = self.plan_migration(from_deployment_id, to_deployment_id, organisation_id)
         wanted = set(instance_ids) if instance_ids is not None else None
         results = []
         for candidate in plan.candidates:

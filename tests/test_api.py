@@ -166,7 +166,9 @@ def test_the_openapi_document_is_valid_and_declares_bearer_auth(app: Flask) -> N
         ("post", "/tasks/{task_id}/unclaim"), ("post", "/tasks/{task_id}/delegate"),
         ("post", "/tasks/{task_id}/complete"), ("get", "/processes"), ("post", "/processes"), ("post", "/cycles"),
         ("get", "/cycles/{cycle_id}"), ("get", "/instances/{instance_id}"),
-        ("get", "/instances/{instance_id}/history"), ("get", "/audit/verify")}
+        ("get", "/instances/{instance_id}/history"), ("get", "/audit/verify"), ("post", "/processes/check"),
+        ("get", "/processes/versions"), ("get", "/processes/migrations/{deployment_id}"),
+        ("post", "/processes/migrations/{deployment_id}")}
     for (method, path), operation in operations.items():
         expected = [] if path == f"{BASE}/auth/token" else [{"bearerAuth": []}]
         assert operation.get("security", []) == expected, (method, path)

@@ -16,6 +16,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter, Map
 
 from engine.services import Kinerja
 
@@ -39,6 +40,7 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
     app.config.update(config or {})
+    app.url_map.converters["int"] = DatabaseId
     app.extensions["kinerja"] = kinerja
     Babel(app, locale_selector=_choose_language)
     csrf.init_app(app)
@@ -58,6 +60,17 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
         return {"status": "ok", **kinerja.overview().__dict__}
 
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in every route: ids beyond the databases' 32-bit integers are a 404, not an overflow."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", MAX_DATABASE_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+MAX_DATABASE_ID = 2**31 - 1
 
 
 def kinerja() -> Kinerja:

@@ -7,10 +7,20 @@ from typing import Any
 from engine.assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
 from engine.definitions import DefinitionFile, problem
 from engine.errors import InvalidDefinition
+from engine.library import definition_library
 from engine.read_models import latest_deployment
 
-from .common import caller, engine, operation, protected_blueprint
-from .schemas import CurrentDeploymentSchema, DeployResultSchema, UploadSchema
+from .common import ID, caller, engine, operation, protected_blueprint
+from .schemas import (
+    CheckResultSchema,
+    CurrentDeploymentSchema,
+    DeployResultSchema,
+    LibrarySchema,
+    MigrationPlanSchema,
+    MigrationQuerySchema,
+    MigrationRequestSchema,
+    UploadSchema,
+)
 
 blueprint = protected_blueprint("processes", __name__, "/api/v1/processes", "Deployed definitions")
 
@@ -39,10 +49,61 @@ def deploy(upload: dict[str, Any]) -> Any:
     nothing is stored and the 422 lists each problem with its file, element id and message.
     Running instances stay on the version they started with.
     """
-    files = [DefinitionFile.from_upload(_checked_name(upload_file.filename), upload_file.read())
-             for upload_file in upload["files"]]
-    result = engine().deploy(files, actor=caller().username)
+    result = engine().deploy(_files(upload), actor=caller().username)
     return result, 201 if result.created else 200
+
+
+@blueprint.route("/check", methods=["POST"])
+@operation(blueprint, roles=(ROLE_HR,), errors=(422,))
+@blueprint.arguments(UploadSchema, location="files")
+@blueprint.response(200, CheckResultSchema)
+def check(upload: dict[str, Any]) -> dict[str, Any]:
+    """Check files exactly as a deploy would, without storing anything.
+
+    Each problem names its file, element id and what is wrong; an empty list means the
+    deploy would succeed."""
+    try:
+        files = _files(upload)
+    except InvalidDefinition as error:
+        return {"problems": error.details or []}
+    return {"problems": engine().check_definitions(files)}
+
+
+@blueprint.route("/versions", methods=["GET"])
+@operation(blueprint, roles=(ROLE_HR, ROLE_PPK, ROLE_AUDITOR))
+@blueprint.response(200, LibrarySchema)
+def versions() -> dict[str, Any]:
+    """Every definition file ever deployed, with its versions (newest first), author, date,
+    content hash and the running instances on deployments that contain it."""
+    return {"items": definition_library(engine())}
+
+
+@blueprint.route(f"/migrations/<{ID}:deployment_id>", methods=["GET"])
+@operation(blueprint, roles=(ROLE_HR,), errors=(404, 409))
+@blueprint.arguments(MigrationQuerySchema, location="query")
+@blueprint.response(200, MigrationPlanSchema)
+def migration_plan(query: dict[str, Any], deployment_id: int) -> Any:
+    """Which running instances of the caller's organisation on a deployment could move to another
+    (default: the newest), and why not."""
+    return engine().plan_migration(deployment_id, query["to_deployment"], caller().organisation_id)
+
+
+@blueprint.route(f"/migrations/<{ID}:deployment_id>", methods=["POST"])
+@operation(blueprint, roles=(ROLE_HR,), errors=(404, 409, 422))
+@blueprint.arguments(MigrationRequestSchema)
+@blueprint.response(200, MigrationPlanSchema)
+def migrate(request: dict[str, Any], deployment_id: int) -> Any:
+    """Move running instances to another deployment; those that cannot move stay, with reasons.
+
+    Each move is an ``instance.migrated`` audit event; the request as a whole an
+    ``instances.migration`` event."""
+    return engine().migrate_instances(deployment_id, request["to_deployment"], caller().username,
+                                      request["instance_ids"], caller().organisation_id)
+
+
+def _files(upload: dict[str, Any]) -> list[DefinitionFile]:
+    return [DefinitionFile.from_upload(_checked_name(upload_file.filename), upload_file.read())
+            for upload_file in upload["files"]]
 
 
 def _checked_name(filename: str | None) -> str:

@@ -13,7 +13,9 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from engine.services import DEFAULT_CYCLE_SETTINGS
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in every supported database
+from .. import MAX_DATABASE_ID
+
+MAX_ID = MAX_DATABASE_ID  # ids are 32-bit integers in every supported database
 
 
 class Text(fields.String):
@@ -265,3 +267,68 @@ class VerificationSchema(ma.Schema):
     events_checked = fields.Integer(required=True)
     first_bad_seq = fields.Integer(allow_none=True)
     problem = fields.String(allow_none=True)
+
+
+# --- process library and migration (HR) ----------------------------------------------------
+
+class ProblemSchema(ma.Schema):
+    file = fields.String(required=True)
+    element_id = fields.String(required=True, allow_none=True,
+                               metadata={"description": "the BPMN/DMN element, when the problem has one"})
+    message = fields.String(required=True)
+
+
+class CheckResultSchema(ma.Schema):
+    problems = fields.List(fields.Nested(ProblemSchema), required=True,
+                           metadata={"description": "empty when the files would deploy"})
+
+
+class VersionInfoSchema(ma.Schema):
+    version = fields.Integer(required=True)
+    deployed_by = fields.String(required=True)
+    deployed_at = fields.DateTime(required=True)
+    content_hash = fields.String(required=True)
+    running_instances = fields.Integer(required=True, metadata={
+        "description": "running instances on deployments that contain this version"})
+    current = fields.Boolean(required=True, metadata={"description": "part of the newest deployment"})
+
+
+class LibraryEntrySchema(ma.Schema):
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    filename = fields.String(required=True)
+    provides = fields.List(fields.String(), required=True)
+    versions = fields.List(fields.Nested(VersionInfoSchema), required=True, metadata={"description": "newest first"})
+
+
+class LibrarySchema(ma.Schema):
+    items = fields.List(fields.Nested(LibraryEntrySchema), required=True)
+
+
+class MigrationRequestSchema(ma.Schema):
+    to_deployment = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+                                   metadata={"description": "default: the newest deployment"})
+    instance_ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), load_default=None,
+                               validate=validate.Length(max=100000),
+                               metadata={"description": "default: every running instance that can move"})
+
+
+class MigrationQuerySchema(ma.Schema):
+    to_deployment = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+
+
+class MigrationCandidateSchema(ma.Schema):
+    instance_id = fields.Integer(required=True)
+    process_key = fields.String(required=True)
+    subject_name = fields.String(allow_none=True, required=True)
+    subject_nip = fields.String(allow_none=True, required=True)
+    waiting_on = fields.List(fields.String(), required=True)
+    movable = fields.Boolean(required=True)
+    blockers = fields.List(fields.String(), required=True, metadata={"description": "why it cannot move"})
+    migrated = fields.Boolean(required=True)
+
+
+class MigrationPlanSchema(ma.Schema):
+    from_deployment_id = fields.Integer(required=True)
+    to_deployment_id = fields.Integer(required=True)
+    candidates = fields.List(fields.Nested(MigrationCandidateSchema), required=True)

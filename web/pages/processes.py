@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from engine.assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
+from engine.access import user_profile
 from engine.definitions import DefinitionFile
 from engine.errors import InvalidDefinition
 from engine.library import (
@@ -132,6 +133,11 @@ def deploy_definition():  # type: ignore[no-untyped-def]
             "changed_files": result.changed_files}, 201 if result.created else 200
 
 
+def _organisation_id() -> int:
+    """Migrations move only the HR user's own organisation's instances (deployments are shared)."""
+    return user_profile(engine(), current_username()).organisation_id
+
+
 def _uploaded_file() -> DefinitionFile:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("filename"), str) \
@@ -143,7 +149,8 @@ def _uploaded_file() -> DefinitionFile:
 @blueprint.get("/processes/migrations/<int:deployment_id>")
 @roles_required(ROLE_HR)
 def migration_plan(deployment_id: int):  # type: ignore[no-untyped-def]
-    return render_template("process_migration.html", plan=engine().plan_migration(deployment_id), result=False)
+    plan = engine().plan_migration(deployment_id, organisation_id=_organisation_id())
+    return render_template("process_migration.html", plan=plan, result=False)
 
 
 @blueprint.post("/processes/migrations/<int:deployment_id>")
@@ -154,7 +161,7 @@ def migrate(deployment_id: int):  # type: ignore[no-untyped-def]
         flash(_("Pilih instans yang akan dipindahkan."), "error")
         return redirect(url_for("pages.migration_plan", deployment_id=deployment_id), code=303)
     to_deployment = request.form.get("to_deployment", type=int)
-    result = engine().migrate_instances(deployment_id, to_deployment, current_username(), chosen)
+    result = engine().migrate_instances(deployment_id, to_deployment, current_username(), chosen, _organisation_id())
     moved = sum(1 for candidate in result.candidates if candidate.migrated)
     flash(_("%(moved)d instans dipindahkan ke deployment %(target)d; %(stayed)d tetap.", moved=moved,
             target=result.to_deployment_id, stayed=len(result.candidates) - moved),
