@@ -82,3 +82,27 @@ def test_hr_changes_a_deadline_and_a_predikat_cell_in_the_browser(
                     if i.id in (old_instance, new_instance)}
     assert predikat == {old_instance: "SANGAT_BAIK", new_instance: "BAIK"}, \
         "the same ratings: the old table for the old instance, the edited one for the new"
+
+
+def test_files_from_other_modelers_open_in_the_modeler_and_get_specific_findings(
+        pages: Any, org: SmallOrg) -> None:  # noqa: F811
+    from tests.test_process_library import EXPECTED_FROM_OTHER_MODELERS, OTHER_MODELERS
+
+    page = pages("hr", width=1400)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_editor(page, "bpmn", "target_setting")
+    for filename, expected in sorted(EXPECTED_FROM_OTHER_MODELERS.items()):
+        page.get_by_test_id("editor-import").set_input_files(str(OTHER_MODELERS / filename))
+        expect(page.get_by_test_id("editor-status")).to_have_text("Berkas dimuat.")
+        for element_id, _ in expected:  # every finding is about an element the diagram shows
+            expect(page.locator(f'#editor-canvas [data-element-id="{element_id}"]').first).to_be_attached()
+        page.get_by_test_id("editor-check").click()
+        problems = page.get_by_test_id("editor-problems").locator("li")
+        expect(problems).to_have_count(len(expected))
+        for element_id, message in expected:
+            expect(page.get_by_test_id("editor-problems")).to_contain_text(f"{element_id}: ")
+            expect(page.get_by_test_id("editor-problems")).to_contain_text(message)
+        if filename == "camunda_modeler_cuti.bpmn":
+            page.screenshot(path=str(SCREENSHOTS / "modeler-camunda-import.png"))
+    assert errors == [], "no script errors in the page"

@@ -95,6 +95,7 @@ def new_process():  # type: ignore[no-untyped-def]
 def _editor(kind: str, filename: str, content: str, version: Any):  # type: ignore[no-untyped-def]
     config = {
         "filename": filename,
+        "kind": kind,
         "source": content,
         "check_url": url_for("pages.check_definition"),
         "deploy_url": url_for("pages.deploy_definition"),

@@ -124,7 +124,12 @@ export function startEditorPage(adapter) {
   });
   document.getElementById('editor-import').addEventListener('change', async (event) => {
     const file = event.target.files[0];
-    if (file) await load(await file.text());
+    if (!file) return;
+    // An imported file is deployed under its own name (a new process, or the one it replaces).
+    config.filename = file.name.replace(/\.xml$/i, '.' + config.kind);
+    document.getElementById('editor-filename').textContent = config.filename;
+    document.getElementById('editor-origin')?.remove();
+    await load(await file.text());
   });
 
   window.kinerjaEditor = { adapter, check, deploy, load };
