@@ -70,6 +70,11 @@ def test_hr_changes_a_deadline_and_a_predikat_cell_in_the_browser(
     page.screenshot(path=str(SCREENSHOTS / "decision-table-editor.png"))
     deploy_from_editor(page)
 
+    page.get_by_test_id("nav-processes").click()
+    versions = page.locator('[data-testid="definition"][data-name="target_setting"] [data-testid="version"]')
+    expect(versions).to_have_count(2)
+    page.screenshot(path=str(SCREENSHOTS / "process-library.png"), full_page=False)
+
     (new_instance,) = deployed.start_cycle_instances(cycle_id, [org.employee_ids[DEDI]], actor="hr")
     do_task(deployed, "dedi", "draft_skp", SKP)
     clock.advance(timedelta(days=3, hours=1))
