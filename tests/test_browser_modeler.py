@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from engine.clock import FixedClock
 from engine.inbox import list_tasks
+from engine.library import definition_version
 from engine.models import ProcessInstance
 from engine.services import Kinerja
 from tests.support import SKP, SmallOrg, do_task, finish_all_open_work
@@ -57,6 +58,11 @@ def test_hr_changes_a_deadline_and_a_predikat_cell_in_the_browser(
     expect(page.locator('.djs-element.kinerja-problem[data-element-id="approval_overdue"]')).to_have_count(1)
     page.screenshot(path=str(SCREENSHOTS / "modeler-finding.png"))
     value.fill('"P3D"')
+    page.locator('.djs-element[data-element-id="approve_skp"]').click(position={"x": 30, "y": 8})
+    due = page.locator("#bio-properties-panel-kinerja-due")  # the "Kinerja" group: form and due period
+    expect(due).to_have_value("P7D")
+    expect(page.locator("#bio-properties-panel-kinerja-form")).to_have_value("skp_approval")
+    due.fill("P5D")
     deploy_from_editor(page)
     expect(page.locator(".kinerja-problem")).to_have_count(0)
 
@@ -74,6 +80,10 @@ def test_hr_changes_a_deadline_and_a_predikat_cell_in_the_browser(
     versions = page.locator('[data-testid="definition"][data-name="target_setting"] [data-testid="version"]')
     expect(versions).to_have_count(2)
     page.screenshot(path=str(SCREENSHOTS / "process-library.png"), full_page=False)
+
+    deployed_xml = definition_version(deployed, "bpmn", "target_setting").content
+    assert '<spiffworkflow:property name="dueIn" value="P5D" />' in deployed_xml
+    assert '<spiffworkflow:property name="formKey" value="skp_approval" />' in deployed_xml
 
     (new_instance,) = deployed.start_cycle_instances(cycle_id, [org.employee_ids[DEDI]], actor="hr")
     do_task(deployed, "dedi", "draft_skp", SKP)

@@ -109,6 +109,14 @@ def _editor(kind: str, filename: str, content: str, version: Any):  # type: igno
             "unchanged": _("Tidak ada perubahan; versi yang berlaku tetap sama."),
             "loaded": _("Berkas dimuat."), "import_warnings": _("Dimuat dengan peringatan:"),
             "import_failed": _("Berkas tidak dapat dibuka:"),
+            "properties": {
+                "group": _("Kinerja"), "kinerja-form": _("Formulir (formKey)"),
+                "kinerja-due": _("Batas waktu tugas (dueIn, mis. P7D)"),
+                "kinerja-decision": _("Tabel keputusan (calledDecisionId)"),
+                "kinerja-called": _("Proses yang dipanggil (calledElement)"),
+                "kinerja-condition": _("Kondisi (ekspresi Python atas data tugas)"),
+                "kinerja-script": _("Skrip (Python, tanpa import)"),
+            },
         },
     }
     return render_template("process_editor.html", kind=kind, filename=filename, version=version, config=config)
