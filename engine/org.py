@@ -119,6 +119,14 @@ def organisation_exists(kinerja: Kinerja, code: str) -> bool:
         return uow.session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None
 
 
+def organisation_id_of(kinerja: Kinerja, code: str) -> int:
+    with kinerja.unit_of_work() as uow:
+        found = uow.session.scalar(select(Organisation.id).where(Organisation.code == code))
+        if found is None:
+            raise NotFound(f"organisation '{code}' does not exist")
+        return found
+
+
 def staff_usernames(kinerja: Kinerja, supervisor_username: str) -> list[str]:
     """Usernames of the employees who report directly to this user's employee record."""
     with kinerja.unit_of_work() as uow:

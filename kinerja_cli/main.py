@@ -11,13 +11,14 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Optional
 
 import click
 
 from engine.database import DEFAULT_DATABASE_URL
 from engine.definitions import DefinitionFile
 from engine.errors import KinerjaError
+from engine.org import organisation_id_of
 from engine.services import Kinerja
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +83,33 @@ def deploy(kinerja: Kinerja, files: tuple[Path, ...], actor: str) -> None:
     click.echo(f"deployment {result.deployment_id}:")
     for file in result.changed_files:
         click.echo(f"  {file['kind']:5} {file['name']} v{file['version']} {file['content_hash'][:12]}")
+
+
+@cli.command()
+@click.argument("from_deployment", type=int)
+@click.option("--to", "to_deployment", type=int, help="Target deployment (default: the newest).")
+@click.option("--org", "organisation", help="Only this organisation's instances (code, e.g. bungo).")
+@click.option("--dry-run", is_flag=True, help="Only list which instances could move, and why not.")
+@click.option("--actor", default="cli", show_default=True, help="Who migrates (recorded in the audit log).")
+@click.pass_obj
+def migrate(kinerja: Kinerja, from_deployment: int, to_deployment: Optional[int], organisation: Optional[str],
+            dry_run: bool, actor: str) -> None:
+    """Move the running instances of a deployment to another one where their waiting task still exists."""
+    organisation_id = _fail_on_refusal(lambda: organisation_id_of(kinerja, organisation)) if organisation else None
+    if dry_run:
+        plan = _fail_on_refusal(lambda: kinerja.plan_migration(from_deployment, to_deployment, organisation_id))
+    else:
+        plan = _fail_on_refusal(lambda: kinerja.migrate_instances(from_deployment, to_deployment, actor,
+                                                                  organisation_id=organisation_id))
+    for candidate in plan.candidates:
+        outcome = "moved" if candidate.migrated else ("can move" if candidate.movable else "stays")
+        waiting = ", ".join(candidate.waiting_on) or "nothing"
+        click.echo(f"instance {candidate.instance_id} ({candidate.subject_nip or '-'}, waiting on {waiting}): {outcome}")
+        for reason in candidate.blockers:
+            click.echo(f"    {reason}")
+    moved = sum(1 for candidate in plan.candidates if candidate.migrated or (dry_run and candidate.movable))
+    click.echo(f"{moved} of {len(plan.candidates)} {'can move' if dry_run else 'moved'} "
+               f"from deployment {plan.from_deployment_id} to {plan.to_deployment_id}")
 
 
 def _expand(paths: Iterable[Path]) -> list[Path]:

@@ -107,3 +107,25 @@ def test_a_changed_deadline_applies_to_new_instances_and_old_ones_keep_theirs(
     assert {t.subject_nip for t in list_tasks(deployed, "kadis")} == {"199104042016041004"}
     clock.advance(timedelta(days=4))
     assert deployed.fire_due_timers().fired == 1, "the old instance escalates after its 7 days"
+
+
+def test_the_command_line_lists_then_moves_instances(org: SmallOrg, deployed: Kinerja, database_url: str) -> None:
+    from tests.test_cli import run
+
+    drafting = _start(deployed, org.cycle_employee)
+    waiting = _start(deployed, org.employee_ids["199104042016041004"])
+    do_task(deployed, "dedi", "draft_skp", SKP)
+    deployed.deploy([target_setting_without_approval()], actor="hr")
+
+    listed = run(database_url, "migrate", "1", "--dry-run", "--org", "bungo")
+    assert listed.exit_code == 0, listed.output
+    assert f"instance {drafting} (199003032015031003, waiting on Susun SKP): can move" in listed.output
+    assert f"instance {waiting} (199104042016041004, waiting on Setujui SKP): stays" in listed.output
+    assert "1 of 2 can move from deployment 1 to 2" in listed.output
+    assert _deployment_of(deployed, drafting) == 1, "a dry run moves nothing"
+
+    moved = run(database_url, "migrate", "1", "--actor", "hr")
+    assert moved.exit_code == 0 and "1 of 2 moved from deployment 1 to 2" in moved.output
+    assert _deployment_of(deployed, drafting) == 2
+    refused = run(database_url, "migrate", "1", "--org", "tidak-ada")
+    assert refused.exit_code == 1 and "organisation 'tidak-ada' does not exist" in refused.output
