@@ -235,9 +235,10 @@ def _diagrams(kinerja: Kinerja, uow: UnitOfWork, instance: ProcessInstance,
               events: list[dict[str, Any]]) -> list[Diagram]:
     """The BPMN files the instance passed through (its own process first), with the elements
     it went through marked done and where it waits now (open tasks, waiting timers) current.
-    A call activity is done or current when the process it calls is."""
+    A call activity is done or current when the process it calls is; a timer only when it
+    fired (a scheduled one is merely armed)."""
     definitions = kinerja.definitions_for(uow, instance.deployment_id)
-    visited = {element_of(e["data"]) for e in events} - {None}
+    visited = {element_of(e["data"]) for e in events if e["action"] != "timer.scheduled"} - {None}
     current = {task.task_key for task in describe_instance(uow.session, instance, kinerja.clock.now()).open_tasks}
     current |= set(uow.session.scalars(select(Timer.event_key).where(
         Timer.instance_id == instance.id, Timer.status == "waiting")))
