@@ -6,9 +6,10 @@ with form data, the predikat decision with inputs and matched rule, completion) 
 through the engine's own ``append_events``, so the chain verifies. Then streams the
 cycle's export through the REST API (``GET /api/v1/audit/cycles/{id}/export``, the Flask
 test client, unbuffered) as CSV and as JSON, and prints for each: events, bytes, seconds,
-and the peak of Python allocations during the stream (tracemalloc). For contrast it also
-measures loading the same events into one list, which is what a non-streaming export
-would hold.
+the growth of the process's peak resident memory during the run (Linux: the peak is reset
+through /proc/self/clear_refs first) and, in a second run, the peak of Python allocations
+(tracemalloc). For contrast it also measures loading the same events into one list, which
+is what a non-streaming export would hold.
 
     .venv/bin/python bench/export_cycle.py [-n 10000] [--database-url URL]
 """
@@ -120,17 +121,30 @@ def build(kinerja: Kinerja, n: int, batch: int = 500) -> tuple[int, int]:
     return cycle_id, events
 
 
+def _status_kb(field: str) -> int:
+    """A memory figure of this process from /proc/self/status, in kB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
 def measure(label: str, run: Callable[[], tuple[int, int]]) -> None:
-    """Time ``run`` (→ events, bytes), then run it again under tracemalloc for the peak."""
+    """Time ``run`` (→ events, bytes) with the growth of peak RSS, then run it again under
+    tracemalloc for the peak of Python allocations."""
+    Path("/proc/self/clear_refs").write_text("5")  # peak RSS := current RSS
+    rss_before = _status_kb("VmRSS")
     started = time.perf_counter()
     events, size = run()
     seconds = time.perf_counter() - started
+    rss_growth = _status_kb("VmHWM") - rss_before
     tracemalloc.start()
     run()
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"{label:28} {events:>8} events {size / 1e6:>8.1f} MB {seconds:>7.1f} s "
-          f"{events / seconds:>8.0f} events/s   peak Python memory {peak / 1e6:>7.2f} MB")
+    print(f"{label:28} {events:>7} events {size / 1e6:>6.1f} MB out {seconds:>6.1f} s {events / seconds:>7.0f} ev/s"
+          f"  peak RSS +{rss_growth / 1024:>6.1f} MB (from {rss_before / 1024:.0f} MB)"
+          f"  peak Python allocations {peak / 1e6:>6.1f} MB")
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
 from engine.demo import DEMO_PASSWORD, seed_demo_organisation
-from engine.models import AuditEvent, Employee, ProcessInstance, User
+from engine.models import AuditEvent, Employee, User
 from engine.services import Kinerja
 from tests.conftest import ARTIFACTS
 from tests.support import finish_all_open_work
