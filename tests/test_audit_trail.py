@@ -22,7 +22,7 @@ from engine.models import AuditCheckpoint, AuditEvent, AuditHead
 from engine.read_models import instance_detail
 from engine.services import Kinerja
 from kinerja_cli.main import cli
-from tests.support import BPMN_DIR, SmallOrg, do_task, finish_all_open_work
+from tests.support import BPMN_DIR, SmallOrg, do_task, finish_all_open_work, inbox_task
 
 AUDIT_KEY = "kunci-audit-uji"
 
@@ -141,6 +141,16 @@ def test_only_auditors_use_the_audit_views_and_their_reads_are_logged(deployed: 
         ("auditor", "audit.instance", "199003032015031003", None),
         ("auditor", "instance", "199003032015031003", None)]
     assert deployed.verify_audit_chain().ok
+
+
+def test_auditors_are_read_only(org: SmallOrg, deployed: Kinerja) -> None:
+    _year(deployed, [org.cycle_employee])
+    task = inbox_task(deployed, "rina", "draft_skp")
+    for attempt in (lambda: deployed.claim_task(task.id, "auditor"),
+                    lambda: deployed.complete_task(task.id, "auditor", {}),
+                    lambda: deployed.delegate_task(task.id, "auditor", "kapus")):
+        with pytest.raises(Forbidden):
+            attempt()
 
 
 # --- search ------------------------------------------------------------------------------
