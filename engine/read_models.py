@@ -21,6 +21,7 @@ from .inbox import TaskView, task_view
 from .models import Deployment, Employee, HumanTask, ProcessInstance, Unit
 from .runtime import find_task, load_state
 from .services import Kinerja
+from .unit_of_work import UnitOfWork
 
 # The phases of the bundled cycle, in order, keyed by the process a task belongs to.
 PHASES = ("target_setting", "periodic_review", "final_appraisal", "reward_sanction")
@@ -109,7 +110,7 @@ def instance_detail(kinerja: Kinerja, instance_id: int, username: str) -> Instan
         return describe_instance(uow.session, instance, kinerja.clock.now())
 
 
-def readable_instance(uow: Any, instance_id: int, username: str, view: str) -> ProcessInstance:
+def readable_instance(uow: UnitOfWork, instance_id: int, username: str, view: str) -> ProcessInstance:
     """The instance if the user may read its employee's data (``NotFound`` otherwise); an
     auditor's read is logged as ``view``."""
     session = uow.session
