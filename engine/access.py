@@ -4,11 +4,17 @@ Working on a task is decided by :func:`engine.assignment.may_work_on`; this modu
 decides reading. An employee sees their own data; a supervisor sees the data of everyone
 below them in the hierarchy; HR, PPK and auditors see their whole organisation (auditors
 read-only: they have no tasks to work on).
+
+Auditors' own reads of personal data are logged (:func:`note_auditor_read`) as
+``audit.viewed`` events in the same hash chain as everything else: the log of who looked
+at whose file is then as tamper-evident as the file itself, and one export answers both
+"what happened" and "who has seen it". The events carry no instance id, so an instance's
+timeline stays the story of the process.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +25,7 @@ from .models import Employee, Organisation, User
 
 if TYPE_CHECKING:
     from .services import Kinerja
+    from .unit_of_work import UnitOfWork
 
 ORGANISATION_WIDE_ROLES = {ROLE_HR, ROLE_PPK, ROLE_AUDITOR}
 
@@ -53,6 +60,14 @@ def may_view_employee(session: Session, viewer: User, employee_id: Optional[int]
 
 def is_auditor(user: User) -> bool:
     return ROLE_AUDITOR in user.role_names
+
+
+def note_auditor_read(uow: "UnitOfWork", user: User, view: str, **what: Any) -> None:
+    """Log an auditor's read of personal data (``view`` names the page or export; ``what``
+    the instance, employee or cycle) and commit it; other users' reads are not logged."""
+    if is_auditor(user):
+        uow.record(user.username, "audit.viewed", {"view": view, **what})
+        uow.commit()
 
 
 @dataclass(frozen=True)

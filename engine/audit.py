@@ -5,10 +5,17 @@ deleting any row breaks every link after it. The ``audit_head`` row records the 
 sequence number and hash: appending locks it (serialising writers on PostgreSQL; SQLite
 has a single writer anyway), and verifying compares the table's tail against it, so a
 truncated tail is noticed too.
+
+Whoever can delete the tail can also rewrite the head, so ``audit_checkpoints`` keeps
+signed copies of the head (HMAC-SHA256 with the audit key, which the database does not
+hold): a chain that ends before, or differs at, a checkpoint was cut or rewritten.
+Checkpoints can also be kept outside the database (a file, as JSON lines) and handed to
+:func:`verify_chain`, so deleting the checkpoint rows does not hide a truncation either.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +24,8 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AuditEvent, AuditHead
+from .errors import ValidationFailed
+from .models import AuditCheckpoint, AuditEvent, AuditHead
 
 GENESIS_HASH = "0" * 64
 
@@ -72,10 +80,68 @@ class VerificationResult:
     events_checked: int
     first_bad_seq: Optional[int] = None
     problem: Optional[str] = None
+    checkpoints_checked: int = 0
 
 
-def verify_chain(session: Session, batch_size: int = 1000) -> VerificationResult:
-    """Walk the whole chain in sequence order and report the first broken link."""
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain head at ``created_at``, signed; also the JSON-lines record of a checkpoint file."""
+
+    seq: int
+    hash: str
+    created_at: datetime
+    created_by: str
+    signature: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "hash": self.hash, "created_at": self.created_at.isoformat(),
+                "created_by": self.created_by, "signature": self.signature}
+
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> "Checkpoint":
+        try:
+            return cls(int(value["seq"]), str(value["hash"]), datetime.fromisoformat(value["created_at"]),
+                       str(value["created_by"]), str(value["signature"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValidationFailed(f"not a checkpoint record: {error}") from None
+
+
+def checkpoint_signature(key: str, seq: int, head_hash: str, created_at: datetime) -> str:
+    payload = canonical_json([seq, head_hash, created_at.isoformat()])
+    return hmac.new(key.encode("utf-8"), payload.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def write_checkpoint(session: Session, key: str, actor: str, now: datetime) -> Checkpoint:
+    """Sign the current head and store it (in the caller's transaction)."""
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
+    checkpoint = Checkpoint(seq, head_hash, now, actor, checkpoint_signature(key, seq, head_hash, now))
+    session.add(AuditCheckpoint(seq=seq, hash=head_hash, created_at=now, created_by=actor,
+                                signature=checkpoint.signature))
+    return checkpoint
+
+
+def stored_checkpoints(session: Session) -> list[Checkpoint]:
+    return [Checkpoint(row.seq, row.hash, row.created_at, row.created_by, row.signature)
+            for row in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id))]
+
+
+def verify_chain(session: Session, batch_size: int = 1000, key: Optional[str] = None,
+                 extra_checkpoints: Iterable[Checkpoint] = ()) -> VerificationResult:
+    """Walk the whole chain in sequence order and report the first broken link.
+
+    Checkpoints (stored ones and ``extra_checkpoints``, e.g. from a file) must match the
+    chain; with ``key`` their signatures are checked too, without it they are trusted.
+    """
+    checkpoints = [*stored_checkpoints(session), *extra_checkpoints]
+    if key is not None:
+        for checkpoint in checkpoints:
+            if not hmac.compare_digest(checkpoint.signature, checkpoint_signature(
+                    key, checkpoint.seq, checkpoint.hash, checkpoint.created_at)):
+                return VerificationResult(False, 0, checkpoint.seq,
+                                          f"the checkpoint of event {checkpoint.seq} made "
+                                          f"{checkpoint.created_at.isoformat()} has an invalid signature")
+    expected_at = {checkpoint.seq: checkpoint for checkpoint in checkpoints}
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
     statement = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
     for event in session.scalars(statement):
@@ -90,13 +156,24 @@ def verify_chain(session: Session, batch_size: int = 1000) -> VerificationResult
         if recomputed != event.hash:
             return VerificationResult(False, checked, event.seq,
                                       f"event {event.seq} was altered (its content no longer matches its hash)")
+        checkpoint = expected_at.get(event.seq)
+        if checkpoint is not None and checkpoint.hash != event.hash:
+            return VerificationResult(False, checked, event.seq,
+                                      f"event {event.seq} differs from the checkpoint made "
+                                      f"{checkpoint.created_at.isoformat()} (the chain was rewritten)")
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     head = session.get(AuditHead, 1)
     last_seq = head.last_seq if head else 0
     if last_seq != checked or (head is not None and head.last_hash != prev_hash):
         return VerificationResult(False, checked, checked + 1,
                                   f"the chain ends at event {checked} but its head records event {last_seq}")
-    return VerificationResult(True, checked)
+    beyond = [checkpoint for checkpoint in checkpoints if checkpoint.seq > checked]
+    if beyond:
+        latest = max(beyond, key=lambda checkpoint: checkpoint.seq)
+        return VerificationResult(False, checked, checked + 1,
+                                  f"the chain ends at event {checked} but the checkpoint made "
+                                  f"{latest.created_at.isoformat()} records event {latest.seq} (its tail was removed)")
+    return VerificationResult(True, checked, checkpoints_checked=len(checkpoints))
 
 
 def event_as_dict(event: AuditEvent) -> dict[str, Any]:

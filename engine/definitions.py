@@ -107,7 +107,7 @@ class DefinitionSet:
             if file.kind == "form":
                 problems += self._load_form(file)
                 continue
-            tree, file_problems = _parse_xml(file)
+            tree, file_problems = parse_xml(file)
             problems += file_problems
             if tree is not None:
                 trees[file.filename] = tree
@@ -199,7 +199,7 @@ def user_task_info(task_spec: Any) -> UserTaskInfo:
 # -- XML screening and element checks -----------------------------------------------------
 
 
-def _parse_xml(file: DefinitionFile) -> tuple[Any, list[dict[str, Any]]]:
+def parse_xml(file: DefinitionFile) -> tuple[Any, list[dict[str, Any]]]:
     """Parse untrusted XML: defusedxml refuses DTDs and entities, lxml never resolves any."""
     raw = file.content.encode("utf-8")
     try:

@@ -6,7 +6,7 @@ Groups of tables:
   snapshot of which file versions are current, so an instance pins one deployment;
 - runtime: process instances (serialized Spiff state + revision for optimistic locking),
   cycles, and the two projections the hot paths query: human tasks and timers;
-- audit: the append-only, hash-chained event log and its head.
+- audit: the append-only, hash-chained event log, its head and signed checkpoints.
 """
 from __future__ import annotations
 
@@ -285,3 +285,20 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed copy of the chain head at one moment (HMAC with the audit key).
+
+    The head row can be rewritten by whoever can delete the tail; a checkpoint cannot be
+    forged without the key, so a chain that ends before a checkpoint was truncated.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(64))

@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from sqlalchemy import func, select
 
-from .access import load_user, may_view_employee
+from .access import load_user, may_view_employee, note_auditor_read
 from .assignment import may_work_on
 from .audit import instance_events
 from .errors import NotFound
@@ -21,6 +21,7 @@ from .inbox import TaskView, task_view
 from .models import Deployment, Employee, HumanTask, ProcessInstance, Unit
 from .runtime import find_task, load_state
 from .services import Kinerja
+from .unit_of_work import UnitOfWork
 
 # The phases of the bundled cycle, in order, keyed by the process a task belongs to.
 PHASES = ("target_setting", "periodic_review", "final_appraisal", "reward_sanction")
@@ -94,24 +95,31 @@ def task_detail(kinerja: Kinerja, task_id: int, username: str, with_prefill: boo
                                  e["occurred_at"], e["data"].get("submitted", {}))
                    for e in instance_events(uow.session, instance.id)
                    if e["action"] == "task.completed"] if reads_employee_file else []
+        if reads_employee_file:
+            note_auditor_read(uow, user, "task", task_id=row.id, instance_id=instance.id,
+                              subject_nip=subject.nip if subject else None)
         return TaskDetail(task=task_view(row, subject, kinerja.clock.now()), form_schema=schema, prefill=prefill,
-                          employee=_employee_card(uow.session, subject), history=history,
+                          employee=employee_card(uow.session, subject), history=history,
                           summary=dict(instance.summary or {}) if reads_employee_file else {},
                           can_complete=can_complete)
 
 
 def instance_detail(kinerja: Kinerja, instance_id: int, username: str) -> InstanceDetail:
     with kinerja.unit_of_work() as uow:
-        instance = _readable_instance(uow.session, instance_id, username)
-        return _instance_detail(uow.session, instance, kinerja.clock.now())
+        instance = readable_instance(uow, instance_id, username, "instance")
+        return describe_instance(uow.session, instance, kinerja.clock.now())
 
 
-def _readable_instance(session: Any, instance_id: int, username: str) -> ProcessInstance:
-    """The instance if the user may read its employee's data; ``NotFound`` otherwise."""
+def readable_instance(uow: UnitOfWork, instance_id: int, username: str, view: str) -> ProcessInstance:
+    """The instance if the user may read its employee's data (``NotFound`` otherwise); an
+    auditor's read is logged as ``view``."""
+    session = uow.session
     user = load_user(session, username)
     instance = session.get(ProcessInstance, instance_id)
     if instance is None or not may_view_employee(session, user, instance.subject_employee_id):
         raise NotFound(f"instance {instance_id} does not exist")
+    note_auditor_read(uow, user, view, instance_id=instance.id,
+                      subject_nip=instance.subject.nip if instance.subject else None)
     return instance
 
 
@@ -124,10 +132,10 @@ def employee_instances(kinerja: Kinerja, username: str) -> list[InstanceDetail]:
         instances = uow.session.scalars(select(ProcessInstance).where(
             ProcessInstance.subject_employee_id == user.employee_id).order_by(ProcessInstance.id.desc())).all()
         now = kinerja.clock.now()
-        return [_instance_detail(uow.session, instance, now) for instance in instances]
+        return [describe_instance(uow.session, instance, now) for instance in instances]
 
 
-def _instance_detail(session: Any, instance: ProcessInstance, now: datetime) -> InstanceDetail:
+def describe_instance(session: Any, instance: ProcessInstance, now: datetime) -> InstanceDetail:
     subject = instance.subject
     open_rows = session.scalars(select(HumanTask).where(
         HumanTask.instance_id == instance.id, HumanTask.status == "open").order_by(HumanTask.id)).all()
@@ -142,7 +150,7 @@ def _instance_detail(session: Any, instance: ProcessInstance, now: datetime) -> 
         summary=dict(instance.summary or {}), open_tasks=open_tasks, phase=phase)
 
 
-def _employee_card(session: Any, employee: Optional[Employee]) -> dict[str, Any]:
+def employee_card(session: Any, employee: Optional[Employee]) -> dict[str, Any]:
     if employee is None:
         return {}
     unit = session.get(Unit, employee.unit_id)
@@ -187,7 +195,7 @@ def latest_deployment(kinerja: Kinerja) -> Optional[DeploymentView]:
 def instance_history_for(kinerja: Kinerja, instance_id: int, username: str) -> list[dict[str, Any]]:
     """An instance's audit events, for a user who may read its employee's data (404 otherwise)."""
     with kinerja.unit_of_work() as uow:
-        _readable_instance(uow.session, instance_id, username)
+        readable_instance(uow, instance_id, username, "history")
         return instance_events(uow.session, instance_id)
 
 

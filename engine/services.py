@@ -16,7 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
 from .assignment import may_work_on, resolve_lane
-from .audit import VerificationResult, instance_events, verify_chain
+from .audit import Checkpoint, VerificationResult, instance_events, verify_chain, write_checkpoint
 from .clock import Clock, SystemClock
 from .database import make_engine, make_session_factory, upgrade_schema
 from .definitions import DefinitionFile, DefinitionSet, user_task_info
@@ -26,6 +26,7 @@ from .models import (
     Cycle,
     DefinitionVersion,
     Deployment,
+    DeploymentFile,
     Employee,
     HumanTask,
     Organisation,
@@ -105,12 +106,16 @@ class TimerSweep:
 class Kinerja:
     """Entry point to the engine: one per process, shared by threads."""
 
-    def __init__(self, database_url: str, clock: Optional[Clock] = None) -> None:
+    def __init__(self, database_url: str, clock: Optional[Clock] = None, audit_key: Optional[str] = None) -> None:
+        """``audit_key``: the secret that signs audit checkpoints (``KINERJA_AUDIT_KEY``); kept
+        out of the database so that whoever can rewrite the audit tables cannot forge one."""
         self.database_url = database_url
+        self.audit_key = audit_key
         self.db = make_engine(database_url)
         self.session_factory = make_session_factory(self.db)
         self.clock = clock or SystemClock()
         self._definition_sets: dict[int, DefinitionSet] = {}
+        self._decision_sources: dict[tuple[int, str], dict[str, Any]] = {}
         self._definition_lock = threading.Lock()
 
     def init_db(self) -> None:
@@ -574,9 +579,19 @@ class Kinerja:
                 raise NotFound(f"instance {instance_id} does not exist")
             return instance_events(uow.session, instance_id)
 
-    def verify_audit_chain(self) -> VerificationResult:
+    def verify_audit_chain(self, extra_checkpoints: Iterable[Checkpoint] = ()) -> VerificationResult:
+        """Check the chain, its head and every checkpoint (signatures too when the key is configured)."""
         with self.unit_of_work() as uow:
-            return verify_chain(uow.session)
+            return verify_chain(uow.session, key=self.audit_key, extra_checkpoints=extra_checkpoints)
+
+    def write_audit_checkpoint(self, actor: str) -> Checkpoint:
+        """Sign the current chain head with the audit key and store the checkpoint."""
+        if not self.audit_key:
+            raise Forbidden("no audit key is configured (set KINERJA_AUDIT_KEY); checkpoints must be signed")
+        with self.unit_of_work() as uow:
+            checkpoint = write_checkpoint(uow.session, self.audit_key, actor, uow.clock.now())
+            uow.commit()
+            return checkpoint
 
     # -- shared step tail ------------------------------------------------------------------
 
@@ -635,14 +650,34 @@ class Kinerja:
 
     def _record_changes(self, uow: UnitOfWork, actor: str, instance: ProcessInstance,
                         decisions: list[Any]) -> None:
+        """Record each DMN evaluation with the exact table version it ran on (``dmn``: the
+        definition version's id, file name, version and content hash), so the decision can be
+        explained later with that table, whatever was deployed or migrated since."""
         for decision in decisions:
             uow.record("system", "decision.evaluated", {
                 "task_key": decision.task_key, "decision_id": decision.decision_id,
                 "table_id": decision.table_id,
-                "deployment_id": instance.deployment_id, "inputs": decision.inputs,
+                "deployment_id": instance.deployment_id,
+                "dmn": self._decision_source(uow, instance.deployment_id, decision.decision_id),
+                "inputs": decision.inputs,
                 "matched_rules": decision.matched_rules, "outputs": decision.outputs,
                 "triggered_by": actor,
             }, instance_id=instance.id)
+
+    def _decision_source(self, uow: UnitOfWork, deployment_id: int, decision_id: str) -> Optional[dict[str, Any]]:
+        """The DMN file version of ``deployment_id`` that provides ``decision_id`` (cached:
+        deployments never change)."""
+        key = (deployment_id, decision_id)
+        if key not in self._decision_sources:
+            versions = uow.session.scalars(
+                select(DefinitionVersion).join(DeploymentFile,
+                                               DeploymentFile.definition_version_id == DefinitionVersion.id)
+                .where(DeploymentFile.deployment_id == deployment_id, DefinitionVersion.kind == "dmn")).all()
+            source = next(({"definition_version_id": v.id, "name": v.name, "version": v.version,
+                            "content_hash": v.content_hash} for v in versions if decision_id in v.provides), None)
+            with self._definition_lock:
+                self._decision_sources[key] = source
+        return self._decision_sources[key]
 
 
 def _save_state(instance: ProcessInstance, workflow: Any, now: Any) -> None:

@@ -5,7 +5,6 @@ their details on stderr and exit with status 1, so scripts can rely on the exit 
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -15,9 +14,11 @@ from typing import Any, Callable, Iterable, Optional
 
 import click
 
+from engine.audit import Checkpoint
+from engine.audit_trail import EXPORT_FORMATS, iter_events
 from engine.database import DEFAULT_DATABASE_URL
 from engine.definitions import DefinitionFile
-from engine.errors import KinerjaError
+from engine.errors import KinerjaError, ValidationFailed
 from engine.org import organisation_id_of
 from engine.services import Kinerja
 
@@ -55,10 +56,12 @@ def _format_detail(item: Any) -> str:
 @click.group()
 @click.option("--database-url", envvar="KINERJA_DATABASE_URL", default=DEFAULT_DATABASE_URL, show_default=True,
               help="SQLAlchemy URL; also KINERJA_DATABASE_URL.")
+@click.option("--audit-key", envvar="KINERJA_AUDIT_KEY", default=None,
+              help="Secret that signs audit checkpoints; also KINERJA_AUDIT_KEY. Keep it out of the database.")
 @click.pass_context
-def cli(context: click.Context, database_url: str) -> None:
+def cli(context: click.Context, database_url: str, audit_key: Optional[str]) -> None:
     """kinerja: the ASN performance cycle on SpiffWorkflow."""
-    context.obj = Kinerja(database_url)
+    context.obj = Kinerja(database_url, audit_key=audit_key)
 
 
 @cli.command("init-db")
@@ -181,32 +184,58 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option("--checkpoint-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also check the checkpoints kept in this file (written by `audit checkpoint --file`).")
 @click.pass_obj
-def audit_verify(kinerja: Kinerja) -> None:
-    """Check the hash chain; exit 1 and name the first bad event if it was altered."""
-    result = kinerja.verify_audit_chain()
+def audit_verify(kinerja: Kinerja, checkpoint_file: Optional[Path]) -> None:
+    """Check the hash chain and its checkpoints; exit 1 and name the first bad event if it was altered."""
+    extra = _fail_on_refusal(lambda: _read_checkpoints(checkpoint_file)) if checkpoint_file else []
+    result = kinerja.verify_audit_chain(extra)
     if result.ok:
-        click.echo(f"audit chain intact: {result.events_checked} events verified")
+        signed = "signatures checked" if kinerja.audit_key else "signatures NOT checked: no KINERJA_AUDIT_KEY"
+        click.echo(f"audit chain intact: {result.events_checked} events verified, "
+                   f"{result.checkpoints_checked} checkpoint(s) matched ({signed})")
         return
     click.echo(f"audit chain BROKEN at event {result.first_bad_seq}: {result.problem}", err=True)
     sys.exit(1)
 
 
-@audit.command("export")
-@click.option("--instance", "instance_id", type=int, required=True)
-@click.option("--format", "output_format", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+def _read_checkpoints(path: Path) -> list[Checkpoint]:
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        return [Checkpoint.from_dict(json.loads(line)) for line in lines]
+    except json.JSONDecodeError as error:
+        raise ValidationFailed(f"{path}: not a checkpoint file ({error})") from None
+
+
+@audit.command("checkpoint")
+@click.option("--file", "checkpoint_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also append the checkpoint to this file (JSON lines), kept away from the database.")
+@click.option("--actor", default="cli", show_default=True)
 @click.pass_obj
-def audit_export(kinerja: Kinerja, instance_id: int, output_format: str) -> None:
-    """Write one instance's audit events to stdout."""
-    events = _fail_on_refusal(lambda: kinerja.instance_history(instance_id))
-    if output_format == "json":
-        click.echo(json.dumps(events, ensure_ascii=False, indent=2))
-        return
-    writer = csv.writer(sys.stdout)
-    columns = ["seq", "occurred_at", "actor", "action", "instance_id", "task_id", "data", "prev_hash", "hash"]
-    writer.writerow(columns)
-    for event in events:
-        writer.writerow([json.dumps(event[c], ensure_ascii=False) if c == "data" else event[c] for c in columns])
+def audit_checkpoint(kinerja: Kinerja, checkpoint_file: Optional[Path], actor: str) -> None:
+    """Sign the chain head with KINERJA_AUDIT_KEY and store it, so a cut tail is detected."""
+    checkpoint = _fail_on_refusal(lambda: kinerja.write_audit_checkpoint(actor))
+    if checkpoint_file is not None:
+        with checkpoint_file.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(checkpoint.as_dict()) + "\n")
+    click.echo(f"checkpoint at event {checkpoint.seq} ({checkpoint.hash[:12]})")
+
+
+@audit.command("export")
+@click.option("--instance", "instance_id", type=int, help="One instance's events.")
+@click.option("--cycle", "cycle_id", type=int, help="Every event of a cycle's instances (streamed).")
+@click.option("--format", "output_format", type=click.Choice(sorted(EXPORT_FORMATS)), default="json",
+              show_default=True)
+@click.pass_obj
+def audit_export(kinerja: Kinerja, instance_id: Optional[int], cycle_id: Optional[int], output_format: str) -> None:
+    """Write an instance's or a cycle's audit events to stdout, in chain order."""
+    if (instance_id is None) == (cycle_id is None):
+        raise click.UsageError("give exactly one of --instance and --cycle")
+    events = _fail_on_refusal(lambda: iter_events(kinerja, instance_id=instance_id, cycle_id=cycle_id))
+    render, _mimetype = EXPORT_FORMATS[output_format]
+    for chunk in render(events):
+        sys.stdout.write(chunk)
 
 
 @cli.command()

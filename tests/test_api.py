@@ -124,7 +124,9 @@ def test_token_requests_are_rate_limited_like_the_login_page(org: SmallOrg, depl
 PROTECTED = [("get", "/tasks"), ("get", "/tasks/1"), ("post", "/tasks/1/claim"), ("post", "/tasks/1/unclaim"),
              ("post", "/tasks/1/delegate"), ("post", "/tasks/1/complete"), ("get", "/processes"),
              ("post", "/processes"), ("post", "/cycles"), ("get", "/cycles/1"), ("get", "/instances/1"),
-             ("get", "/instances/1/history"), ("get", "/audit/verify")]
+             ("get", "/instances/1/history"), ("get", "/audit/verify"), ("get", "/audit/events"),
+             ("get", "/audit/instances/1/decisions"), ("get", "/audit/instances/1/export"),
+             ("get", "/audit/cycles/1/export")]
 
 
 def test_every_endpoint_but_the_token_needs_a_valid_bearer_token(cycle: int, app: Flask) -> None:
@@ -168,7 +170,9 @@ def test_the_openapi_document_is_valid_and_declares_bearer_auth(app: Flask) -> N
         ("get", "/cycles/{cycle_id}"), ("get", "/instances/{instance_id}"),
         ("get", "/instances/{instance_id}/history"), ("get", "/audit/verify"), ("post", "/processes/check"),
         ("get", "/processes/versions"), ("get", "/processes/migrations/{deployment_id}"),
-        ("post", "/processes/migrations/{deployment_id}")}
+        ("post", "/processes/migrations/{deployment_id}"), ("get", "/audit/events"),
+        ("get", "/audit/instances/{instance_id}/decisions"), ("get", "/audit/instances/{instance_id}/export"),
+        ("get", "/audit/cycles/{cycle_id}/export")}
     for (method, path), operation in operations.items():
         expected = [] if path == f"{BASE}/auth/token" else [{"bearerAuth": []}]
         assert operation.get("security", []) == expected, (method, path)

@@ -332,3 +332,86 @@ class MigrationPlanSchema(ma.Schema):
     from_deployment_id = fields.Integer(required=True)
     to_deployment_id = fields.Integer(required=True)
     candidates = fields.List(fields.Nested(MigrationCandidateSchema), required=True)
+
+
+    checkpoints_checked = fields.Integer(required=True, metadata={
+        "description": "signed checkpoints of the chain head that matched"})
+
+
+class AuditSearchQuerySchema(ma.Schema):
+    employee = Text(validate=validate.Length(min=1, max=200),
+                    metadata={"description": "part of the employee's name, or of their NIP"})
+    unit = Text(validate=validate.Length(min=1, max=100), metadata={"description": "unit code"})
+    cycle = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "cycle id"})
+    actor = Text(validate=validate.Length(min=1, max=64), metadata={"description": "username, or system"})
+    action = Text(validate=validate.Length(min=1, max=64), metadata={"description": "e.g. decision.evaluated"})
+    date_from = fields.Date(metadata={"description": "first day (Asia/Jakarta), inclusive"})
+    date_to = fields.Date(metadata={"description": "last day (Asia/Jakarta), inclusive"})
+    predikat = Text(validate=validate.Length(min=1, max=64),
+                    metadata={"description": "the instance's predikat code, e.g. SANGAT_BAIK"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
+
+
+class SearchHitSchema(ma.Schema):
+    seq = fields.Integer(required=True)
+    occurred_at = fields.DateTime(required=True)
+    actor = fields.String(required=True)
+    action = fields.String(required=True)
+    instance_id = fields.Integer(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+    element_id = fields.String(allow_none=True, metadata={"description": "the BPMN element the event is about"})
+    subject_nip = fields.String(allow_none=True)
+    subject_name = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True)
+    cycle_id = fields.Integer(allow_none=True)
+    predikat = fields.String(allow_none=True)
+
+
+class SearchPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(SearchHitSchema), required=True)
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+
+
+class DecisionRuleSchema(ma.Schema):
+    rule_id = fields.String(required=True)
+    number = fields.Integer(required=True)
+    description = fields.String(required=True)
+    input_entries = fields.List(fields.String(), required=True)
+    output_entries = fields.List(fields.String(), required=True)
+    matched = fields.Boolean(required=True)
+
+
+class DecisionTableSchema(ma.Schema):
+    decision_id = fields.String(required=True)
+    name = fields.String(required=True)
+    hit_policy = fields.String(required=True)
+    inputs = fields.List(fields.String(), required=True)
+    outputs = fields.List(fields.String(), required=True)
+    rules = fields.List(fields.Nested(DecisionRuleSchema), required=True)
+
+
+class DecisionExplanationSchema(ma.Schema):
+    seq = fields.Integer(required=True, metadata={"description": "the decision.evaluated event"})
+    occurred_at = fields.String(required=True, metadata={"format": "date-time"})
+    task_key = fields.String(required=True)
+    decision_id = fields.String(required=True)
+    inputs = fields.Dict(required=True)
+    outputs = fields.Dict(required=True)
+    matched_rules = fields.List(fields.Dict(), required=True)
+    deployment_id = fields.Integer(allow_none=True)
+    source = fields.Dict(allow_none=True, metadata={
+        "description": "the DMN file the decision ran on: definition_version_id, name, version, content_hash"})
+    table = fields.Nested(DecisionTableSchema, allow_none=True, metadata={
+        "description": "the table as it was when the decision ran, the matched rows flagged"})
+    problem = fields.String(allow_none=True)
+
+
+class DecisionListSchema(ma.Schema):
+    items = fields.List(fields.Nested(DecisionExplanationSchema), required=True)
+
+
+class ExportQuerySchema(ma.Schema):
+    format = Text(load_default="json", validate=validate.OneOf(["json", "csv"]))

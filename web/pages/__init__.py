@@ -1,4 +1,4 @@
-"""HTML pages: the inbox, task pages and the employee's own cycle.
+"""HTML pages: the inbox, task pages, the employee's own cycle and the auditor's views.
 
 Thin: parse the request, call the engine (which authorises and raises ``NotFound`` /
 ``Forbidden`` / ``Conflict``, mapped to pages by :mod:`web.errors`), render.
@@ -13,6 +13,7 @@ URL map (all but ``/login`` need a session):
 ``POST /tasks/<id>/claim|unclaim``     ``next`` (optional local URL) → redirect back
 ``POST /tasks/<id>/delegate``          ``username`` of the new holder
 ``GET  /my-cycle``                     the employee's own cycles
+``GET  /audit…``                       the auditor's pages (see :mod:`web.pages.audit`)
 =====================================  ======================================================
 """
 from __future__ import annotations
@@ -80,4 +81,4 @@ def home():  # type: ignore[no-untyped-def]
     return redirect(url_for("pages.inbox"))
 
 
-from . import inbox, my_cycle, processes, tasks  # noqa: E402,F401  (views register on the blueprint)
+from . import audit, inbox, my_cycle, processes, tasks  # noqa: E402,F401  (views register on the blueprint)

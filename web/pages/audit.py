@@ -1,0 +1,129 @@
+"""The auditor's pages (Inspektorat): search, an instance's timeline with its diagram and
+decisions, the integrity check, exports and a printable report per employee.
+
+Read-only like every auditor view; the engine checks the auditor role and logs the reads.
+
+=========================================  ==============================================
+``GET /audit``                             search (employee, unit, cycle, actor, action,
+                                           dates, predikat), 50 events a page
+``GET /audit/instances/<id>``              timeline (``?action=&actor=&element=``), diagram,
+                                           decisions with their tables
+``GET /audit/instances/<id>/export.<fmt>`` the instance's events, ``csv`` or ``json``
+``GET /audit/cycles/<id>/export.<fmt>``    a cycle's events, streamed
+``GET /audit/employees/<nip>/report``      printable report of one employee's instances
+``GET /audit/verify``                      verify the hash chain and its checkpoints
+=========================================  ==============================================
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from werkzeug.exceptions import NotFound as HttpNotFound
+
+from engine.access import user_profile
+from engine.assignment import ROLE_AUDITOR
+from engine.audit_trail import (EXPORT_FORMATS, TimelineFilter, employee_report, export_events, instance_audit,
+                                search_events)
+from engine.errors import Forbidden
+
+from ..api.schemas import AuditSearchQuerySchema
+from ..audit_support import audit_query, export_response
+from ..auth import current_username, login_required
+from ..forms import N_, enum_label, task_name, tr
+from . import blueprint, engine
+
+PAGE_SIZE = 50
+ACTION_LABELS = {
+    "instance.started": N_("Proses dimulai"),
+    "instance.completed": N_("Proses selesai"),
+    "instance.migrated": N_("Dipindahkan ke versi proses lain"),
+    "task.created": N_("Tugas dibuat"),
+    "task.claimed": N_("Tugas diklaim"),
+    "task.unclaimed": N_("Klaim dilepas"),
+    "task.delegated": N_("Tugas dialihkan"),
+    "task.completed": N_("Tugas diselesaikan"),
+    "task.cancelled": N_("Tugas dibatalkan"),
+    "timer.scheduled": N_("Pengatur waktu dijadwalkan"),
+    "timer.fired": N_("Pengatur waktu berjalan (eskalasi/batas waktu)"),
+    "decision.evaluated": N_("Keputusan DMN dievaluasi"),
+    "definitions.deployed": N_("Definisi proses dipasang"),
+    "cycle.opened": N_("Siklus dibuka"),
+    "audit.viewed": N_("Dilihat auditor"),
+}
+
+
+def action_label(action: str) -> str:
+    return tr(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+
+
+def _optional(name: str) -> Optional[str]:
+    return (request.args.get(name) or "").strip() or None
+
+
+@blueprint.app_context_processor
+def _audit_helpers() -> dict[str, Any]:
+    return {"action_label": action_label, "enum_label": enum_label, "task_name": task_name}
+
+
+@blueprint.get("/audit")
+@login_required
+def audit_search():  # type: ignore[no-untyped-def]
+    arguments = {key: value.strip() for key, value in request.args.items() if value.strip()}
+    errors: dict[str, Any] = {}
+    try:
+        values = AuditSearchQuerySchema().load({**arguments, "limit": PAGE_SIZE})
+    except ValidationError as error:
+        errors, values = error.messages, {"limit": PAGE_SIZE, "offset": 0}  # type: ignore[assignment]
+    results = search_events(engine(), current_username(), audit_query(values))
+    return render_template("audit_search.html", args=arguments, errors=errors, results=results,
+                           actions=sorted(ACTION_LABELS), predikats=("SANGAT_BAIK", "BAIK", "BUTUH_PERBAIKAN",
+                                                                     "KURANG", "SANGAT_KURANG"))
+
+
+@blueprint.get("/audit/instances/<int:instance_id>")
+@login_required
+def audit_instance(instance_id: int):  # type: ignore[no-untyped-def]
+    filters = TimelineFilter(action=_optional("action"), actor=_optional("actor"), element=_optional("element"))
+    audit = instance_audit(engine(), instance_id, current_username(), filters)
+    return render_template("audit_instance.html", audit=audit, filters=filters,
+                           filtering=any(vars(filters).values()))
+
+
+def _format(output_format: str) -> str:
+    if output_format not in EXPORT_FORMATS:
+        raise HttpNotFound()
+    return output_format
+
+
+@blueprint.get("/audit/instances/<int:instance_id>/export.<output_format>")
+@login_required
+def audit_instance_export(instance_id: int, output_format: str):  # type: ignore[no-untyped-def]
+    output_format = _format(output_format)
+    events = export_events(engine(), current_username(), instance_id=instance_id)
+    return export_response(events, output_format, f"audit-instance-{instance_id}")
+
+
+@blueprint.get("/audit/cycles/<int:cycle_id>/export.<output_format>")
+@login_required
+def audit_cycle_export(cycle_id: int, output_format: str):  # type: ignore[no-untyped-def]
+    output_format = _format(output_format)
+    events = export_events(engine(), current_username(), cycle_id=cycle_id)
+    return export_response(events, output_format, f"audit-cycle-{cycle_id}")
+
+
+@blueprint.get("/audit/employees/<nip>/report")
+@login_required
+def audit_report(nip: str):  # type: ignore[no-untyped-def]
+    report = employee_report(engine(), nip, current_username())
+    return render_template("audit_report.html", report=report, printed_at=engine().clock.now())
+
+
+@blueprint.get("/audit/verify")
+@login_required
+def audit_verify():  # type: ignore[no-untyped-def]
+    if not user_profile(engine(), current_username()).has_role(ROLE_AUDITOR):
+        raise Forbidden(_("Halaman ini khusus auditor."))
+    return render_template("audit_verify.html", result=engine().verify_audit_chain())
