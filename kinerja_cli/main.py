@@ -104,6 +104,23 @@ def seed_demo(kinerja: Kinerja) -> None:
     _print_accounts(accounts)
 
 
+@cli.command("seed-org")
+@click.option("--name", "code", required=True, help="Organisation code, e.g. bungo.")
+@click.option("--employees", type=click.IntRange(min=1), required=True, help="How many employees, the PPK included.")
+@click.option("--title", help="Display name; default 'Organisasi <code>'.")
+@click.option("--password", default="demo12345", show_default=True, help="Shared by every generated account.")
+@click.pass_obj
+def seed_org(kinerja: Kinerja, code: str, employees: int, title: str | None, password: str) -> None:
+    """Generate an organisation of any size (units of 50, one shared password) for scale runs."""
+    from engine.demo import generate_organisation
+
+    generated = _fail_on_refusal(lambda: generate_organisation(kinerja, code, title or f"Organisasi {code}",
+                                                               employees, password))
+    click.echo(f"organisation '{code}': {generated.employees} employees in {generated.units} units; "
+               f"accounts: every NIP, HR '{generated.hr_username}', PPK '{generated.ppk_username}' "
+               f"(password '{password}')")
+
+
 def _print_accounts(accounts: Iterable[Any]) -> None:
     click.echo("demo accounts (username / password):")
     for account in accounts:
