@@ -24,6 +24,7 @@ from .errors import Conflict, Forbidden, KinerjaError, NotFound, ProcessError, S
 from .forms import validate_form_data
 from .models import (
     Cycle,
+    CycleRun,
     DefinitionVersion,
     Deployment,
     Employee,
@@ -385,6 +386,64 @@ class Kinerja:
             uow.commit()
             return cycle.id
 
+    def request_cycle_opening(self, organisation_code: str, year: int, process_key: str, actor: str,
+                              settings: Optional[dict[str, Any]] = None) -> tuple[int, int]:
+        """Create the cycle if needed and queue a run that opens it; return (cycle id, run id).
+
+        The run row is what HR watches: the open-cycle flow marks it running, and finished
+        with its summary. Nothing is stored when the process is not deployed.
+        """
+        with self.unit_of_work() as uow:
+            deployment = self._latest_deployment(uow)
+            if deployment is None or process_key not in self.definitions_for(uow, deployment.id).process_files:
+                raise NotFound(f"process '{process_key}' is not deployed")
+        cycle_id = self.ensure_cycle(organisation_code, year, process_key, actor, settings)
+        with self.unit_of_work() as uow:
+            run = CycleRun(cycle_id=cycle_id, requested_by=actor, requested_at=uow.clock.now(), status="queued",
+                           failures=[])
+            uow.session.add(run)
+            uow.flush()
+            uow.record(actor, "cycle.opening_requested", {"cycle_id": cycle_id, "run_id": run.id})
+            uow.commit()
+            return cycle_id, run.id
+
+    def cycle_run_started(self, run_id: int) -> int:
+        """Mark a queued run as running; return its cycle id."""
+        with self.unit_of_work() as uow:
+            run = self._cycle_run(uow, run_id)
+            run.status = "running"
+            uow.commit()
+            return run.cycle_id
+
+    def finish_cycle_run(self, run_id: int, started: int, skipped: int, failures: list[dict[str, Any]]) -> None:
+        """Store a run's summary: completed, or failed when some employees could not be started.
+
+        Idempotent: when a failing flow has recorded its end, its launcher's report is ignored."""
+        with self.unit_of_work() as uow:
+            run = self._cycle_run(uow, run_id)
+            if run.finished_at is not None:  # the first account of how a run ended stands
+                return
+            run.status = "failed" if failures else "completed"
+            run.finished_at, run.started, run.skipped, run.failures = uow.clock.now(), started, skipped, failures
+            uow.record("system", "cycle.opening_finished", {"cycle_id": run.cycle_id, "run_id": run.id,
+                                                            "status": run.status, "started": started,
+                                                            "skipped": skipped, "failures": failures})
+            uow.commit()
+
+    def _cycle_run(self, uow: UnitOfWork, run_id: int) -> CycleRun:
+        run = uow.session.get(CycleRun, run_id)
+        if run is None:
+            raise NotFound(f"cycle run {run_id} does not exist")
+        return run
+
+    def organisation_cycles(self, organisation_code: str) -> list[dict[str, Any]]:
+        """Every cycle of the organisation, newest year first, with progress and latest run."""
+        with self.unit_of_work() as uow:
+            ids = uow.session.scalars(select(Cycle.id).join(Organisation, Organisation.id == Cycle.organisation_id)
+                                      .where(Organisation.code == organisation_code)
+                                      .order_by(Cycle.year.desc(), Cycle.id.desc())).all()
+        return [self.cycle_info(cycle_id) for cycle_id in ids]
+
     def employees_without_instance(self, cycle_id: int) -> list[int]:
         """Active employees of the cycle's organisation who have no instance in it yet."""
         with self.unit_of_work() as uow:
@@ -432,13 +491,15 @@ class Kinerja:
                     "completed": counts.get("completed", 0)}
 
     def cycle_info(self, cycle_id: int) -> dict[str, Any]:
-        """The cycle's identity (organisation code, year, process) and its progress."""
+        """The cycle's identity (organisation code, year, process), its progress and its latest run."""
         with self.unit_of_work() as uow:
             cycle = self._cycle(uow, cycle_id)
             organisation = uow.session.get(Organisation, cycle.organisation_id)
+            run = uow.session.scalar(select(CycleRun).where(CycleRun.cycle_id == cycle_id)
+                                     .order_by(CycleRun.id.desc()).limit(1))
             info = {"id": cycle.id, "organisation": organisation.code, "year": cycle.year,
                     "process_key": cycle.process_key, "opened_by": cycle.opened_by, "opened_at": cycle.opened_at,
-                    "settings": dict(cycle.settings or {})}
+                    "settings": dict(cycle.settings or {}), "latest_run": _run_info(run) if run else None}
         return {**info, "progress": self.cycle_progress(cycle_id)}
 
     def _cycle(self, uow: UnitOfWork, cycle_id: int) -> Cycle:
@@ -539,6 +600,12 @@ class _NewInstance:
     subject: Subject
     business_key: str
     data: dict[str, Any]
+
+
+def _run_info(run: CycleRun) -> dict[str, Any]:
+    return {"id": run.id, "status": run.status, "requested_by": run.requested_by,
+            "requested_at": run.requested_at, "finished_at": run.finished_at, "started": run.started,
+            "skipped": run.skipped, "failures": list(run.failures or [])}
 
 
 def process_settings(settings: Optional[dict[str, Any]]) -> dict[str, Any]:

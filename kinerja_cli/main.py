@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -26,12 +25,9 @@ DATA_DIR = Path("var")
 
 
 def _prepare_prefect_home() -> None:
-    """Run Prefect embedded: its home inside the data folder, no telemetry, no server to start."""
-    os.environ.setdefault("PREFECT_HOME", str((DATA_DIR / "prefect").resolve()))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    # The embedded server needs more than Prefect's default 20 s on a busy two-core machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    from workflows.launcher import prepare_embedded_prefect
+
+    prepare_embedded_prefect(DATA_DIR)
 
 
 def _fail_on_refusal(action: Callable[[], Any]) -> Any:
@@ -209,8 +205,12 @@ def serve(kinerja: Kinerja, host: str, port: int, threads: int) -> None:
 
     from web import create_app
 
+    _prepare_prefect_home()
+    from workflows.launcher import launcher_from_environment
+
     click.echo(f"serving kinerja on http://{host}:{port} (database {kinerja.database_url})")
-    waitress_serve(create_app(kinerja), host=host, port=port, threads=threads)
+    app = create_app(kinerja, {"FLOW_LAUNCHER": launcher_from_environment(kinerja)})
+    waitress_serve(app, host=host, port=port, threads=threads)
 
 
 @cli.command()

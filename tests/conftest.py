@@ -55,6 +55,15 @@ def database_url(tmp_path: Path, _migrated_postgres: str | None) -> str:
     return empty_database(tmp_path, _migrated_postgres)
 
 
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """Prefect's test harness: a temporary Prefect database and API for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)

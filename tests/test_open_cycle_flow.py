@@ -1,10 +1,7 @@
 """The Prefect open-cycle flow: everyone gets exactly one instance, whatever goes wrong."""
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from engine.inbox import list_tasks
 from engine.services import Kinerja
@@ -13,10 +10,7 @@ from workflows import cycles
 from workflows.cycles import open_cycle
 
 
-@pytest.fixture(scope="module", autouse=True)
-def prefect_harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def test_open_cycle_starts_everyone_once_and_reruns_start_nobody(

@@ -247,6 +247,18 @@ class CycleProgressSchema(ma.Schema):
     completed = fields.Integer(required=True)
 
 
+class CycleRunSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "queued | running | completed | failed"})
+    requested_by = fields.String(required=True)
+    requested_at = fields.DateTime(required=True)
+    finished_at = fields.DateTime(allow_none=True)
+    started = fields.Integer(allow_none=True, metadata={"description": "instances this run started"})
+    skipped = fields.Integer(allow_none=True, metadata={"description": "employees who already had one"})
+    failures = fields.List(fields.Dict(), required=True,
+                           metadata={"description": "per failed batch: employee_ids and reason"})
+
+
 class CycleSchema(ma.Schema):
     id = fields.Integer(required=True)
     organisation = fields.String(required=True, metadata={"description": "organisation code"})
@@ -256,6 +268,8 @@ class CycleSchema(ma.Schema):
     opened_at = fields.DateTime(required=True)
     settings = fields.Dict(required=True)
     progress = fields.Nested(CycleProgressSchema, required=True)
+    latest_run = fields.Nested(CycleRunSchema, allow_none=True, required=True,
+                               metadata={"description": "the newest request to open the cycle"})
 
 
 # --- audit -------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ URL map (all but ``/login`` need a session):
 ``POST /tasks/<id>/claim|unclaim``     ``next`` (optional local URL) → redirect back
 ``POST /tasks/<id>/delegate``          ``username`` of the new holder
 ``GET  /my-cycle``                     the employee's own cycles
+``GET  /cycles``, ``POST /cycles``      HR: the organisation's cycles; open one (``year``)
+``GET  /cycles/<id>``                   HR: progress of the cycle's opening (refreshes itself)
 =====================================  ======================================================
 """
 from __future__ import annotations
@@ -80,4 +82,4 @@ def home():  # type: ignore[no-untyped-def]
     return redirect(url_for("pages.inbox"))
 
 
-from . import inbox, my_cycle, tasks  # noqa: E402,F401  (views register on the blueprint)
+from . import cycles, inbox, my_cycle, tasks  # noqa: E402,F401  (views register on the blueprint)
