@@ -198,19 +198,43 @@ def audit_export(kinerja: Kinerja, instance_id: int, output_format: str) -> None
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--sweep-every", default=60, show_default=True, type=click.IntRange(min=0),
+              help="Seconds between embedded timer sweeps; 0: none (e.g. when Prefect deployments sweep).")
 @click.pass_obj
-def serve(kinerja: Kinerja, host: str, port: int, threads: int) -> None:
-    """Serve the web app with waitress (a production WSGI server)."""
+def serve(kinerja: Kinerja, host: str, port: int, threads: int, sweep_every: int) -> None:
+    """Serve the web app with waitress; run flows in-process unless KINERJA_FLOWS=deployments."""
+    _prepare_prefect_home()
     from waitress import serve as waitress_serve
 
     from web import create_app
+    from workflows.launcher import EmbeddedLauncher, launcher_from_environment, start_timer_sweeps
 
-    _prepare_prefect_home()
-    from workflows.launcher import launcher_from_environment
-
+    launcher = launcher_from_environment(kinerja)
+    if isinstance(launcher, EmbeddedLauncher) and sweep_every:
+        start_timer_sweeps(kinerja, sweep_every)
+        click.echo(f"timer sweeps every {sweep_every} s (fire-due-timers flow, embedded Prefect)")
     click.echo(f"serving kinerja on http://{host}:{port} (database {kinerja.database_url})")
-    app = create_app(kinerja, {"FLOW_LAUNCHER": launcher_from_environment(kinerja)})
-    waitress_serve(app, host=host, port=port, threads=threads)
+    waitress_serve(create_app(kinerja, {"FLOW_LAUNCHER": launcher}), host=host, port=port, threads=threads)
+
+
+@cli.group()
+def flows() -> None:
+    """Prefect deployments for the scale-out recipe (docs/DEPLOYMENT.md)."""
+
+
+@flows.command("deploy")
+@click.option("--pool", "work_pool", default="kinerja", show_default=True, help="A process work pool.")
+@click.option("--timer-interval", default=60, show_default=True, type=click.IntRange(min=1),
+              help="Seconds between scheduled timer sweeps.")
+def flows_deploy(work_pool: str, timer_interval: int) -> None:
+    """Deploy open-cycle and the scheduled fire-due-timers to the server of PREFECT_API_URL."""
+    from datetime import timedelta
+
+    from workflows.deployments import deploy_flows
+
+    deployed = deploy_flows(work_pool, timedelta(seconds=timer_interval))
+    click.echo(f"deployed open-cycle ({deployed.open_cycle}) and fire-due-timers every {timer_interval} s "
+               f"({deployed.fire_due_timers}) on work pool '{work_pool}'")
 
 
 @cli.command()
@@ -235,4 +259,4 @@ def demo(context: click.Context, year: int, host: str, port: int) -> None:
         submitted = _fail_on_refusal(lambda: submit_demo_drafts(kinerja))
         click.echo(f"{submitted} Puskesmas staff submitted their SKP: the supervisor has approvals waiting")
     _print_accounts(DEMO_ACCOUNTS)
-    context.invoke(serve, host=host, port=port, threads=8)
+    context.invoke(serve, host=host, port=port, threads=8, sweep_every=60)

@@ -30,15 +30,17 @@ class CycleOpening:
 
 
 @task(retries=2, retry_delay_seconds=1, task_run_name="start-batch-{batch_number}")
-def start_batch(database_url: str, cycle_id: int, employee_ids: list[int], actor: str, batch_number: int) -> int:
+def start_batch(database_url: Optional[str], cycle_id: int, employee_ids: list[int], actor: str, batch_number: int) -> int:
     return len(kinerja_for(database_url).start_cycle_instances(cycle_id, employee_ids, actor))
 
 
 @flow(name="open-cycle", log_prints=True)
-def open_cycle(database_url: str, organisation: str, year: int, process_key: str = "evaluation_cycle",
+def open_cycle(database_url: Optional[str], organisation: str, year: int, process_key: str = "evaluation_cycle",
                actor: str = "hr", batch_size: int = 200, settings: Optional[dict[str, Any]] = None,
                run_id: Optional[int] = None) -> dict[str, Any]:
-    """Start everyone's instance; ``run_id``: a run the web app queued (else one is queued here)."""
+    """Start everyone's instance; ``run_id``: a run the web app queued (else one is queued here).
+
+    ``database_url``: None on a worker, which uses its ``KINERJA_DATABASE_URL``."""
     kinerja = kinerja_for(database_url)
     if run_id is None:
         _cycle_id, run_id = kinerja.request_cycle_opening(organisation, year, process_key, actor, settings)
@@ -54,7 +56,7 @@ def open_cycle(database_url: str, organisation: str, year: int, process_key: str
     return asdict(result)
 
 
-def _start_everyone(database_url: str, cycle_id: int, run_id: int, actor: str, batch_size: int) -> CycleOpening:
+def _start_everyone(database_url: Optional[str], cycle_id: int, run_id: int, actor: str, batch_size: int) -> CycleOpening:
     kinerja = kinerja_for(database_url)
     pending = kinerja.employees_without_instance(cycle_id)
     before = kinerja.cycle_progress(cycle_id)

@@ -82,3 +82,27 @@ def launcher_from_environment(kinerja: Kinerja) -> FlowLauncher:
     if os.environ.get("KINERJA_FLOWS") == "deployments":
         return DeploymentLauncher(os.environ.get("KINERJA_OPEN_CYCLE_DEPLOYMENT", OPEN_CYCLE_DEPLOYMENT))
     return EmbeddedLauncher(kinerja)
+
+
+def start_timer_sweeps(kinerja: Kinerja, every_seconds: float = 60) -> threading.Event:
+    """Embedded schedule: run the fire-due-timers flow every ``every_seconds`` in a daemon thread.
+
+    Prefect's own schedules need a server with its scheduler service, which the embedded
+    (ephemeral) mode does not run; each sweep is still a Prefect flow run with its retries
+    and history. Set the returned event to stop. In the scale-out recipe the deployment's
+    interval schedule does this instead.
+    """
+    from .timers import fire_due_timers
+
+    share(kinerja)
+    stop = threading.Event()
+
+    def sweep_forever() -> None:
+        while not stop.wait(every_seconds):
+            try:
+                fire_due_timers(kinerja.database_url)
+            except Exception:  # noqa: BLE001 - one failed sweep must not end the schedule
+                log.exception("timer sweep failed; the next one retries")
+
+    threading.Thread(target=sweep_forever, name="timer-sweeps", daemon=True).start()
+    return stop
