@@ -1,6 +1,8 @@
 """The scale-out recipe of docs/DEPLOYMENT.md, for real: a Prefect server, a process work
-pool with a worker, the flows deployed with ``kinerja flows deploy``, and ``open-cycle``
-run through the worker for a generated organisation of 2 000 employees on PostgreSQL.
+pool with a worker, the flows deployed with ``kinerja flows deploy``, two gunicorn web
+processes with ``KINERJA_FLOWS=deployments``; HR opens the cycle through the REST API and
+the ``open-cycle`` run goes through the worker, for a generated organisation of 2 000
+employees on PostgreSQL.
 
 Runs only in the PostgreSQL pass (``make test-postgres``). Everything it starts runs in
 its own process group under a temporary PREFECT_HOME and is killed at the end, whatever
@@ -8,6 +10,7 @@ happens.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -17,7 +20,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -62,17 +65,26 @@ def background(command: list[str], env: dict[str, str], log: Path) -> Iterator[s
                     continue
 
 
-def wait_until_healthy(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert server.poll() is None, f"prefect server exited:\n{log.read_text()[-3000:]}"
+        assert process.poll() is None, f"{process.args[0]} exited:\n{log.read_text()[-3000:]}"
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.5)
-    raise AssertionError(f"prefect server not healthy after {timeout} s:\n{log.read_text()[-3000:]}")
+    raise AssertionError(f"{url} not healthy after {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def call(base: str, method: str, path: str, body: Any = None, token: str = "") -> Any:
+    """A JSON request to the web app, as an API client makes it."""
+    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None,
+                                     headers={"Content-Type": "application/json",
+                                              **({"Authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
 
 
 def run(command: list[str], env: dict[str, str], timeout: float) -> str:
@@ -91,7 +103,10 @@ def test_open_cycle_runs_through_a_prefect_server_and_worker(deployed: Kinerja, 
            "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_LOGGING_LEVEL": "INFO",
            "KINERJA_DATABASE_URL": database_url}
     port = api_url.rsplit(":", 1)[1].split("/")[0]
-    server_log, worker_log = tmp_path / "server.log", tmp_path / "worker.log"
+    web_port = free_port()
+    web_url = f"http://127.0.0.1:{web_port}"
+    web_env = {**env, "KINERJA_FLOWS": "deployments", "KINERJA_SECRET_KEY": "distributed-test"}
+    server_log, worker_log, web_log = tmp_path / "server.log", tmp_path / "worker.log", tmp_path / "web.log"
     with background([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port],
                     env, server_log) as server:
         wait_until_healthy(f"{api_url}/health", server, server_log)
@@ -99,13 +114,22 @@ def test_open_cycle_runs_through_a_prefect_server_and_worker(deployed: Kinerja, 
         deployed_output = run([str(BIN / "kinerja"), "flows", "deploy", "--pool", POOL], env, 300)
         assert "fire-due-timers every 60 s" in deployed_output
         with background([str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--type", "process"],
-                        env, worker_log):
-            watched = subprocess.run(
-                [str(BIN / "prefect"), "deployment", "run", "open-cycle/kinerja-open-cycle",
-                 "--param", "organisation=bungo", "--param", "year=2026", "--param", "actor=hr-bungo",
-                 "--watch", "--watch-timeout", "480"], env=env, capture_output=True, text=True, timeout=540)
-            assert watched.returncode == 0, (f"{watched.stdout[-3000:]}\n{watched.stderr[-2000:]}\n"
-                                             f"worker:\n{worker_log.read_text()[-5000:]}")
+                        env, worker_log), \
+                background([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{web_port}",
+                            "kinerja_cli.wsgi:app"], web_env, web_log) as web:
+            wait_until_healthy(f"{web_url}/healthz", web, web_log)
+            token = call(web_url, "POST", "/api/v1/auth/token",
+                         {"username": "hr-bungo", "password": "rahasia"})["access_token"]
+            accepted = call(web_url, "POST", "/api/v1/cycles", {"org": "bungo", "year": 2026}, token)
+            deadline = time.monotonic() + 480
+            while time.monotonic() < deadline:
+                cycle = call(web_url, "GET", f"/api/v1/cycles/{accepted['id']}", token=token)
+                if cycle["latest_run"]["finished_at"]:
+                    break
+                time.sleep(2)
+            else:
+                raise AssertionError(f"the run did not finish: {cycle}\nworker:\n{worker_log.read_text()[-5000:]}")
+    assert cycle["progress"] == {"employees": EMPLOYEES, "started": EMPLOYEES, "completed": 0}, cycle
 
     with deployed.unit_of_work() as uow:
         instances, subjects = uow.session.execute(

@@ -61,3 +61,25 @@ def test_the_timer_sweep_flow_fires_due_escalations(
     assert fire_due_timers(database_url) == {"fired": 1, "conflicts": 0}
     assert [t.task_key for t in list_tasks(deployed, "kadis") if t.subject_name.startswith("Rina")] == [
         "approve_skp_escalated"]
+
+
+def test_embedded_sweeps_fire_due_timers_on_their_own(
+        org: SmallOrg, deployed: Kinerja, clock) -> None:  # type: ignore[no-untyped-def]
+    import time
+    from datetime import timedelta
+
+    from tests.support import SKP, do_task
+    from workflows.launcher import start_timer_sweeps
+
+    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
+    deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    do_task(deployed, "rina", "draft_skp", SKP)
+    clock.advance(timedelta(days=8))
+    stop = start_timer_sweeps(deployed, every_seconds=0.2)
+    try:
+        deadline = time.monotonic() + 60
+        while not list_tasks(deployed, "kadis") and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+    assert [t.task_key for t in list_tasks(deployed, "kadis")] == ["approve_skp_escalated"]
