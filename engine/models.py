@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -198,6 +199,23 @@ class CycleRun(Base):
     started: Mapped[Optional[int]] = mapped_column(Integer)  # instances this run started
     skipped: Mapped[Optional[int]] = mapped_column(Integer)  # employees who already had one
     failures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # employee_ids + reason per batch
+
+
+class CycleReport(Base):
+    """A predikat-distribution report of a cycle, with its exports, kept in the database so
+    every web process can serve it whichever worker produced it."""
+
+    __tablename__ = "cycle_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    units: Mapped[int] = mapped_column(Integer)
+    flagged_units: Mapped[int] = mapped_column(Integer)  # units breaking a quota: calibration by HR
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # per unit: counts, shares, quotas, flags
+    csv: Mapped[str] = mapped_column(Text)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ProcessInstance(Base):

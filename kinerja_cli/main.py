@@ -227,14 +227,14 @@ def flows() -> None:
 @click.option("--timer-interval", default=60, show_default=True, type=click.IntRange(min=1),
               help="Seconds between scheduled timer sweeps.")
 def flows_deploy(work_pool: str, timer_interval: int) -> None:
-    """Deploy open-cycle and the scheduled fire-due-timers to the server of PREFECT_API_URL."""
+    """Deploy open-cycle, predikat-report and the scheduled fire-due-timers to PREFECT_API_URL's server."""
     from datetime import timedelta
 
     from workflows.deployments import deploy_flows
 
     deployed = deploy_flows(work_pool, timedelta(seconds=timer_interval))
-    click.echo(f"deployed open-cycle ({deployed.open_cycle}) and fire-due-timers every {timer_interval} s "
-               f"({deployed.fire_due_timers}) on work pool '{work_pool}'")
+    click.echo(f"deployed open-cycle ({deployed.open_cycle}), predikat-report ({deployed.report}) and "
+               f"fire-due-timers every {timer_interval} s ({deployed.fire_due_timers}) on work pool '{work_pool}'")
 
 
 @cli.command()

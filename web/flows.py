@@ -32,3 +32,8 @@ def open_cycle(organisation: str, year: int, process_key: str, actor: str,
                             "process_key": process_key, "actor": actor, "batch_size": BATCH_SIZE,
                             "settings": settings, "run_id": run_id})
     return cycle_id
+
+
+def request_report(cycle_id: int, actor: str) -> None:
+    """Start the predikat-report flow for a cycle; the report appears on the cycle page when done."""
+    _launcher().report({"cycle_id": cycle_id, "actor": actor, "database_url": kinerja().database_url})

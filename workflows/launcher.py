@@ -16,13 +16,14 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from engine.services import Kinerja
 
 from .engine_access import share
 
 OPEN_CYCLE_DEPLOYMENT = "open-cycle/kinerja-open-cycle"
+REPORT_DEPLOYMENT = "predikat-report/kinerja-predikat-report"
 log = logging.getLogger(__name__)
 
 
@@ -42,6 +43,9 @@ class FlowLauncher(Protocol):
     def open_cycle(self, parameters: dict[str, Any]) -> None:
         """Start the open-cycle flow with these parameters (those of ``workflows.cycles.open_cycle``)."""
 
+    def report(self, parameters: dict[str, Any]) -> None:
+        """Start the predikat-report flow (parameters of ``workflows.reports.predikat_report``)."""
+
 
 @dataclass
 class EmbeddedLauncher:
@@ -50,37 +54,56 @@ class EmbeddedLauncher:
     kinerja: Kinerja
 
     def open_cycle(self, parameters: dict[str, Any]) -> None:
-        share(self.kinerja)
-        threading.Thread(target=self._open_cycle, args=(parameters,), daemon=True,
-                         name=f"open-cycle-run-{parameters.get('run_id')}").start()
-
-    def _open_cycle(self, parameters: dict[str, Any]) -> None:
         from .cycles import open_cycle
 
-        try:
-            open_cycle(**parameters)
-        except Exception as error:  # noqa: BLE001 - a thread has nobody to raise to; the run row says why
-            log.exception("open-cycle run %s failed", parameters.get("run_id"))
-            self.kinerja.finish_cycle_run(parameters["run_id"], 0, 0, [
-                {"employee_ids": [], "reason": f"{type(error).__name__}: {error}"}])
+        def record_failure(reason: str) -> None:  # the run row must not stay queued
+            self.kinerja.finish_cycle_run(parameters["run_id"], 0, 0, [{"employee_ids": [], "reason": reason}])
+
+        self._in_thread(open_cycle, parameters, record_failure)
+
+    def report(self, parameters: dict[str, Any]) -> None:
+        from .reports import predikat_report
+
+        self._in_thread(predikat_report, parameters, lambda reason: None)
+
+    def _in_thread(self, flow: Callable[..., Any], parameters: dict[str, Any],
+                   on_failure: Callable[[str], None]) -> None:
+        share(self.kinerja)
+
+        def run() -> None:
+            try:
+                flow(**parameters)
+            except Exception as error:  # noqa: BLE001 - a thread has nobody to raise to
+                log.exception("flow %s failed", flow.__name__)
+                on_failure(f"{type(error).__name__}: {error}")
+
+        threading.Thread(target=run, daemon=True, name=f"flow-{flow.__name__}").start()
 
 
 @dataclass
 class DeploymentLauncher:
-    """Creates a run of the deployed open-cycle flow; a worker of the work pool runs it."""
+    """Creates runs of the deployed flows; a worker of the work pool runs them."""
 
-    deployment: str = OPEN_CYCLE_DEPLOYMENT
+    open_cycle_deployment: str = OPEN_CYCLE_DEPLOYMENT
+    report_deployment: str = REPORT_DEPLOYMENT
 
     def open_cycle(self, parameters: dict[str, Any]) -> None:
+        self._run(self.open_cycle_deployment, parameters)
+
+    def report(self, parameters: dict[str, Any]) -> None:
+        self._run(self.report_deployment, parameters)
+
+    def _run(self, deployment: str, parameters: dict[str, Any]) -> None:
         from prefect.deployments import run_deployment
 
-        run_deployment(self.deployment, parameters=parameters, timeout=0)
+        # The worker has its own KINERJA_DATABASE_URL; the URL (and its password) stays off the server.
+        run_deployment(deployment, parameters={**parameters, "database_url": None}, timeout=0)
 
 
 def launcher_from_environment(kinerja: Kinerja) -> FlowLauncher:
     """``KINERJA_FLOWS=deployments`` sends flows to the Prefect server; anything else runs them here."""
     if os.environ.get("KINERJA_FLOWS") == "deployments":
-        return DeploymentLauncher(os.environ.get("KINERJA_OPEN_CYCLE_DEPLOYMENT", OPEN_CYCLE_DEPLOYMENT))
+        return DeploymentLauncher()
     return EmbeddedLauncher(kinerja)
 
 

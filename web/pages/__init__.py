@@ -14,7 +14,9 @@ URL map (all but ``/login`` need a session):
 ``POST /tasks/<id>/delegate``          ``username`` of the new holder
 ``GET  /my-cycle``                     the employee's own cycles
 ``GET  /cycles``, ``POST /cycles``      HR: the organisation's cycles; open one (``year``)
-``GET  /cycles/<id>``                   HR: progress of the cycle's opening (refreshes itself)
+``GET  /cycles/<id>``                   HR: progress of the cycle's opening (refreshes itself), reports
+``POST /cycles/<id>/reports``           HR: make a predikat-distribution report (Prefect flow)
+``GET  /reports/<id>.csv|.png``        HR: a report's exports
 =====================================  ======================================================
 """
 from __future__ import annotations
