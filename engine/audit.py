@@ -65,7 +65,7 @@ def append_events(session: Session, events: Iterable[PendingEvent]) -> None:
                      "prev_hash": prev_hash, "hash": digest})
         prev_hash = digest
     # One executemany for the whole step: opening a cycle appends thousands of events at once.
-    session.execute(insert(AuditEvent), rows)
+    session.execute(insert(AuditEvent.__table__), rows)
     head.last_seq, head.last_hash = seq, prev_hash
 
 

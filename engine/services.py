@@ -56,6 +56,8 @@ SUMMARY_KEYS = ("rating_hasil_kerja", "rating_perilaku_kerja", "predikat", "pred
 DEFAULT_CYCLE_SETTINGS = {"review_periods": 4, "midyear_period": 2}
 # Cycle settings for reports only, kept out of every instance's start data.
 REPORT_SETTINGS = frozenset({"distribution_quotas"})
+# Core tables for bulk inserts: the ORM's per-row bookkeeping cost more than SQLite's own work.
+INSTANCES, HUMAN_TASKS, TIMERS = ProcessInstance.__table__, HumanTask.__table__, Timer.__table__
 
 
 @dataclass(frozen=True)
@@ -208,7 +210,7 @@ class Kinerja:
             decisions = _guarded(lambda: run_engine_steps(workflow))
             runs.append((item, start_data, workflow, decisions, _schedule_new_timers(workflow, now)))
         instance_ids = uow.session.scalars(
-            insert(ProcessInstance).returning(ProcessInstance.id, sort_by_parameter_order=True),
+            insert(INSTANCES).returning(INSTANCES.c.id, sort_by_parameter_order=True),
             [{"deployment_id": deployment.id, "process_key": process_key, "cycle_id": cycle_id,
               "business_key": item.business_key, "subject_employee_id": item.subject.id, "started_by": actor,
               "started_at": now, "revision": 1, "status": "running", "completed_at": None,
@@ -218,12 +220,12 @@ class Kinerja:
                  for instance_id, (item, _, workflow, _, _) in zip(instance_ids, runs)
                  for spiff_task in ready_user_tasks(workflow)]
         task_ids = uow.session.scalars(
-            insert(HumanTask).returning(HumanTask.id, sort_by_parameter_order=True),
+            insert(HUMAN_TASKS).returning(HUMAN_TASKS.c.id, sort_by_parameter_order=True),
             [columns for _, columns in tasks]).all() if tasks else []
         timers = [_timer_columns(instance_id, spiff_task, due)
                   for instance_id, (_, _, _, _, dues) in zip(instance_ids, runs) for spiff_task, due in dues]
         if timers:
-            uow.session.execute(insert(Timer), timers)
+            uow.session.execute(insert(TIMERS), timers)
         created = {}
         for (instance_id, columns), task_id in zip(tasks, task_ids):
             created.setdefault(instance_id, []).append((task_id, columns))
