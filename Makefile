@@ -40,6 +40,7 @@ test-postgres: $(INSTALLED) translations
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/start_and_complete.py
+	$(BIN)/python bench/open_cycle.py
 
 clean:
 	rm -rf $(VENV) var

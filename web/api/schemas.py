@@ -11,6 +11,7 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from engine.reports import PREDIKATS, UNIT_RATINGS
 from engine.services import DEFAULT_CYCLE_SETTINGS
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in every supported database
@@ -219,12 +220,26 @@ class DeployResultSchema(ma.Schema):
 
 # --- cycles ------------------------------------------------------------------------------
 
+class DistributionQuotasSchema(ma.Schema):
+    default_unit_rating = fields.String(validate=validate.OneOf(UNIT_RATINGS),
+                                        metadata={"description": "rating of units not named in unit_ratings"})
+    unit_ratings = fields.Dict(keys=Text(validate=validate.Length(min=1, max=64)),
+                               values=fields.String(validate=validate.OneOf(UNIT_RATINGS)),
+                               metadata={"description": "unit code → the unit's performance rating"})
+    quotas = fields.Dict(keys=fields.String(validate=validate.OneOf(UNIT_RATINGS)),
+                         values=fields.Dict(keys=fields.String(validate=validate.OneOf(PREDIKATS)),
+                                            values=fields.Float(validate=validate.Range(min=0, max=1))),
+                         metadata={"description": "unit rating → predikat → largest share (0..1)"})
+
+
 class CycleSettingsSchema(ma.Schema):
     review_periods = fields.Integer(validate=validate.Range(min=1, max=12),
                                     metadata={"description": "realisation reports per year (default 4)"})
     midyear_period = fields.Integer(validate=validate.Range(min=1, max=12),
                                     metadata={"description": "the period that ends with the mid-year review "
                                                              "(default 2)"})
+    distribution_quotas = fields.Nested(DistributionQuotasSchema, metadata={
+        "description": "distribution-curve quotas for the reports (defaults: engine/reports.py)"})
 
     @validates_schema
     def _midyear_within_year(self, data: dict[str, Any], **_kwargs: Any) -> None:
