@@ -39,6 +39,30 @@ def prepare_embedded_prefect(data_dir: Path) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
+_api_lock = threading.Lock()
+_api_ready = False
+
+
+def _prefect_api_ready() -> None:
+    """Reach Prefect's API once (in embedded mode this boots the ephemeral server) before a flow runs.
+
+    Prefect marks its ephemeral server as running before it answers, so flows started
+    from other threads meanwhile fail with "Failed to reach API" (seen with the first
+    cycle opening racing the first timer sweep); the first caller boots it, the others
+    wait here.
+    """
+    global _api_ready
+    with _api_lock:
+        if not _api_ready:
+            from prefect.client.orchestration import get_client
+
+            with get_client(sync_client=True) as client:  # boots the ephemeral server and waits for it
+                error = client.api_healthcheck()
+            if error is not None:
+                raise error
+            _api_ready = True
+
+
 class FlowLauncher(Protocol):
     def open_cycle(self, parameters: dict[str, Any]) -> None:
         """Start the open-cycle flow with these parameters (those of ``workflows.cycles.open_cycle``)."""
@@ -72,6 +96,7 @@ class EmbeddedLauncher:
 
         def run() -> None:
             try:
+                _prefect_api_ready()
                 flow(**parameters)
             except Exception as error:  # noqa: BLE001 - a thread has nobody to raise to
                 log.exception("flow %s failed", flow.__name__)
@@ -123,6 +148,7 @@ def start_timer_sweeps(kinerja: Kinerja, every_seconds: float = 60) -> threading
     def sweep_forever() -> None:
         while not stop.wait(every_seconds):
             try:
+                _prefect_api_ready()
                 fire_due_timers(kinerja.database_url)
             except Exception:  # noqa: BLE001 - one failed sweep must not end the schedule
                 log.exception("timer sweep failed; the next one retries")
