@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from engine import services
 from engine.inbox import list_tasks
+from engine.models import HumanTask, ProcessInstance
 from engine.services import Kinerja
 from tests.support import SmallOrg
 from workflows import cycles
@@ -42,6 +45,29 @@ def test_a_batch_that_fails_after_committing_is_retried_without_duplicates(
     assert failures, "the failure was injected"
     assert summary["started"] == 4 and summary["failed"] == []
     assert deployed.cycle_progress(summary["cycle_id"])["started"] == 4
+
+
+def test_a_batch_killed_halfway_is_rolled_back_and_retried_without_duplicates(
+        org: SmallOrg, deployed: Kinerja, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_new_workflow = services.new_workflow
+    calls = []
+
+    def crash_on_the_third_instance(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        if len(calls) == 3:
+            raise MemoryError("worker killed in the middle of the batch")
+        return real_new_workflow(*args, **kwargs)
+
+    monkeypatch.setattr(services, "new_workflow", crash_on_the_third_instance)
+    summary = open_cycle(database_url, "bungo", 2026, batch_size=10)
+    assert len(calls) == 3 + 4, "the crash on the third instance, then the whole batch again"
+    assert summary["started"] == 4 and summary["failed"] == []
+    with deployed.unit_of_work() as uow:
+        counts = uow.session.execute(select(func.count(), func.count(ProcessInstance.subject_employee_id.distinct()))
+                                     .select_from(ProcessInstance)).one()
+        tasks = uow.session.scalar(select(func.count()).select_from(HumanTask))
+    assert tuple(counts) == (4, 4) and tasks == 4, "no half batch survived the crash, nobody twice"
+    assert deployed.verify_audit_chain().ok
 
 
 def test_the_timer_sweep_flow_fires_due_escalations(
