@@ -47,6 +47,7 @@ test-postgres: $(INSTALLED) translations $(FRONTEND)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/start_and_complete.py
+	$(BIN)/python bench/open_cycle.py
 
 clean:
 	rm -rf $(VENV) var web/frontend/node_modules web/static/dist

@@ -11,42 +11,23 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import bundled_definitions, plain_start
 
-from engine.definitions import DefinitionFile  # noqa: E402
-from engine.org import EmployeeSpec, add_employees, create_organisation  # noqa: E402
-from engine.services import Kinerja  # noqa: E402
-from engine.inbox import list_tasks  # noqa: E402
+from engine.org import EmployeeSpec, add_employees, create_organisation
+from engine.services import Kinerja
+from engine.inbox import list_tasks
 
 SKP = {"rhk": [{"description": "Cakupan imunisasi dasar lengkap", "indicator": "Cakupan IDL",
                 "indicator_type": "kuantitas", "target_value": 95, "unit": "persen"}]}
-START_DATA = {"employee": {"nip": "0", "name": "x", "position": "Perawat", "unit": "Puskesmas"}, "year": 2026,
-              "review_periods": 4, "midyear_period": 2, "previous_predikat": None}
 
 
 def plain_spiff(n: int) -> tuple[float, float]:
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_files([str(p) for p in sorted((ROOT / "bpmn").glob("*.bpmn"))])
-    parser.add_dmn_files([str(p) for p in sorted((ROOT / "bpmn").glob("*.dmn"))])
-    spec, subprocess_specs = parser.get_spec("evaluation_cycle"), parser.get_subprocess_specs("evaluation_cycle")
-    started = time.perf_counter()
-    workflows = []
-    for _ in range(n):
-        workflow = BpmnWorkflow(spec, subprocess_specs)
-        workflow.get_tasks(state=TaskState.READY)[0].data.update(START_DATA)
-        workflow.do_engine_steps()
-        workflows.append(workflow)
-    start_seconds = time.perf_counter() - started
+    start_seconds, workflows = plain_start(n)
     started = time.perf_counter()
     for workflow in workflows:
         (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
@@ -59,8 +40,7 @@ def plain_spiff(n: int) -> tuple[float, float]:
 def engine(n: int, database_url: str) -> tuple[float, float, list[float]]:
     kinerja = Kinerja(database_url)
     kinerja.init_db()
-    kinerja.deploy([DefinitionFile.from_path(p) for p in sorted((ROOT / "bpmn").rglob("*"))
-                    if p.suffix in {".bpmn", ".dmn", ".json"}], actor="bench")
+    kinerja.deploy(bundled_definitions(), actor="bench")
     create_organisation(kinerja, "bench", "Bench", [("unit", "Unit")])
     specs = [EmployeeSpec("1" * 18, "Kepala", "Kepala", "unit", username="head", password="x")]
     specs += [EmployeeSpec(f"{i:018d}", f"Pegawai {i}", "Perawat", "unit", "1" * 18, username=f"p{i}", password="x")

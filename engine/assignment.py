@@ -18,12 +18,13 @@ to nobody.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import Employee, HumanTask, User
+from .errors import NotFound
+from .models import Employee, HumanTask, Unit, User
 
 KNOWN_LANES = ("Pegawai", "Atasan", "Atasan Atasan", "PPK", "HR", "Rekan Kerja")
 
@@ -50,39 +51,84 @@ def team_group(supervisor_employee_id: int) -> str:
     return f"team@{supervisor_employee_id}"
 
 
-def resolve_lane(session: Session, lane: Optional[str], subject: Employee) -> Assignment:
-    fallback = Assignment(candidate_group=hr_group(subject.organisation_id))
-    if lane == "Pegawai":
-        return _user_of(session, subject) or fallback
-    if lane == "Atasan":
-        return _user_of(session, subject.supervisor) or fallback
-    if lane == "Atasan Atasan":
-        second = subject.supervisor.supervisor if subject.supervisor else None
-        return _user_of(session, second) or fallback
-    if lane == "PPK":
-        return Assignment(candidate_group=ppk_group(subject.organisation_id))
-    if lane == "HR":
+@dataclass(frozen=True)
+class Subject:
+    """What a process instance needs to know about its employee: start data and lane targets."""
+
+    id: int
+    nip: str
+    name: str
+    position: str
+    unit_name: str
+    organisation_id: int
+    active: bool
+    supervisor_id: Optional[int]
+
+    def start_data(self) -> dict[str, str]:
+        return {"nip": self.nip, "name": self.name, "position": self.position, "unit": self.unit_name}
+
+
+class LaneDirectory:
+    """The org-model facts lanes resolve against, for a set of subject employees.
+
+    Loaded with four queries whatever the number of subjects, so opening a cycle resolves
+    a whole batch's lanes at once instead of querying per task.
+    """
+
+    def __init__(self, session: Session, subject_ids: Iterable[int]) -> None:
+        ids = set(subject_ids)
+        self.subjects = {row.id: Subject(row.id, row.nip, row.name, row.position, row.unit_name,
+                                         row.organisation_id, row.active, row.supervisor_id)
+                         for row in session.execute(
+                             select(Employee.id, Employee.nip, Employee.name, Employee.position,
+                                    Unit.name.label("unit_name"), Employee.organisation_id, Employee.active,
+                                    Employee.supervisor_id)
+                             .join(Unit, Unit.id == Employee.unit_id).where(Employee.id.in_(ids)))}
+        supervisor_ids = {s.supervisor_id for s in self.subjects.values() if s.supervisor_id is not None}
+        self._second: dict[int, Optional[int]] = dict(session.execute(
+            select(Employee.id, Employee.supervisor_id).where(Employee.id.in_(supervisor_ids))).all())
+        people = ids | supervisor_ids | {i for i in self._second.values() if i is not None}
+        self._users: dict[int, int] = dict(session.execute(
+            select(User.employee_id, User.id).where(User.employee_id.in_(people), User.active.is_(True))).all())
+        # Active staff with an active account under each supervisor: the candidates for peer input.
+        self._staff_with_account: dict[int, int] = dict(session.execute(
+            select(Employee.supervisor_id, func.count()).join(User, User.employee_id == Employee.id)
+            .where(Employee.supervisor_id.in_(supervisor_ids), Employee.active.is_(True), User.active.is_(True))
+            .group_by(Employee.supervisor_id)).all())
+
+    def subject(self, employee_id: int) -> Subject:
+        try:
+            return self.subjects[employee_id]
+        except KeyError:
+            raise NotFound(f"employee {employee_id} does not exist") from None
+
+    def resolve(self, lane: Optional[str], subject: Subject) -> Assignment:
+        fallback = Assignment(candidate_group=hr_group(subject.organisation_id))
+        supervisor = subject.supervisor_id
+        if lane == "Pegawai":
+            return self._user_of(subject.id) or fallback
+        if lane == "Atasan":
+            return self._user_of(supervisor) or fallback
+        if lane == "Atasan Atasan":
+            return self._user_of(self._second.get(supervisor) if supervisor else None) or fallback
+        if lane == "PPK":
+            return Assignment(candidate_group=ppk_group(subject.organisation_id))
+        if lane == "HR":
+            return fallback
+        if lane == "Rekan Kerja":
+            if supervisor is not None and self._has_peers(subject):
+                return Assignment(candidate_group=team_group(supervisor))
+            return self._user_of(supervisor) or fallback
         return fallback
-    if lane == "Rekan Kerja":
-        if subject.supervisor_id is not None and _has_peers(session, subject):
-            return Assignment(candidate_group=team_group(subject.supervisor_id))
-        return _user_of(session, subject.supervisor) or fallback
-    return fallback
 
+    def _user_of(self, employee_id: Optional[int]) -> Optional[Assignment]:
+        user_id = self._users.get(employee_id) if employee_id is not None else None
+        return Assignment(assignee_user_id=user_id) if user_id is not None else None
 
-def _user_of(session: Session, employee: Optional[Employee]) -> Optional[Assignment]:
-    if employee is None:
-        return None
-    user_id = session.scalar(select(User.id).where(User.employee_id == employee.id, User.active.is_(True)))
-    return Assignment(assignee_user_id=user_id) if user_id is not None else None
-
-
-def _has_peers(session: Session, subject: Employee) -> bool:
-    peers = session.scalar(
-        select(func.count()).select_from(Employee).join(User, User.employee_id == Employee.id)
-        .where(Employee.supervisor_id == subject.supervisor_id, Employee.id != subject.id,
-               Employee.active.is_(True), User.active.is_(True)))
-    return bool(peers)
+    def _has_peers(self, subject: Subject) -> bool:
+        assert subject.supervisor_id is not None
+        counted_self = subject.active and subject.id in self._users
+        return self._staff_with_account.get(subject.supervisor_id, 0) - counted_self > 0
 
 
 def groups_of(user: User) -> set[str]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from .errors import ValidationFailed
@@ -61,16 +61,19 @@ def append_events(session: Session, events: Iterable[PendingEvent]) -> None:
         head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
         session.add(head)
     seq, prev_hash = head.last_seq, head.last_hash
+    rows = []
     for event in events:
         seq += 1
         # Round-trip the data through JSON so the hash covers exactly what is stored.
         data = json.loads(canonical_json(event.data))
         digest = event_hash(prev_hash, seq, event.occurred_at, event.actor, event.action,
                             event.instance_id, event.task_id, data)
-        session.add(AuditEvent(seq=seq, occurred_at=event.occurred_at, actor=event.actor,
-                               action=event.action, instance_id=event.instance_id,
-                               task_id=event.task_id, data=data, prev_hash=prev_hash, hash=digest))
+        rows.append({"seq": seq, "occurred_at": event.occurred_at, "actor": event.actor, "action": event.action,
+                     "instance_id": event.instance_id, "task_id": event.task_id, "data": data,
+                     "prev_hash": prev_hash, "hash": digest})
         prev_hash = digest
+    # One executemany for the whole step: opening a cycle appends thousands of events at once.
+    session.execute(insert(AuditEvent.__table__), rows)
     head.last_seq, head.last_hash = seq, prev_hash
 
 

@@ -7,8 +7,14 @@ named demo accounts returned by :func:`seed_demo_organisation` are the ones peop
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Optional
+
+from sqlalchemy import insert, select
+from werkzeug.security import generate_password_hash
 
 from .assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
+from .errors import Conflict
+from .models import Employee, Organisation, Unit, User, UserRole
 from .org import EmployeeSpec, add_employees, add_user, create_organisation
 from .services import Kinerja
 
@@ -132,3 +138,78 @@ def submit_demo_drafts(kinerja: Kinerja) -> int:
                 kinerja.complete_task(task.id, username, DEMO_SKP)
                 submitted += 1
     return submitted
+
+
+UNIT_SIZE = 50  # employees per generated unit: a head and the staff reporting to them
+
+
+@dataclass(frozen=True)
+class GeneratedOrganisation:
+    organisation_id: int
+    units: int
+    employees: int
+    hr_username: str
+    ppk_username: str
+
+
+def generate_organisation(kinerja: Kinerja, code: str, name: str, employees: int, password: str,
+                          actor: str = "seed") -> GeneratedOrganisation:
+    """A synthetic organisation of ``employees`` people (the PPK included) for benchmarks and scale tests.
+
+    A PPK at the top (the first unit), units of :data:`UNIT_SIZE` with a head reporting to
+    the PPK and staff reporting to their head. Every employee gets an account (username =
+    NIP) so their tasks reach a real inbox, but all accounts share one password hash,
+    computed once: hashing 10 000 passwords with scrypt one by one would take about 25
+    minutes and prove nothing. Rows go in with bulk inserts, one level of the hierarchy at
+    a time (a supervisor's id is needed before their staff are inserted).
+    """
+    if employees < 1:
+        raise ValueError("an organisation needs at least one employee")
+    unit_count = max(1, -(-(employees - 1) // UNIT_SIZE))
+    shared_hash = generate_password_hash(password)
+    with kinerja.unit_of_work() as uow:
+        session = uow.session
+        if session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
+            raise Conflict(f"organisation '{code}' already exists")
+        organisation = Organisation(code=code, name=name)
+        session.add(organisation)
+        uow.flush()
+        org_id = organisation.id
+        unit_ids = session.scalars(insert(Unit).returning(Unit.id, sort_by_parameter_order=True), [
+            {"organisation_id": org_id, "code": f"unit-{number:04d}", "name": f"Unit Kerja {number}",
+             "parent_id": None} for number in range(1, unit_count + 1)]).all()
+
+        def person(index: int, unit_id: int, position: str, supervisor_id: Optional[int]) -> dict[str, Any]:
+            # 18 digits: a birth date, the organisation and a serial, and the sex digit.
+            nip = f"{1970 + index % 30}{1 + index % 12:02d}{1 + index % 28:02d}{org_id % 100:02d}{index:07d}{1 + index % 2}"
+            return {"organisation_id": org_id, "unit_id": unit_id, "nip": nip, "name": _name(index),
+                    "position": position, "supervisor_id": supervisor_id, "active": True}
+
+        def add_level(rows: list[dict[str, Any]]) -> list[int]:
+            ids = session.scalars(insert(Employee).returning(Employee.id, sort_by_parameter_order=True), rows).all()
+            session.execute(insert(User), [
+                {"username": row["nip"], "password_hash": shared_hash, "display_name": row["name"],
+                 "organisation_id": org_id, "employee_id": employee_id, "active": True}
+                for row, employee_id in zip(rows, ids)])
+            return list(ids)
+
+        (ppk_id,) = add_level([person(0, unit_ids[0], "Sekretaris Daerah", None)])
+        heads = add_level([person(number + 1, unit_id, f"Kepala Unit Kerja {number + 1}", ppk_id)
+                           for number, unit_id in enumerate(unit_ids)][:employees - 1])
+        staff_units = [(index, (index - 1 - len(heads)) // (UNIT_SIZE - 1)) for index in range(1 + len(heads), employees)]
+        staff = [person(index, unit_ids[unit], "Pelaksana", heads[unit]) for index, unit in staff_units]
+        if staff:
+            add_level(staff)
+        ppk_username = session.scalar(select(Employee.nip).where(Employee.id == ppk_id))
+        hr_username = f"hr-{code}"
+        session.execute(insert(User), [{"username": hr_username, "password_hash": shared_hash,
+                                        "display_name": f"BKPSDM {name}", "organisation_id": org_id,
+                                        "employee_id": None, "active": True}])
+        user_ids = dict(session.execute(select(User.username, User.id).where(
+            User.username.in_([ppk_username, hr_username]))).all())
+        session.execute(insert(UserRole), [{"user_id": user_ids[ppk_username], "role": ROLE_PPK},
+                                           {"user_id": user_ids[hr_username], "role": ROLE_HR}])
+        uow.record(actor, "org.generated", {"code": code, "name": name, "units": unit_count,
+                                            "employees": employees, "shared_password_hash": True})
+        uow.commit()
+    return GeneratedOrganisation(org_id, unit_count, employees, hr_username, ppk_username)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -178,6 +179,43 @@ class Cycle(Base):
     opened_by: Mapped[str] = mapped_column(String(64))
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CycleRun(Base):
+    """One request to open a cycle (a run of the open-cycle flow) and how it ended.
+
+    Progress while it runs is counted from the instances themselves (each batch commits);
+    this row says who asked, when, whether it is still going, and the final summary.
+    """
+
+    __tablename__ = "cycle_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | completed | failed
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+    started: Mapped[Optional[int]] = mapped_column(Integer)  # instances this run started
+    skipped: Mapped[Optional[int]] = mapped_column(Integer)  # employees who already had one
+    failures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # employee_ids + reason per batch
+
+
+class CycleReport(Base):
+    """A predikat-distribution report of a cycle, with its exports, kept in the database so
+    every web process can serve it whichever worker produced it."""
+
+    __tablename__ = "cycle_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    units: Mapped[int] = mapped_column(Integer)
+    flagged_units: Mapped[int] = mapped_column(Integer)  # units breaking a quota: calibration by HR
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # per unit: counts, shares, quotas, flags
+    csv: Mapped[str] = mapped_column(Text)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ProcessInstance(Base):

@@ -13,9 +13,9 @@ from typing import Any, Iterable, Optional
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
-from .assignment import may_work_on, resolve_lane
+from .assignment import LaneDirectory, Subject, may_work_on
 from .audit import Checkpoint, VerificationResult, instance_events, verify_chain, write_checkpoint
 from .clock import Clock, SystemClock
 from .database import make_engine, make_session_factory, upgrade_schema
@@ -24,6 +24,7 @@ from .errors import Conflict, Forbidden, InvalidDefinition, KinerjaError, NotFou
 from .forms import validate_form_data
 from .models import (
     Cycle,
+    CycleRun,
     DefinitionVersion,
     Deployment,
     DeploymentFile,
@@ -57,6 +58,10 @@ from .unit_of_work import UnitOfWork
 SUMMARY_KEYS = ("rating_hasil_kerja", "rating_perilaku_kerja", "predikat", "predikat_label",
                 "follow_up", "follow_up_detail", "follow_up_approved", "midyear_rating")
 DEFAULT_CYCLE_SETTINGS = {"review_periods": 4, "midyear_period": 2}
+# Cycle settings for reports only, kept out of every instance's start data.
+REPORT_SETTINGS = frozenset({"distribution_quotas"})
+# Core tables for bulk inserts: the ORM's per-row bookkeeping cost more than SQLite's own work.
+INSTANCES, HUMAN_TASKS, TIMERS = ProcessInstance.__table__, HumanTask.__table__, Timer.__table__
 
 
 @dataclass(frozen=True)
@@ -306,7 +311,8 @@ class Kinerja:
             spec = ready[row.spiff_task_id].task_spec
             row.name, row.form_key = spec.bpmn_name or spec.bpmn_id, user_task_info(spec).form_key
             if spec.lane != row.lane:
-                assignment = resolve_lane(uow.session, spec.lane, instance.subject)
+                directory = LaneDirectory(uow.session, [instance.subject_employee_id])
+                assignment = directory.resolve(spec.lane, directory.subject(instance.subject_employee_id))
                 row.lane, row.claimed_by_user_id = spec.lane, None
                 row.assignee_user_id, row.candidate_group = assignment.assignee_user_id, assignment.candidate_group
 
@@ -317,41 +323,70 @@ class Kinerja:
                        business_key: Optional[str] = None) -> int:
         """Start ``process_key`` for an employee on the newest deployment; return the instance id."""
         with self.unit_of_work() as uow:
-            instance_id = self._start(uow, process_key, employee_id, actor, data or {}, cycle_id, business_key)
+            directory = LaneDirectory(uow.session, [employee_id])
+            subject = directory.subject(employee_id)
+            key = business_key or f"{process_key}:{subject.nip}:{uow.clock.now().isoformat()}"
+            (instance_id,) = self._start_many(uow, process_key, [_NewInstance(subject, key, data or {})],
+                                              actor, cycle_id, directory)
             uow.commit()
             return instance_id
 
-    def _start(self, uow: UnitOfWork, process_key: str, employee_id: int, actor: str,
-               data: dict[str, Any], cycle_id: Optional[int], business_key: Optional[str]) -> int:
+    def _start_many(self, uow: UnitOfWork, process_key: str, new: list[_NewInstance], actor: str,
+                    cycle_id: Optional[int], directory: LaneDirectory) -> list[int]:
+        """Create, step and store instances with a few bulk inserts instead of per-object flushes.
+
+        Opening a cycle starts thousands of instances that share a deployment and a cycle;
+        inserting each batch's instances, tasks and timers at once and resolving their lanes
+        from one :class:`LaneDirectory` keeps persistence cheap next to Spiff's own work. The
+        audit events are recorded per instance in the order a single start records them.
+        """
         deployment = self._latest_deployment(uow)
         if deployment is None:
             raise NotFound("nothing is deployed yet; run `kinerja deploy` first")
         definitions = self.definitions_for(uow, deployment.id)
         if process_key not in definitions.process_files:
             raise NotFound(f"process '{process_key}' is not deployed")
-        employee = uow.session.get(Employee, employee_id)
-        if employee is None:
-            raise NotFound(f"employee {employee_id} does not exist")
         now = uow.clock.now()
-        start_data = {"employee": {"nip": employee.nip, "name": employee.name,
-                                   "position": employee.position, "unit": employee.unit.name}, **data}
-        workflow = _guarded(lambda: new_workflow(definitions, process_key, start_data))
-        decisions = _guarded(lambda: run_engine_steps(workflow))
-        timer_dues = _schedule_new_timers(workflow, now)
-        instance = ProcessInstance(
-            deployment_id=deployment.id, process_key=process_key, cycle_id=cycle_id,
-            business_key=business_key or f"{process_key}:{employee.nip}:{now.isoformat()}",
-            subject_employee_id=employee.id, started_by=actor, started_at=now, summary={})
-        _save_state(instance, workflow, now)
-        uow.session.add(instance)
-        uow.flush()
-        uow.record(actor, "instance.started", {
-            "process_key": process_key, "deployment_id": deployment.id,
-            "business_key": instance.business_key, "subject_nip": employee.nip, "data": start_data,
-        }, instance_id=instance.id)
-        self._sync_projections(uow, instance, workflow, timer_dues)
-        self._record_changes(uow, actor, instance, decisions)
-        return instance.id
+        runs = []
+        for item in new:
+            start_data = {"employee": item.subject.start_data(), **item.data}
+            workflow = _guarded(lambda: new_workflow(definitions, process_key, start_data))
+            decisions = _guarded(lambda: run_engine_steps(workflow))
+            runs.append((item, start_data, workflow, decisions, _schedule_new_timers(workflow, now)))
+        instance_ids = uow.session.scalars(
+            insert(INSTANCES).returning(INSTANCES.c.id, sort_by_parameter_order=True),
+            [{"deployment_id": deployment.id, "process_key": process_key, "cycle_id": cycle_id,
+              "business_key": item.business_key, "subject_employee_id": item.subject.id, "started_by": actor,
+              "started_at": now, "revision": 1, "status": "running", "completed_at": None,
+              **_state_columns(workflow, now, {})} for item, _, workflow, _, _ in runs]).all()
+        tasks = [(instance_id, _task_columns(spiff_task, instance_id, item.subject,
+                                             directory.resolve(spiff_task.task_spec.lane, item.subject), now))
+                 for instance_id, (item, _, workflow, _, _) in zip(instance_ids, runs)
+                 for spiff_task in ready_user_tasks(workflow)]
+        task_ids = uow.session.scalars(
+            insert(HUMAN_TASKS).returning(HUMAN_TASKS.c.id, sort_by_parameter_order=True),
+            [columns for _, columns in tasks]).all() if tasks else []
+        timers = [_timer_columns(instance_id, spiff_task, due)
+                  for instance_id, (_, _, _, _, dues) in zip(instance_ids, runs) for spiff_task, due in dues]
+        if timers:
+            uow.session.execute(insert(TIMERS), timers)
+        created = {}
+        for (instance_id, columns), task_id in zip(tasks, task_ids):
+            created.setdefault(instance_id, []).append((task_id, columns))
+        for instance_id, (item, start_data, workflow, decisions, dues) in zip(instance_ids, runs):
+            uow.record(actor, "instance.started", {
+                "process_key": process_key, "deployment_id": deployment.id,
+                "business_key": item.business_key, "subject_nip": item.subject.nip, "data": start_data,
+            }, instance_id=instance_id)
+            for task_id, columns in created.get(instance_id, []):
+                _record_task_created(uow, columns, task_id)
+            for spiff_task, due in dues:
+                _record_timer_scheduled(uow, instance_id, spiff_task, due)
+            if workflow.is_completed():
+                uow.record("system", "instance.completed", {"summary": _summary_of(workflow)},
+                           instance_id=instance_id)
+            self._record_changes(uow, actor, instance_id, deployment.id, decisions)
+        return list(instance_ids)
 
     def claim_task(self, task_id: int, username: str) -> None:
         with self.unit_of_work() as uow:
@@ -416,7 +451,7 @@ class Kinerja:
                 "submitted": data, "changed": changed,
             }, instance_id=instance.id, task_id=task.id)
             self._finish_step(uow, instance, workflow, _schedule_new_timers(workflow, now))
-            self._record_changes(uow, username, instance, decisions)
+            self._record_changes(uow, username, instance.id, instance.deployment_id, decisions)
             uow.commit()
 
     def _open_task_for(self, uow: UnitOfWork, task_id: int, username: str) -> tuple[HumanTask, User]:
@@ -471,7 +506,7 @@ class Kinerja:
                            instance_id=instance.id)
             decisions = _guarded(lambda: run_engine_steps(workflow))
             self._finish_step(uow, instance, workflow, _schedule_new_timers(workflow, now))
-            self._record_changes(uow, "system", instance, decisions)
+            self._record_changes(uow, "system", instance.id, instance.deployment_id, decisions)
             uow.commit()
             return sum(1 for timer in timers if timer.status == "fired")
 
@@ -497,6 +532,64 @@ class Kinerja:
             uow.commit()
             return cycle.id
 
+    def request_cycle_opening(self, organisation_code: str, year: int, process_key: str, actor: str,
+                              settings: Optional[dict[str, Any]] = None) -> tuple[int, int]:
+        """Create the cycle if needed and queue a run that opens it; return (cycle id, run id).
+
+        The run row is what HR watches: the open-cycle flow marks it running, and finished
+        with its summary. Nothing is stored when the process is not deployed.
+        """
+        with self.unit_of_work() as uow:
+            deployment = self._latest_deployment(uow)
+            if deployment is None or process_key not in self.definitions_for(uow, deployment.id).process_files:
+                raise NotFound(f"process '{process_key}' is not deployed")
+        cycle_id = self.ensure_cycle(organisation_code, year, process_key, actor, settings)
+        with self.unit_of_work() as uow:
+            run = CycleRun(cycle_id=cycle_id, requested_by=actor, requested_at=uow.clock.now(), status="queued",
+                           failures=[])
+            uow.session.add(run)
+            uow.flush()
+            uow.record(actor, "cycle.opening_requested", {"cycle_id": cycle_id, "run_id": run.id})
+            uow.commit()
+            return cycle_id, run.id
+
+    def cycle_run_started(self, run_id: int) -> int:
+        """Mark a queued run as running; return its cycle id."""
+        with self.unit_of_work() as uow:
+            run = self._cycle_run(uow, run_id)
+            run.status = "running"
+            uow.commit()
+            return run.cycle_id
+
+    def finish_cycle_run(self, run_id: int, started: int, skipped: int, failures: list[dict[str, Any]]) -> None:
+        """Store a run's summary: completed, or failed when some employees could not be started.
+
+        Idempotent: when a failing flow has recorded its end, its launcher's report is ignored."""
+        with self.unit_of_work() as uow:
+            run = self._cycle_run(uow, run_id)
+            if run.finished_at is not None:  # the first account of how a run ended stands
+                return
+            run.status = "failed" if failures else "completed"
+            run.finished_at, run.started, run.skipped, run.failures = uow.clock.now(), started, skipped, failures
+            uow.record("system", "cycle.opening_finished", {"cycle_id": run.cycle_id, "run_id": run.id,
+                                                            "status": run.status, "started": started,
+                                                            "skipped": skipped, "failures": failures})
+            uow.commit()
+
+    def _cycle_run(self, uow: UnitOfWork, run_id: int) -> CycleRun:
+        run = uow.session.get(CycleRun, run_id)
+        if run is None:
+            raise NotFound(f"cycle run {run_id} does not exist")
+        return run
+
+    def organisation_cycles(self, organisation_code: str) -> list[dict[str, Any]]:
+        """Every cycle of the organisation, newest year first, with progress and latest run."""
+        with self.unit_of_work() as uow:
+            ids = uow.session.scalars(select(Cycle.id).join(Organisation, Organisation.id == Cycle.organisation_id)
+                                      .where(Organisation.code == organisation_code)
+                                      .order_by(Cycle.year.desc(), Cycle.id.desc())).all()
+        return [self.cycle_info(cycle_id) for cycle_id in ids]
+
     def employees_without_instance(self, cycle_id: int) -> list[int]:
         """Active employees of the cycle's organisation who have no instance in it yet."""
         with self.unit_of_work() as uow:
@@ -510,20 +603,24 @@ class Kinerja:
     def start_cycle_instances(self, cycle_id: int, employee_ids: Iterable[int], actor: str) -> list[int]:
         """Start the cycle's process for each employee, all in one transaction (one batch).
 
-        Idempotent: employees who already have an instance in this cycle are skipped.
+        Idempotent: employees who already have an instance in this cycle are skipped (and
+        the unique business key turns a concurrent duplicate into a rolled-back ``Conflict``).
         """
+        wanted = list(dict.fromkeys(employee_ids))
         with self.unit_of_work() as uow:
             cycle = self._cycle(uow, cycle_id)
-            started = []
-            for employee_id in employee_ids:
-                business_key = f"cycle:{cycle.id}:employee:{employee_id}"
-                exists = uow.session.scalar(select(ProcessInstance.id).where(
-                    ProcessInstance.business_key == business_key))
-                if exists is not None:
-                    continue
-                data = {"year": cycle.year, **cycle.settings,
-                        "previous_predikat": self._previous_predikat(uow, cycle, employee_id)}
-                started.append(self._start(uow, cycle.process_key, employee_id, actor, data, cycle.id, business_key))
+            have = set(uow.session.scalars(select(ProcessInstance.subject_employee_id).where(
+                ProcessInstance.cycle_id == cycle_id, ProcessInstance.subject_employee_id.in_(wanted))))
+            pending = [employee_id for employee_id in wanted if employee_id not in have]
+            if not pending:
+                return []
+            directory = LaneDirectory(uow.session, pending)
+            previous = self._previous_predikats(uow, cycle, pending)
+            data = {"year": cycle.year, **process_settings(cycle.settings)}
+            new = [_NewInstance(directory.subject(employee_id), f"cycle:{cycle.id}:employee:{employee_id}",
+                                {**data, "previous_predikat": previous.get(employee_id)})
+                   for employee_id in pending]
+            started = self._start_many(uow, cycle.process_key, new, actor, cycle.id, directory)
             uow.commit()
             return started
 
@@ -540,13 +637,15 @@ class Kinerja:
                     "completed": counts.get("completed", 0)}
 
     def cycle_info(self, cycle_id: int) -> dict[str, Any]:
-        """The cycle's identity (organisation code, year, process) and its progress."""
+        """The cycle's identity (organisation code, year, process), its progress and its latest run."""
         with self.unit_of_work() as uow:
             cycle = self._cycle(uow, cycle_id)
             organisation = uow.session.get(Organisation, cycle.organisation_id)
+            run = uow.session.scalar(select(CycleRun).where(CycleRun.cycle_id == cycle_id)
+                                     .order_by(CycleRun.id.desc()).limit(1))
             info = {"id": cycle.id, "organisation": organisation.code, "year": cycle.year,
                     "process_key": cycle.process_key, "opened_by": cycle.opened_by, "opened_at": cycle.opened_at,
-                    "settings": dict(cycle.settings or {})}
+                    "settings": dict(cycle.settings or {}), "latest_run": _run_info(run) if run else None}
         return {**info, "progress": self.cycle_progress(cycle_id)}
 
     def _cycle(self, uow: UnitOfWork, cycle_id: int) -> Cycle:
@@ -555,12 +654,15 @@ class Kinerja:
             raise NotFound(f"cycle {cycle_id} does not exist")
         return cycle
 
-    def _previous_predikat(self, uow: UnitOfWork, cycle: Cycle, employee_id: int) -> Optional[str]:
-        summary = uow.session.scalar(
-            select(ProcessInstance.summary).join(Cycle, Cycle.id == ProcessInstance.cycle_id)
+    def _previous_predikats(self, uow: UnitOfWork, cycle: Cycle, employee_ids: list[int]) -> dict[int, str]:
+        """Last year's predikat of each employee (same organisation and process), where there is one."""
+        rows = uow.session.execute(
+            select(ProcessInstance.subject_employee_id, ProcessInstance.summary)
+            .join(Cycle, Cycle.id == ProcessInstance.cycle_id)
             .where(Cycle.organisation_id == cycle.organisation_id, Cycle.year == cycle.year - 1,
-                   Cycle.process_key == cycle.process_key, ProcessInstance.subject_employee_id == employee_id))
-        return (summary or {}).get("predikat")
+                   Cycle.process_key == cycle.process_key, ProcessInstance.subject_employee_id.in_(employee_ids)))
+        return {employee_id: summary["predikat"] for employee_id, summary in rows
+                if (summary or {}).get("predikat") is not None}
 
     def overview(self) -> Overview:
         """Headline counts for the landing page and health check."""
@@ -604,7 +706,6 @@ class Kinerja:
                           timer_dues: list[tuple[Any, Any]]) -> None:
         """Bring the task and timer projections in line with the workflow's state."""
         now = uow.clock.now()
-        subject = uow.session.get(Employee, instance.subject_employee_id)
         ready = {str(task.id): task for task in ready_user_tasks(workflow)}
         open_tasks = uow.session.scalars(select(HumanTask).where(
             HumanTask.instance_id == instance.id, HumanTask.status == "open")).all()
@@ -614,41 +715,31 @@ class Kinerja:
                 uow.record("system", "task.cancelled", {"task_key": row.task_key, "name": row.name},
                            instance_id=instance.id, task_id=row.id)
         known = {row.spiff_task_id for row in open_tasks}
-        created = []
-        for spiff_id, spiff_task in ready.items():
-            if spiff_id in known:
-                continue
-            info = user_task_info(spiff_task.task_spec)
-            assignment = resolve_lane(uow.session, spiff_task.task_spec.lane, subject)
-            created.append(HumanTask(
-                instance_id=instance.id, spiff_task_id=spiff_id, task_key=spiff_task.task_spec.bpmn_id,
-                name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
-                process_key=spiff_task.workflow.spec.name, lane=spiff_task.task_spec.lane,
-                form_key=info.form_key, subject_employee_id=subject.id if subject else None,
-                assignee_user_id=assignment.assignee_user_id, candidate_group=assignment.candidate_group,
-                status="open", created_at=now, due_at=due_after(now, info.due_in)))
-        uow.session.add_all(created)
-        uow.flush()  # the audit events below need the new rows' ids
-        for row in created:
-            uow.record("system", "task.created", {
-                "task_key": row.task_key, "name": row.name, "lane": row.lane,
-                "assignee_user_id": row.assignee_user_id, "candidate_group": row.candidate_group,
-                "due_at": row.due_at.isoformat() if row.due_at else None,
-            }, instance_id=instance.id, task_id=row.id)
+        new_tasks = [task for spiff_id, task in ready.items() if spiff_id not in known]
+        if new_tasks:  # the org model is read only when a lane has to be resolved
+            directory = LaneDirectory(uow.session, [instance.subject_employee_id])
+            subject = directory.subject(instance.subject_employee_id)
+            created = [HumanTask(**_task_columns(task, instance.id, subject,
+                                                 directory.resolve(task.task_spec.lane, subject), now))
+                       for task in new_tasks]
+            uow.session.add_all(created)
+            uow.flush()  # the audit events below need the new rows' ids
+            for row in created:
+                _record_task_created(uow, {"instance_id": instance.id, "task_key": row.task_key, "name": row.name,
+                                           "lane": row.lane, "assignee_user_id": row.assignee_user_id,
+                                           "candidate_group": row.candidate_group, "due_at": row.due_at}, row.id)
         waiting_ids = {str(task.id) for task in waiting_timers(workflow)}
         for timer in uow.session.scalars(select(Timer).where(
                 Timer.instance_id == instance.id, Timer.status == "waiting")).all():
             if timer.spiff_task_id not in waiting_ids:
                 timer.status = "cancelled"
         for spiff_task, due in timer_dues:
-            uow.session.add(Timer(instance_id=instance.id, spiff_task_id=str(spiff_task.id),
-                                  event_key=spiff_task.task_spec.bpmn_id, due_at=due, status="waiting"))
-            uow.record("system", "timer.scheduled", {"event_key": spiff_task.task_spec.bpmn_id,
-                                                     "due_at": due.isoformat()}, instance_id=instance.id)
+            uow.session.add(Timer(**_timer_columns(instance.id, spiff_task, due)))
+            _record_timer_scheduled(uow, instance.id, spiff_task, due)
         if instance.status == "completed":
             uow.record("system", "instance.completed", {"summary": instance.summary}, instance_id=instance.id)
 
-    def _record_changes(self, uow: UnitOfWork, actor: str, instance: ProcessInstance,
+    def _record_changes(self, uow: UnitOfWork, actor: str, instance_id: int, deployment_id: int,
                         decisions: list[Any]) -> None:
         """Record each DMN evaluation with the exact table version it ran on (``dmn``: the
         definition version's id, file name, version and content hash), so the decision can be
@@ -657,12 +748,60 @@ class Kinerja:
             uow.record("system", "decision.evaluated", {
                 "task_key": decision.task_key, "decision_id": decision.decision_id,
                 "table_id": decision.table_id,
-                "deployment_id": instance.deployment_id,
-                "dmn": self._decision_source(uow, instance.deployment_id, decision.decision_id),
+                "deployment_id": deployment_id,
+                "dmn": self._decision_source(uow, deployment_id, decision.decision_id),
                 "inputs": decision.inputs,
                 "matched_rules": decision.matched_rules, "outputs": decision.outputs,
                 "triggered_by": actor,
-            }, instance_id=instance.id)
+            }, instance_id=instance_id)
+
+
+@dataclass(frozen=True)
+class _NewInstance:
+    subject: Subject
+    business_key: str
+    data: dict[str, Any]
+
+
+def _run_info(run: CycleRun) -> dict[str, Any]:
+    return {"id": run.id, "status": run.status, "requested_by": run.requested_by,
+            "requested_at": run.requested_at, "finished_at": run.finished_at, "started": run.started,
+            "skipped": run.skipped, "failures": list(run.failures or [])}
+
+
+def process_settings(settings: Optional[dict[str, Any]]) -> dict[str, Any]:
+    """The cycle settings a process reads at start (everything but what only reports use)."""
+    return {key: value for key, value in (settings or {}).items() if key not in REPORT_SETTINGS}
+
+
+def _task_columns(spiff_task: Any, instance_id: int, subject: Subject, assignment: Any, now: Any) -> dict[str, Any]:
+    """The projection row of a READY user task, with its lane resolved."""
+    info = user_task_info(spiff_task.task_spec)
+    return {"instance_id": instance_id, "spiff_task_id": str(spiff_task.id), "task_key": spiff_task.task_spec.bpmn_id,
+            "name": spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
+            "process_key": spiff_task.workflow.spec.name, "lane": spiff_task.task_spec.lane,
+            "form_key": info.form_key, "subject_employee_id": subject.id,
+            "assignee_user_id": assignment.assignee_user_id, "candidate_group": assignment.candidate_group,
+            "claimed_by_user_id": None, "status": "open", "created_at": now,
+            "due_at": due_after(now, info.due_in), "completed_at": None, "completed_by_user_id": None}
+
+
+def _record_task_created(uow: UnitOfWork, columns: dict[str, Any], task_id: int) -> None:
+    uow.record("system", "task.created", {
+        "task_key": columns["task_key"], "name": columns["name"], "lane": columns["lane"],
+        "assignee_user_id": columns["assignee_user_id"], "candidate_group": columns["candidate_group"],
+        "due_at": columns["due_at"].isoformat() if columns["due_at"] else None,
+    }, instance_id=columns["instance_id"], task_id=task_id)
+
+
+def _timer_columns(instance_id: int, spiff_task: Any, due: Any) -> dict[str, Any]:
+    return {"instance_id": instance_id, "spiff_task_id": str(spiff_task.id), "event_key": spiff_task.task_spec.bpmn_id,
+            "due_at": due, "status": "waiting", "fired_at": None}
+
+
+def _record_timer_scheduled(uow: UnitOfWork, instance_id: int, spiff_task: Any, due: Any) -> None:
+    uow.record("system", "timer.scheduled", {"event_key": spiff_task.task_spec.bpmn_id, "due_at": due.isoformat()},
+               instance_id=instance_id)
 
     def _decision_source(self, uow: UnitOfWork, deployment_id: int, decision_id: str) -> Optional[dict[str, Any]]:
         """The DMN file version of ``deployment_id`` that provides ``decision_id`` (cached:
@@ -681,11 +820,17 @@ class Kinerja:
 
 
 def _save_state(instance: ProcessInstance, workflow: Any, now: Any) -> None:
-    instance.state = dump_state(workflow)
-    instance.updated_at = now
-    instance.summary = {**(instance.summary or {}), **_summary_of(workflow)}
+    for column, value in _state_columns(workflow, now, instance.summary).items():
+        setattr(instance, column, value)
+
+
+def _state_columns(workflow: Any, now: Any, summary: Optional[dict[str, Any]]) -> dict[str, Any]:
+    """An instance's columns that follow from its workflow: state, summary, and completion."""
+    columns = {"state": dump_state(workflow), "updated_at": now,
+               "summary": {**(summary or {}), **_summary_of(workflow)}}
     if workflow.is_completed():
-        instance.status, instance.completed_at = "completed", now
+        columns.update(status="completed", completed_at=now)
+    return columns
 
 
 def _schedule_new_timers(workflow: Any, now: Any) -> list[tuple[Any, Any]]:

@@ -6,7 +6,6 @@ their details on stderr and exit with status 1, so scripts can rely on the exit 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -28,12 +27,9 @@ DATA_DIR = Path("var")
 
 
 def _prepare_prefect_home() -> None:
-    """Run Prefect embedded: its home inside the data folder, no telemetry, no server to start."""
-    os.environ.setdefault("PREFECT_HOME", str((DATA_DIR / "prefect").resolve()))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    # The embedded server needs more than Prefect's default 20 s on a busy two-core machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    from workflows.launcher import prepare_embedded_prefect
+
+    prepare_embedded_prefect(DATA_DIR)
 
 
 def _fail_on_refusal(action: Callable[[], Any]) -> Any:
@@ -133,6 +129,23 @@ def seed_demo(kinerja: Kinerja) -> None:
 
     accounts = _fail_on_refusal(lambda: seed_demo_organisation(kinerja))
     _print_accounts(accounts)
+
+
+@cli.command("seed-org")
+@click.option("--name", "code", required=True, help="Organisation code, e.g. bungo.")
+@click.option("--employees", type=click.IntRange(min=1), required=True, help="How many employees, the PPK included.")
+@click.option("--title", help="Display name; default 'Organisasi <code>'.")
+@click.option("--password", default="demo12345", show_default=True, help="Shared by every generated account.")
+@click.pass_obj
+def seed_org(kinerja: Kinerja, code: str, employees: int, title: str | None, password: str) -> None:
+    """Generate an organisation of any size (units of 50, one shared password) for scale runs."""
+    from engine.demo import generate_organisation
+
+    generated = _fail_on_refusal(lambda: generate_organisation(kinerja, code, title or f"Organisasi {code}",
+                                                               employees, password))
+    click.echo(f"organisation '{code}': {generated.employees} employees in {generated.units} units; "
+               f"accounts: every NIP, HR '{generated.hr_username}', PPK '{generated.ppk_username}' "
+               f"(password '{password}')")
 
 
 def _print_accounts(accounts: Iterable[Any]) -> None:
@@ -242,15 +255,43 @@ def audit_export(kinerja: Kinerja, instance_id: Optional[int], cycle_id: Optiona
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--sweep-every", default=60, show_default=True, type=click.IntRange(min=0),
+              help="Seconds between embedded timer sweeps; 0: none (e.g. when Prefect deployments sweep).")
 @click.pass_obj
-def serve(kinerja: Kinerja, host: str, port: int, threads: int) -> None:
-    """Serve the web app with waitress (a production WSGI server)."""
+def serve(kinerja: Kinerja, host: str, port: int, threads: int, sweep_every: int) -> None:
+    """Serve the web app with waitress; run flows in-process unless KINERJA_FLOWS=deployments."""
+    _prepare_prefect_home()
     from waitress import serve as waitress_serve
 
     from web import create_app
+    from workflows.launcher import EmbeddedLauncher, launcher_from_environment, start_timer_sweeps
 
+    launcher = launcher_from_environment(kinerja)
+    if isinstance(launcher, EmbeddedLauncher) and sweep_every:
+        start_timer_sweeps(kinerja, sweep_every)
+        click.echo(f"timer sweeps every {sweep_every} s (fire-due-timers flow, embedded Prefect)")
     click.echo(f"serving kinerja on http://{host}:{port} (database {kinerja.database_url})")
-    waitress_serve(create_app(kinerja), host=host, port=port, threads=threads)
+    waitress_serve(create_app(kinerja, {"FLOW_LAUNCHER": launcher}), host=host, port=port, threads=threads)
+
+
+@cli.group()
+def flows() -> None:
+    """Prefect deployments for the scale-out recipe (docs/DEPLOYMENT.md)."""
+
+
+@flows.command("deploy")
+@click.option("--pool", "work_pool", default="kinerja", show_default=True, help="A process work pool.")
+@click.option("--timer-interval", default=60, show_default=True, type=click.IntRange(min=1),
+              help="Seconds between scheduled timer sweeps.")
+def flows_deploy(work_pool: str, timer_interval: int) -> None:
+    """Deploy open-cycle, predikat-report and the scheduled fire-due-timers to PREFECT_API_URL's server."""
+    from datetime import timedelta
+
+    from workflows.deployments import deploy_flows
+
+    deployed = deploy_flows(work_pool, timedelta(seconds=timer_interval))
+    click.echo(f"deployed open-cycle ({deployed.open_cycle}), predikat-report ({deployed.report}) and "
+               f"fire-due-timers every {timer_interval} s ({deployed.fire_due_timers}) on work pool '{work_pool}'")
 
 
 @cli.command()
@@ -275,4 +316,4 @@ def demo(context: click.Context, year: int, host: str, port: int) -> None:
         submitted = _fail_on_refusal(lambda: submit_demo_drafts(kinerja))
         click.echo(f"{submitted} Puskesmas staff submitted their SKP: the supervisor has approvals waiting")
     _print_accounts(DEMO_ACCOUNTS)
-    context.invoke(serve, host=host, port=port, threads=8)
+    context.invoke(serve, host=host, port=port, threads=8, sweep_every=60)

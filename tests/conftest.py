@@ -16,6 +16,7 @@ from engine.database import make_engine, upgrade_schema
 from engine.models import Base
 from engine.services import Kinerja
 from tests.support import BUNDLED_DEFINITIONS, build_small_org
+from workflows.engine_access import share
 
 PG_URL = os.environ.get("KINERJA_TEST_DATABASE_URL")
 START = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
@@ -55,6 +56,15 @@ def database_url(tmp_path: Path, _migrated_postgres: str | None) -> str:
     return empty_database(tmp_path, _migrated_postgres)
 
 
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """Prefect's test harness: a temporary Prefect database and API for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)
@@ -64,6 +74,9 @@ def clock() -> FixedClock:
 def kinerja(database_url: str, clock: FixedClock) -> Iterator[Kinerja]:
     instance = Kinerja(database_url, clock=clock)
     instance.init_db()
+    # Flows this test runs use this engine (and clock), not one left over from an earlier
+    # test on the same PostgreSQL URL with another deployment cached.
+    share(instance)
     yield instance
     instance.dispose()
 

@@ -20,6 +20,7 @@ from engine.services import Kinerja
 from tests.support import ANSWERS, BPMN_DIR, SKP, SmallOrg, build_small_org, do_task
 from web import create_app
 from web.auth import issue_token
+from workflows.launcher import EmbeddedLauncher
 
 BASE = "/api/v1"
 CONFIG = {"SECRET_KEY": "test", "TESTING": True, "LOGIN_RATE_LIMIT": "1000 per minute"}
@@ -70,7 +71,7 @@ def error_of(response: TestResponse, status: int, code: Optional[str] = None) ->
 
 @pytest.fixture
 def app(deployed: Kinerja) -> Flask:
-    return create_app(deployed, dict(CONFIG))
+    return create_app(deployed, {**CONFIG, "FLOW_LAUNCHER": EmbeddedLauncher(deployed)})
 
 
 @pytest.fixture
@@ -440,19 +441,39 @@ def test_only_hr_deploys(cycle: int, api: ApiClient) -> None:
 
 # --- cycles ------------------------------------------------------------------------------
 
+def open_and_wait(api: ApiClient, body: dict[str, Any], timeout: float = 120) -> tuple[dict[str, Any], dict[str, Any]]:
+    """POST /cycles (202), then follow GET /cycles/{id} as a client would until the run ends."""
+    import time
+
+    accepted = api.ok("post", "/cycles", "hr", 202, json=body)
+    assert accepted["latest_run"]["requested_by"] == "hr"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = api.ok("get", f"/cycles/{accepted['id']}", "hr")
+        if current["latest_run"]["id"] == accepted["latest_run"]["id"] and current["latest_run"]["finished_at"]:
+            return accepted, current
+        time.sleep(0.2)
+    raise AssertionError(f"the opening of cycle {accepted['id']} did not finish in {timeout} s")
+
+
+@pytest.mark.usefixtures("prefect_harness")
 def test_hr_opens_the_cycle_for_everyone_once(org: SmallOrg, api: ApiClient) -> None:
-    opened = api.ok("post", "/cycles", "hr", 201, json={"org": "bungo", "year": 2026,
-                                                        "settings": {"review_periods": 2, "midyear_period": 1}})
+    accepted, opened = open_and_wait(api, {"org": "bungo", "year": 2026,
+                                           "settings": {"review_periods": 2, "midyear_period": 1}})
+    assert accepted["latest_run"]["status"] in ("queued", "running", "completed")
     assert opened["organisation"] == "bungo" and opened["year"] == 2026
     assert opened["process_key"] == "evaluation_cycle" and opened["opened_by"] == "hr"
     assert opened["opened_at"] == "2026-01-05T08:00:00+00:00"
     assert opened["settings"] == {"review_periods": 2, "midyear_period": 1}
     assert opened["progress"] == {"employees": 4, "started": 4, "completed": 0}
+    run = opened["latest_run"]
+    assert (run["status"], run["started"], run["skipped"], run["failures"]) == ("completed", 4, 0, [])
     assert only_task(api, "rina", "draft_skp")["subject_nip"] == RINA_NIP
 
-    again = api.ok("post", "/cycles", "hr", 201, json={"org": "bungo", "year": 2026,
-                                                       "process_key": "evaluation_cycle"})
+    _, again = open_and_wait(api, {"org": "bungo", "year": 2026, "process_key": "evaluation_cycle"})
     assert again["id"] == opened["id"] and again["progress"]["started"] == 4, "nobody is started twice"
+    assert (again["latest_run"]["started"], again["latest_run"]["skipped"]) == (0, 4)
+    assert again["latest_run"]["id"] != run["id"]
     for reader in ("hr", "ppk", "auditor"):
         assert api.ok("get", f"/cycles/{opened['id']}", reader) == again
 
@@ -475,6 +496,10 @@ BAD_CYCLE_REQUESTS = [
     ({"org": "bungo", "year": 2026, "settings": {"review_periods": 0}}, "settings"),
     ({"org": "bungo", "year": 2026, "settings": {"review_periods": 2, "midyear_period": 3}}, "settings"),
     ({"org": "bungo", "year": 2026, "settings": {"holiday": True}}, "settings"),
+    ({"org": "bungo", "year": 2026, "settings": {"distribution_quotas": {"quotas": {"BAIK": {"BAIK": 1.5}}}}},
+     "settings"),
+    ({"org": "bungo", "year": 2026, "settings": {"distribution_quotas": {"unit_ratings": {"dinkes": "HEBAT"}}}},
+     "settings"),
     ({"org": "bungo", "year": 2026, "bogus": 1}, "bogus"),
 ]
 
@@ -519,9 +544,10 @@ def work_on(api: ApiClient, instance_id: int,
     raise AssertionError(f"instance {instance_id} did not finish: {done}")
 
 
+@pytest.mark.usefixtures("prefect_harness")
 def test_one_employees_year_entirely_through_the_api(org: SmallOrg, api: ApiClient) -> None:
-    opened = api.ok("post", "/cycles", "hr", 201, json={
-        "org": "bungo", "year": 2026, "settings": {"review_periods": 1, "midyear_period": 1}})
+    _, opened = open_and_wait(api, {"org": "bungo", "year": 2026,
+                                    "settings": {"review_periods": 1, "midyear_period": 1}})
 
     # Target setting: rina drafts, her supervisor returns it, she redrafts from her own draft.
     draft = only_task(api, "rina", "draft_skp")

@@ -22,6 +22,9 @@ CALLER_BY_PREFIX = {"/api/v1/tasks": "kapus", "/api/v1/instances": "kapus", "/ap
 DEFAULT_CALLER = "hr"  # processes, cycles
 
 
+pytestmark = pytest.mark.usefixtures("prefect_harness")  # a valid POST /cycles starts the flow
+
+
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory, _migrated_postgres: str | None) -> Iterator[Flask]:
     """One app and database for every operation (building the organisation hashes passwords, which

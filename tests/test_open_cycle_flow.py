@@ -1,22 +1,19 @@
 """The Prefect open-cycle flow: everyone gets exactly one instance, whatever goes wrong."""
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
-from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import func, select
 
+from engine import services
 from engine.inbox import list_tasks
+from engine.models import HumanTask, ProcessInstance
 from engine.services import Kinerja
 from tests.support import SmallOrg
 from workflows import cycles
 from workflows.cycles import open_cycle
 
 
-@pytest.fixture(scope="module", autouse=True)
-def prefect_harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def test_open_cycle_starts_everyone_once_and_reruns_start_nobody(
@@ -50,6 +47,29 @@ def test_a_batch_that_fails_after_committing_is_retried_without_duplicates(
     assert deployed.cycle_progress(summary["cycle_id"])["started"] == 4
 
 
+def test_a_batch_killed_halfway_is_rolled_back_and_retried_without_duplicates(
+        org: SmallOrg, deployed: Kinerja, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_new_workflow = services.new_workflow
+    calls = []
+
+    def crash_on_the_third_instance(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        if len(calls) == 3:
+            raise MemoryError("worker killed in the middle of the batch")
+        return real_new_workflow(*args, **kwargs)
+
+    monkeypatch.setattr(services, "new_workflow", crash_on_the_third_instance)
+    summary = open_cycle(database_url, "bungo", 2026, batch_size=10)
+    assert len(calls) == 3 + 4, "the crash on the third instance, then the whole batch again"
+    assert summary["started"] == 4 and summary["failed"] == []
+    with deployed.unit_of_work() as uow:
+        counts = uow.session.execute(select(func.count(), func.count(ProcessInstance.subject_employee_id.distinct()))
+                                     .select_from(ProcessInstance)).one()
+        tasks = uow.session.scalar(select(func.count()).select_from(HumanTask))
+    assert tuple(counts) == (4, 4) and tasks == 4, "no half batch survived the crash, nobody twice"
+    assert deployed.verify_audit_chain().ok
+
+
 def test_the_timer_sweep_flow_fires_due_escalations(
         org: SmallOrg, deployed: Kinerja, database_url: str, clock,  # type: ignore[no-untyped-def]
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -67,3 +87,25 @@ def test_the_timer_sweep_flow_fires_due_escalations(
     assert fire_due_timers(database_url) == {"fired": 1, "conflicts": 0}
     assert [t.task_key for t in list_tasks(deployed, "kadis") if t.subject_name.startswith("Rina")] == [
         "approve_skp_escalated"]
+
+
+def test_embedded_sweeps_fire_due_timers_on_their_own(
+        org: SmallOrg, deployed: Kinerja, clock) -> None:  # type: ignore[no-untyped-def]
+    import time
+    from datetime import timedelta
+
+    from tests.support import SKP, do_task
+    from workflows.launcher import start_timer_sweeps
+
+    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
+    deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    do_task(deployed, "rina", "draft_skp", SKP)
+    clock.advance(timedelta(days=8))
+    stop = start_timer_sweeps(deployed, every_seconds=0.2)
+    try:
+        deadline = time.monotonic() + 60
+        while not list_tasks(deployed, "kadis") and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        stop.set()
+    assert [t.task_key for t in list_tasks(deployed, "kadis")] == ["approve_skp_escalated"]

@@ -42,6 +42,7 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
     app.config.update(config or {})
     app.url_map.converters["int"] = DatabaseId
     app.extensions["kinerja"] = kinerja
+    app.extensions["flow_launcher"] = app.config.get("FLOW_LAUNCHER")
     Babel(app, locale_selector=_choose_language)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -4,6 +4,9 @@ The employees are split into batches; each batch is a Prefect task that starts i
 instances in one transaction and is retried on failure. Re-running the flow, or
 retrying a batch, skips employees who already have an instance in the cycle (the
 instance's business key is unique), so nobody gets two.
+
+Each run is recorded as a ``cycle_runs`` row (queued → running → completed/failed with
+its summary), which the web app shows to HR next to the live count of started instances.
 """
 from __future__ import annotations
 
@@ -20,24 +23,44 @@ from .engine_access import kinerja_for
 @dataclass
 class CycleOpening:
     cycle_id: int
+    run_id: int
     started: int = 0
     skipped: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)
 
 
 @task(retries=2, retry_delay_seconds=1, task_run_name="start-batch-{batch_number}")
-def start_batch(database_url: str, cycle_id: int, employee_ids: list[int], actor: str, batch_number: int) -> int:
+def start_batch(database_url: Optional[str], cycle_id: int, employee_ids: list[int], actor: str, batch_number: int) -> int:
     return len(kinerja_for(database_url).start_cycle_instances(cycle_id, employee_ids, actor))
 
 
 @flow(name="open-cycle", log_prints=True)
-def open_cycle(database_url: str, organisation: str, year: int, process_key: str = "evaluation_cycle",
-               actor: str = "hr", batch_size: int = 200, settings: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+def open_cycle(database_url: Optional[str], organisation: str, year: int, process_key: str = "evaluation_cycle",
+               actor: str = "hr", batch_size: int = 200, settings: Optional[dict[str, Any]] = None,
+               run_id: Optional[int] = None) -> dict[str, Any]:
+    """Start everyone's instance; ``run_id``: a run the web app queued (else one is queued here).
+
+    ``database_url``: None on a worker, which uses its ``KINERJA_DATABASE_URL``."""
     kinerja = kinerja_for(database_url)
-    cycle_id = kinerja.ensure_cycle(organisation, year, process_key, actor, settings)
+    if run_id is None:
+        _cycle_id, run_id = kinerja.request_cycle_opening(organisation, year, process_key, actor, settings)
+    cycle_id = kinerja.cycle_run_started(run_id)
+    try:
+        result = _start_everyone(database_url, cycle_id, run_id, actor, batch_size)
+    except Exception as error:  # the run must not stay "running" when the flow itself dies
+        kinerja.finish_cycle_run(run_id, 0, 0, [{"employee_ids": [], "reason": _reason(error)}])
+        raise
+    kinerja.finish_cycle_run(run_id, result.started, result.skipped, result.failed)
+    print(f"cycle {cycle_id}: {result.started} started, {result.skipped} already running, "
+          f"{sum(len(f['employee_ids']) for f in result.failed)} failed")
+    return asdict(result)
+
+
+def _start_everyone(database_url: Optional[str], cycle_id: int, run_id: int, actor: str, batch_size: int) -> CycleOpening:
+    kinerja = kinerja_for(database_url)
     pending = kinerja.employees_without_instance(cycle_id)
     before = kinerja.cycle_progress(cycle_id)
-    result = CycleOpening(cycle_id=cycle_id, skipped=before["employees"] - len(pending))
+    result = CycleOpening(cycle_id=cycle_id, run_id=run_id, skipped=before["employees"] - len(pending))
     # Batches run one after another: SQLite has a single writer, and on PostgreSQL the
     # scale-out path runs several flows on several workers instead.
     for number, start in enumerate(range(0, len(pending), batch_size), start=1):
@@ -45,10 +68,11 @@ def open_cycle(database_url: str, organisation: str, year: int, process_key: str
         try:
             start_batch(database_url, cycle_id, batch, actor, number)
         except Exception as error:  # recorded per batch; the flow reports instead of dying
-            reason = error.message if isinstance(error, KinerjaError) else f"{type(error).__name__}: {error}"
-            result.failed.append({"employee_ids": batch, "reason": reason})
+            result.failed.append({"employee_ids": batch, "reason": _reason(error)})
     # Counted from the database: a batch that committed and then failed was retried as a no-op.
     result.started = kinerja.cycle_progress(cycle_id)["started"] - before["started"]
-    print(f"cycle {cycle_id}: {result.started} started, {result.skipped} already running, "
-          f"{sum(len(f['employee_ids']) for f in result.failed)} failed")
-    return asdict(result)
+    return result
+
+
+def _reason(error: Exception) -> str:
+    return error.message if isinstance(error, KinerjaError) else f"{type(error).__name__}: {error}"

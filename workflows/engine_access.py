@@ -1,11 +1,32 @@
-"""One engine object per database URL and worker process, shared by the flow's tasks."""
+"""One engine object per database URL and worker process, shared by the flows' tasks.
+
+Flows take ``database_url`` as an optional parameter: deployed flows leave it out, and a
+worker uses its own ``KINERJA_DATABASE_URL``, so no database password is ever stored as a
+flow-run parameter on the Prefect server. In embedded mode the web app shares its own
+engine (:func:`share`), so flows started from a request use the same pool and clock.
+"""
 from __future__ import annotations
 
-from functools import lru_cache
+import os
+import threading
+from typing import Optional
 
+from engine.database import DEFAULT_DATABASE_URL
 from engine.services import Kinerja
 
+_engines: dict[str, Kinerja] = {}
+_lock = threading.Lock()
 
-@lru_cache(maxsize=8)
-def kinerja_for(database_url: str) -> Kinerja:
-    return Kinerja(database_url)
+
+def kinerja_for(database_url: Optional[str] = None) -> Kinerja:
+    url = database_url or os.environ.get("KINERJA_DATABASE_URL") or DEFAULT_DATABASE_URL
+    with _lock:
+        if url not in _engines:
+            _engines[url] = Kinerja(url)
+        return _engines[url]
+
+
+def share(kinerja: Kinerja) -> None:
+    """Let flows in this process use ``kinerja`` for its database."""
+    with _lock:
+        _engines[kinerja.database_url] = kinerja

@@ -5,12 +5,14 @@ by another sweeper are skipped on PostgreSQL; SQLite has a single writer).
 """
 from __future__ import annotations
 
+from typing import Optional
+
 from prefect import flow
 
 from .engine_access import kinerja_for
 
 
 @flow(name="fire-due-timers", retries=1, retry_delay_seconds=5)
-def fire_due_timers(database_url: str, limit: int = 1000) -> dict[str, int]:
+def fire_due_timers(database_url: Optional[str] = None, limit: int = 1000) -> dict[str, int]:
     sweep = kinerja_for(database_url).fire_due_timers(limit)
     return {"fired": sweep.fired, "conflicts": sweep.conflicts}

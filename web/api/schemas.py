@@ -11,6 +11,7 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from engine.reports import PREDIKATS, UNIT_RATINGS
 from engine.services import DEFAULT_CYCLE_SETTINGS
 
 from .. import MAX_DATABASE_ID
@@ -221,12 +222,26 @@ class DeployResultSchema(ma.Schema):
 
 # --- cycles ------------------------------------------------------------------------------
 
+class DistributionQuotasSchema(ma.Schema):
+    default_unit_rating = fields.String(validate=validate.OneOf(UNIT_RATINGS),
+                                        metadata={"description": "rating of units not named in unit_ratings"})
+    unit_ratings = fields.Dict(keys=Text(validate=validate.Length(min=1, max=64)),
+                               values=fields.String(validate=validate.OneOf(UNIT_RATINGS)),
+                               metadata={"description": "unit code → the unit's performance rating"})
+    quotas = fields.Dict(keys=fields.String(validate=validate.OneOf(UNIT_RATINGS)),
+                         values=fields.Dict(keys=fields.String(validate=validate.OneOf(PREDIKATS)),
+                                            values=fields.Float(validate=validate.Range(min=0, max=1))),
+                         metadata={"description": "unit rating → predikat → largest share (0..1)"})
+
+
 class CycleSettingsSchema(ma.Schema):
     review_periods = fields.Integer(validate=validate.Range(min=1, max=12),
                                     metadata={"description": "realisation reports per year (default 4)"})
     midyear_period = fields.Integer(validate=validate.Range(min=1, max=12),
                                     metadata={"description": "the period that ends with the mid-year review "
                                                              "(default 2)"})
+    distribution_quotas = fields.Nested(DistributionQuotasSchema, metadata={
+        "description": "distribution-curve quotas for the reports (defaults: engine/reports.py)"})
 
     @validates_schema
     def _midyear_within_year(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -249,6 +264,18 @@ class CycleProgressSchema(ma.Schema):
     completed = fields.Integer(required=True)
 
 
+class CycleRunSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": "queued | running | completed | failed"})
+    requested_by = fields.String(required=True)
+    requested_at = fields.DateTime(required=True)
+    finished_at = fields.DateTime(allow_none=True)
+    started = fields.Integer(allow_none=True, metadata={"description": "instances this run started"})
+    skipped = fields.Integer(allow_none=True, metadata={"description": "employees who already had one"})
+    failures = fields.List(fields.Dict(), required=True,
+                           metadata={"description": "per failed batch: employee_ids and reason"})
+
+
 class CycleSchema(ma.Schema):
     id = fields.Integer(required=True)
     organisation = fields.String(required=True, metadata={"description": "organisation code"})
@@ -258,6 +285,8 @@ class CycleSchema(ma.Schema):
     opened_at = fields.DateTime(required=True)
     settings = fields.Dict(required=True)
     progress = fields.Nested(CycleProgressSchema, required=True)
+    latest_run = fields.Nested(CycleRunSchema, allow_none=True, required=True,
+                               metadata={"description": "the newest request to open the cycle"})
 
 
 # --- audit -------------------------------------------------------------------------------

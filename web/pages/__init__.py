@@ -14,6 +14,10 @@ URL map (all but ``/login`` need a session):
 ``POST /tasks/<id>/delegate``          ``username`` of the new holder
 ``GET  /my-cycle``                     the employee's own cycles
 ``GET  /audit…``                       the auditor's pages (see :mod:`web.pages.audit`)
+``GET  /cycles``, ``POST /cycles``      HR: the organisation's cycles; open one (``year``)
+``GET  /cycles/<id>``                   HR: progress of the cycle's opening (refreshes itself), reports
+``POST /cycles/<id>/reports``           HR: make a predikat-distribution report (Prefect flow)
+``GET  /reports/<id>.csv|.png``        HR: a report's exports
 =====================================  ======================================================
 """
 from __future__ import annotations
@@ -81,4 +85,4 @@ def home():  # type: ignore[no-untyped-def]
     return redirect(url_for("pages.inbox"))
 
 
-from . import audit, inbox, my_cycle, processes, tasks  # noqa: E402,F401  (views register on the blueprint)
+from . import audit, cycles, inbox, my_cycle, processes, tasks  # noqa: E402,F401  (views register on the blueprint)

@@ -1,7 +1,7 @@
 """audit checkpoints: signed copies of the chain head
 
 Revision ID: 0004_audit_checkpoints
-Revises: 0001
+Revises: 0003_cycle_runs_reports
 Create Date: 2026-11-23 01:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0004_audit_checkpoints'
-down_revision = '0001'
+down_revision = '0003_cycle_runs_reports'
 branch_labels = None
 depends_on = None
 

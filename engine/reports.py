@@ -1,0 +1,127 @@
+"""The distribution curve (kurva distribusi): each unit's predikat shares against quotas.
+
+Quotas are the *largest* share of a unit's rated employees that may receive a predikat,
+and they depend on the unit's own performance rating (a unit rated ``ISTIMEWA`` may give
+more "Sangat Baik" than one rated ``KURANG``). They are cycle configuration: the cycle's
+``settings["distribution_quotas"]`` overrides :data:`DEFAULT_DISTRIBUTION` key by key.
+A unit over a quota is flagged for calibration by HR, never corrected silently.
+
+The defaults below are a starting point for HR to adjust, not a quotation of a regulation.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from .errors import NotFound
+from .models import Cycle, CycleReport, Employee, ProcessInstance, Unit
+from .services import Kinerja
+
+PREDIKATS = ("SANGAT_BAIK", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
+UNIT_RATINGS = ("ISTIMEWA", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
+
+DEFAULT_DISTRIBUTION: dict[str, Any] = {
+    "default_unit_rating": "BAIK",
+    "unit_ratings": {},  # unit code → its performance rating this year
+    "quotas": {  # unit rating → predikat → maximum share (predikats not named: no limit)
+        "ISTIMEWA": {"SANGAT_BAIK": 0.20},
+        "BAIK": {"SANGAT_BAIK": 0.10},
+        "BUTUH_PERBAIKAN": {"SANGAT_BAIK": 0.05, "BAIK": 0.70},
+        "KURANG": {"SANGAT_BAIK": 0.0, "BAIK": 0.50},
+        "SANGAT_KURANG": {"SANGAT_BAIK": 0.0, "BAIK": 0.30},
+    },
+}
+
+
+@dataclass(frozen=True)
+class UnitDistribution:
+    unit_code: str
+    unit_name: str
+    unit_rating: str
+    employees: int  # with an instance in the cycle
+    rated: int  # with a predikat so far
+    counts: dict[str, int]
+    shares: dict[str, float]
+    quotas: dict[str, float]
+    flags: list[str]  # predikats whose share exceeds the quota
+
+    def as_row(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def distribution_settings(cycle_settings: dict[str, Any]) -> dict[str, Any]:
+    configured = (cycle_settings or {}).get("distribution_quotas") or {}
+    return {**DEFAULT_DISTRIBUTION, **configured,
+            "quotas": {**DEFAULT_DISTRIBUTION["quotas"], **configured.get("quotas", {})}}
+
+
+def predikat_distribution(kinerja: Kinerja, cycle_id: int) -> list[UnitDistribution]:
+    """Per unit of the cycle's organisation: predikat counts and shares, quotas and flags.
+
+    Reads the predikat from each instance's summary (no workflow is deserialized).
+    """
+    with kinerja.unit_of_work() as uow:
+        cycle = uow.session.get(Cycle, cycle_id)
+        if cycle is None:
+            raise NotFound(f"cycle {cycle_id} does not exist")
+        config = distribution_settings(cycle.settings)
+        rows = uow.session.execute(
+            select(Unit.code, Unit.name, ProcessInstance.summary)
+            .join(Employee, Employee.unit_id == Unit.id)
+            .join(ProcessInstance, ProcessInstance.subject_employee_id == Employee.id)
+            .where(ProcessInstance.cycle_id == cycle_id).order_by(Unit.code)).all()
+    units: dict[tuple[str, str], Counter[str]] = {}
+    employees: Counter[str] = Counter()
+    for code, name, summary in rows:
+        counts = units.setdefault((code, name), Counter())
+        employees[code] += 1
+        predikat = (summary or {}).get("predikat")
+        if predikat in PREDIKATS:
+            counts[predikat] += 1
+    result = []
+    for (code, name), counts in units.items():
+        rating = config["unit_ratings"].get(code, config["default_unit_rating"])
+        quotas = dict(config["quotas"].get(rating, {}))
+        rated = sum(counts.values())
+        shares = {p: round(counts[p] / rated, 4) if rated else 0.0 for p in PREDIKATS}
+        flags = [p for p, limit in quotas.items() if rated and shares.get(p, 0.0) > limit]
+        result.append(UnitDistribution(code, name, rating, employees[code], rated,
+                                       {p: counts[p] for p in PREDIKATS}, shares, quotas, flags))
+    return result
+
+
+def save_report(kinerja: Kinerja, cycle_id: int, actor: str, units: list[UnitDistribution],
+                csv: str, png: bytes) -> int:
+    """Store a report with its exports (audited); return its id."""
+    with kinerja.unit_of_work() as uow:
+        report = CycleReport(cycle_id=cycle_id, requested_by=actor, created_at=uow.clock.now(), units=len(units),
+                             flagged_units=sum(1 for unit in units if unit.flags),
+                             rows=[unit.as_row() for unit in units], csv=csv, png=png)
+        uow.session.add(report)
+        uow.flush()
+        uow.record(actor, "report.created", {"cycle_id": cycle_id, "report_id": report.id, "units": report.units,
+                                            "flagged_units": report.flagged_units,
+                                            "flagged": {u.unit_code: u.flags for u in units if u.flags}})
+        uow.commit()
+        return report.id
+
+
+def cycle_reports(kinerja: Kinerja, cycle_id: int) -> list[dict[str, Any]]:
+    """The cycle's reports, newest first, without their exports."""
+    with kinerja.unit_of_work() as uow:
+        return [{"id": r.id, "requested_by": r.requested_by, "created_at": r.created_at, "units": r.units,
+                 "flagged_units": r.flagged_units, "rows": r.rows}
+                for r in uow.session.scalars(select(CycleReport).where(CycleReport.cycle_id == cycle_id)
+                                             .order_by(CycleReport.id.desc()))]
+
+
+def report_export(kinerja: Kinerja, report_id: int) -> tuple[int, str, bytes]:
+    """A report's cycle id, CSV and PNG chart."""
+    with kinerja.unit_of_work() as uow:
+        report = uow.session.get(CycleReport, report_id)
+        if report is None:
+            raise NotFound(f"report {report_id} does not exist")
+        return report.cycle_id, report.csv, report.png

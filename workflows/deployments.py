@@ -1,0 +1,50 @@
+"""The scale-out path: the flows as Prefect deployments on a work pool, the sweep scheduled.
+
+``kinerja flows deploy --pool kinerja`` registers, on the Prefect server that
+``PREFECT_API_URL`` points to:
+
+- ``open-cycle/kinerja-open-cycle``: started by the web app (``KINERJA_FLOWS=deployments``)
+  or by hand, run by any worker of the pool;
+- ``fire-due-timers/kinerja-fire-due-timers``: on an interval schedule (every minute by
+  default); several workers may run sweeps at once, each due timer fires once;
+- ``predikat-report/kinerja-predikat-report``: started when HR asks for a report.
+
+The code is taken from this checkout (a local path), so every worker host needs the same
+checkout at the same path and the project installed (see docs/DEPLOYMENT.md). Neither
+deployment carries the database URL: workers read ``KINERJA_DATABASE_URL``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+OPEN_CYCLE = "kinerja-open-cycle"
+FIRE_DUE_TIMERS = "kinerja-fire-due-timers"
+REPORT = "kinerja-predikat-report"
+
+
+@dataclass(frozen=True)
+class DeployedFlows:
+    open_cycle: str  # deployment ids
+    fire_due_timers: str
+    report: str
+
+
+def deploy_flows(work_pool: str, timer_interval: timedelta = timedelta(minutes=1),
+                 source: Path = PROJECT_ROOT) -> DeployedFlows:
+    """Create or update both deployments on the server of ``PREFECT_API_URL``."""
+    from prefect import flow
+
+    def deploy(entrypoint: str, name: str, **options: object) -> str:
+        loaded = flow.from_source(source=str(source), entrypoint=entrypoint)
+        return str(loaded.deploy(name=name, work_pool_name=work_pool, build=False, push=False,
+                                 print_next_steps=False, **options))
+
+    return DeployedFlows(
+        open_cycle=deploy("workflows/cycles.py:open_cycle", OPEN_CYCLE,
+                          parameters={"database_url": None}),
+        fire_due_timers=deploy("workflows/timers.py:fire_due_timers", FIRE_DUE_TIMERS,
+                               interval=timer_interval, parameters={"database_url": None}),
+        report=deploy("workflows/reports.py:predikat_report", REPORT, parameters={"database_url": None}))

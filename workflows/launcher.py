@@ -1,0 +1,157 @@
+"""How a request to open a cycle reaches Prefect.
+
+- :class:`EmbeddedLauncher` (the default, one machine): the open-cycle flow runs in a
+  background thread of the web process, with Prefect in its local, ephemeral mode
+  (:func:`prepare_embedded_prefect`); the request answers at once.
+- :class:`DeploymentLauncher` (scale-out, ``KINERJA_FLOWS=deployments``): the request
+  creates a run of the deployed flow on the Prefect server, and a worker of the work
+  pool picks it up (see docs/DEPLOYMENT.md).
+
+Either way the web app only queues a ``cycle_runs`` row and hands its id to the flow.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from engine.services import Kinerja
+
+from .engine_access import share
+
+OPEN_CYCLE_DEPLOYMENT = "open-cycle/kinerja-open-cycle"
+REPORT_DEPLOYMENT = "predikat-report/kinerja-predikat-report"
+log = logging.getLogger(__name__)
+
+
+def prepare_embedded_prefect(data_dir: Path) -> None:
+    """Run Prefect embedded: its home inside the data folder, no telemetry, no server to start.
+
+    Call before Prefect is imported; settings already in the environment win.
+    """
+    os.environ.setdefault("PREFECT_HOME", str((data_dir / "prefect").resolve()))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The embedded server needs more than Prefect's default 20 s on a busy two-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+
+_api_lock = threading.Lock()
+_api_ready = False
+
+
+def _prefect_api_ready() -> None:
+    """Reach Prefect's API once (in embedded mode this boots the ephemeral server) before a flow runs.
+
+    Prefect marks its ephemeral server as running before it answers, so flows started
+    from other threads meanwhile fail with "Failed to reach API" (seen with the first
+    cycle opening racing the first timer sweep); the first caller boots it, the others
+    wait here.
+    """
+    global _api_ready
+    with _api_lock:
+        if not _api_ready:
+            from prefect.client.orchestration import get_client
+
+            with get_client(sync_client=True) as client:  # boots the ephemeral server and waits for it
+                error = client.api_healthcheck()
+            if error is not None:
+                raise error
+            _api_ready = True
+
+
+class FlowLauncher(Protocol):
+    def open_cycle(self, parameters: dict[str, Any]) -> None:
+        """Start the open-cycle flow with these parameters (those of ``workflows.cycles.open_cycle``)."""
+
+    def report(self, parameters: dict[str, Any]) -> None:
+        """Start the predikat-report flow (parameters of ``workflows.reports.predikat_report``)."""
+
+
+@dataclass
+class EmbeddedLauncher:
+    """Runs flows in threads of this process, on this process's engine."""
+
+    kinerja: Kinerja
+
+    def open_cycle(self, parameters: dict[str, Any]) -> None:
+        from .cycles import open_cycle
+
+        def record_failure(reason: str) -> None:  # the run row must not stay queued
+            self.kinerja.finish_cycle_run(parameters["run_id"], 0, 0, [{"employee_ids": [], "reason": reason}])
+
+        self._in_thread(open_cycle, parameters, record_failure)
+
+    def report(self, parameters: dict[str, Any]) -> None:
+        from .reports import predikat_report
+
+        self._in_thread(predikat_report, parameters, lambda reason: None)
+
+    def _in_thread(self, flow: Callable[..., Any], parameters: dict[str, Any],
+                   on_failure: Callable[[str], None]) -> None:
+        share(self.kinerja)
+
+        def run() -> None:
+            try:
+                _prefect_api_ready()
+                flow(**parameters)
+            except Exception as error:  # noqa: BLE001 - a thread has nobody to raise to
+                log.exception("flow %s failed", flow.__name__)
+                on_failure(f"{type(error).__name__}: {error}")
+
+        threading.Thread(target=run, daemon=True, name=f"flow-{flow.__name__}").start()
+
+
+@dataclass
+class DeploymentLauncher:
+    """Creates runs of the deployed flows; a worker of the work pool runs them."""
+
+    open_cycle_deployment: str = OPEN_CYCLE_DEPLOYMENT
+    report_deployment: str = REPORT_DEPLOYMENT
+
+    def open_cycle(self, parameters: dict[str, Any]) -> None:
+        self._run(self.open_cycle_deployment, parameters)
+
+    def report(self, parameters: dict[str, Any]) -> None:
+        self._run(self.report_deployment, parameters)
+
+    def _run(self, deployment: str, parameters: dict[str, Any]) -> None:
+        from prefect.deployments import run_deployment
+
+        # The worker has its own KINERJA_DATABASE_URL; the URL (and its password) stays off the server.
+        run_deployment(deployment, parameters={**parameters, "database_url": None}, timeout=0)
+
+
+def launcher_from_environment(kinerja: Kinerja) -> FlowLauncher:
+    """``KINERJA_FLOWS=deployments`` sends flows to the Prefect server; anything else runs them here."""
+    if os.environ.get("KINERJA_FLOWS") == "deployments":
+        return DeploymentLauncher()
+    return EmbeddedLauncher(kinerja)
+
+
+def start_timer_sweeps(kinerja: Kinerja, every_seconds: float = 60) -> threading.Event:
+    """Embedded schedule: run the fire-due-timers flow every ``every_seconds`` in a daemon thread.
+
+    Prefect's own schedules need a server with its scheduler service, which the embedded
+    (ephemeral) mode does not run; each sweep is still a Prefect flow run with its retries
+    and history. Set the returned event to stop. In the scale-out recipe the deployment's
+    interval schedule does this instead.
+    """
+    from .timers import fire_due_timers
+
+    share(kinerja)
+    stop = threading.Event()
+
+    def sweep_forever() -> None:
+        while not stop.wait(every_seconds):
+            try:
+                _prefect_api_ready()
+                fire_due_timers(kinerja.database_url)
+            except Exception:  # noqa: BLE001 - one failed sweep must not end the schedule
+                log.exception("timer sweep failed; the next one retries")
+
+    threading.Thread(target=sweep_forever, name="timer-sweeps", daemon=True).start()
+    return stop
