@@ -755,6 +755,21 @@ class Kinerja:
                 "triggered_by": actor,
             }, instance_id=instance_id)
 
+    def _decision_source(self, uow: UnitOfWork, deployment_id: int, decision_id: str) -> Optional[dict[str, Any]]:
+        """The DMN file version of ``deployment_id`` that provides ``decision_id`` (cached:
+        deployments never change)."""
+        key = (deployment_id, decision_id)
+        if key not in self._decision_sources:
+            versions = uow.session.scalars(
+                select(DefinitionVersion).join(DeploymentFile,
+                                               DeploymentFile.definition_version_id == DefinitionVersion.id)
+                .where(DeploymentFile.deployment_id == deployment_id, DefinitionVersion.kind == "dmn")).all()
+            source = next(({"definition_version_id": v.id, "name": v.name, "version": v.version,
+                            "content_hash": v.content_hash} for v in versions if decision_id in v.provides), None)
+            with self._definition_lock:
+                self._decision_sources[key] = source
+        return self._decision_sources[key]
+
 
 @dataclass(frozen=True)
 class _NewInstance:
@@ -802,21 +817,6 @@ def _timer_columns(instance_id: int, spiff_task: Any, due: Any) -> dict[str, Any
 def _record_timer_scheduled(uow: UnitOfWork, instance_id: int, spiff_task: Any, due: Any) -> None:
     uow.record("system", "timer.scheduled", {"event_key": spiff_task.task_spec.bpmn_id, "due_at": due.isoformat()},
                instance_id=instance_id)
-
-    def _decision_source(self, uow: UnitOfWork, deployment_id: int, decision_id: str) -> Optional[dict[str, Any]]:
-        """The DMN file version of ``deployment_id`` that provides ``decision_id`` (cached:
-        deployments never change)."""
-        key = (deployment_id, decision_id)
-        if key not in self._decision_sources:
-            versions = uow.session.scalars(
-                select(DefinitionVersion).join(DeploymentFile,
-                                               DeploymentFile.definition_version_id == DefinitionVersion.id)
-                .where(DeploymentFile.deployment_id == deployment_id, DefinitionVersion.kind == "dmn")).all()
-            source = next(({"definition_version_id": v.id, "name": v.name, "version": v.version,
-                            "content_hash": v.content_hash} for v in versions if decision_id in v.provides), None)
-            with self._definition_lock:
-                self._decision_sources[key] = source
-        return self._decision_sources[key]
 
 
 def _save_state(instance: ProcessInstance, workflow: Any, now: Any) -> None:
