@@ -296,6 +296,8 @@ class VerificationSchema(ma.Schema):
     events_checked = fields.Integer(required=True)
     first_bad_seq = fields.Integer(allow_none=True)
     problem = fields.String(allow_none=True)
+    checkpoints_checked = fields.Integer(required=True, metadata={
+        "description": "signed checkpoints of the chain head that matched"})
 
 
 # --- process library and migration (HR) ----------------------------------------------------
@@ -361,10 +363,6 @@ class MigrationPlanSchema(ma.Schema):
     from_deployment_id = fields.Integer(required=True)
     to_deployment_id = fields.Integer(required=True)
     candidates = fields.List(fields.Nested(MigrationCandidateSchema), required=True)
-
-
-    checkpoints_checked = fields.Integer(required=True, metadata={
-        "description": "signed checkpoints of the chain head that matched"})
 
 
 class AuditSearchQuerySchema(ma.Schema):
