@@ -22,6 +22,7 @@ translations: $(INSTALLED)
 # The browser modeler and viewers (bpmn-js, dmn-js from npm, bundled by esbuild).
 frontend: $(FRONTEND)
 $(FRONTEND): web/frontend/package-lock.json web/frontend/build.mjs $(wildcard web/frontend/src/*)
+	scripts/ensure-node.sh
 	cd web/frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 	touch $(FRONTEND)
 
