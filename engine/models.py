@@ -18,6 +18,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -285,3 +286,26 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- citizen feedback ----------------------------------------------------------------------
+
+
+class ServiceFeedback(Base):
+    """A citizen's rating of a unit's service (no account, no personal data kept).
+
+    ``scores`` maps question key → 1..5; ``answer`` is the unit head's or HR's public reply.
+    """
+
+    __tablename__ = "service_feedback"
+    __table_args__ = (Index("ix_service_feedback_unit_time", "unit_id", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+    average: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[Optional[str]] = mapped_column(Text)
+    answered_by: Mapped[Optional[str]] = mapped_column(String(64))
+    answered_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)

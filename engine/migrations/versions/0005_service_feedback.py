@@ -1,0 +1,35 @@
+"""citizen service feedback
+
+Revision ID: 0005_service_feedback
+Revises: 0001
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0005_service_feedback'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('service_feedback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.Column('scores', sa.JSON(), nullable=False),
+    sa.Column('average', sa.Float(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('answered_by', sa.String(length=64), nullable=True),
+    sa.Column('answered_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_service_feedback_unit_time', 'service_feedback', ['unit_id', 'submitted_at'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_service_feedback_unit_time', table_name='service_feedback')
+    op.drop_table('service_feedback')
