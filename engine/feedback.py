@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Mapping, Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .errors import Forbidden, NotFound, ValidationFailed
-from .models import Organisation, ServiceFeedback, Unit, User
+from .models import Employee, HumanTask, Organisation, ServiceFeedback, Unit, User
 from .services import Kinerja
 
 QUESTIONS: tuple[str, ...] = ("speed", "friendliness", "clarity", "overall")
@@ -130,3 +130,43 @@ def answer_feedback(kinerja: Kinerja, username: str, feedback_id: int, answer: s
         uow.record(username, "feedback.answered", {"feedback_id": row.id})
         uow.commit()
 
+
+
+# Final-appraisal tasks that show the subject's unit score to the supervisor.
+SCORED_TASKS = frozenset({"rate_performance"})
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    unit_name: str
+    year: int
+    average: float
+    ratings: int
+
+
+def score_for_task(kinerja: Kinerja, task_id: int, username: str) -> Optional[UnitScore]:
+    """The citizen score of the task's employee's unit in the current year, for final-appraisal
+    tasks; its use is audited (``feedback.score_shown``) since it may sway the rating.
+
+    Callers show it next to a task they already loaded with its access checks; the score is an
+    aggregate the transparency page publishes anyway.
+    """
+    with kinerja.unit_of_work() as uow:
+        task = uow.session.get(HumanTask, task_id)
+        if task is None or task.task_key not in SCORED_TASKS or task.subject_employee_id is None:
+            return None
+        employee = uow.session.get(Employee, task.subject_employee_id)
+        now = uow.clock.now()
+        since = datetime(now.year, 1, 1, tzinfo=timezone.utc)
+        average, count = uow.session.execute(
+            select(func.avg(ServiceFeedback.average), func.count(ServiceFeedback.id))
+            .where(ServiceFeedback.unit_id == employee.unit_id, ServiceFeedback.submitted_at >= since)).one()
+        if not count:
+            return None
+        score = UnitScore(employee.unit.name, now.year, round(float(average), 2), int(count))
+        uow.record(username, "feedback.score_shown", {"task_key": task.task_key, "unit": employee.unit.code,
+                                                      "year": score.year, "average": score.average,
+                                                      "ratings": score.ratings},
+                   instance_id=task.instance_id, task_id=task.id)
+        uow.commit()
+        return score
