@@ -80,4 +80,4 @@ def home():  # type: ignore[no-untyped-def]
     return redirect(url_for("pages.inbox"))
 
 
-from . import feedback, inbox, my_cycle, processes, tasks  # noqa: E402,F401  (views register on the blueprint)
+from . import feedback, inbox, my_cycle, processes, tasks, transparency  # noqa: E402,F401  (views register on the blueprint)
