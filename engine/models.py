@@ -309,3 +309,24 @@ class ServiceFeedback(Base):
     answer: Mapped[Optional[str]] = mapped_column(Text)
     answered_by: Mapped[Optional[str]] = mapped_column(String(64))
     answered_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+
+
+class OutboxMessage(Base):
+    """A notification for one user, written in the same transaction as the event it reports;
+    email delivery retries with backoff (``attempts``/``next_attempt_at``) until ``sent_at``."""
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # task_assigned | ...
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    task_id: Mapped[Optional[int]] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    read_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)

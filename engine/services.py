@@ -33,6 +33,7 @@ from .models import (
     Timer,
     User,
 )
+from .notifications import notify_task_created
 from .runtime import (
     MigrationCheck,
     DecisionRecord,
@@ -620,6 +621,7 @@ class Kinerja:
                 "assignee_user_id": row.assignee_user_id, "candidate_group": row.candidate_group,
                 "due_at": row.due_at.isoformat() if row.due_at else None,
             }, instance_id=instance.id, task_id=row.id)
+            notify_task_created(uow, row)  # issue 7: the outbox row commits with the task
         waiting_ids = {str(task.id) for task in waiting_timers(workflow)}
         for timer in uow.session.scalars(select(Timer).where(
                 Timer.instance_id == instance.id, Timer.status == "waiting")).all():

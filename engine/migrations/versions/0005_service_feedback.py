@@ -1,4 +1,4 @@
-"""citizen service feedback
+"""citizen service feedback and the notification outbox
 
 Revision ID: 0005_service_feedback
 Revises: 0001
@@ -28,8 +28,29 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_service_feedback_unit_time', 'service_feedback', ['unit_id', 'submitted_at'], unique=False)
+    op.create_table('notification_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_outbox_pending', 'notification_outbox', ['sent_at', 'next_attempt_at'], unique=False)
+    op.create_index(op.f('ix_notification_outbox_user_id'), 'notification_outbox', ['user_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_notification_outbox_user_id'), table_name='notification_outbox')
+    op.drop_index('ix_outbox_pending', table_name='notification_outbox')
+    op.drop_table('notification_outbox')
     op.drop_index('ix_service_feedback_unit_time', table_name='service_feedback')
     op.drop_table('service_feedback')
