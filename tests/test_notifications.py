@@ -67,3 +67,12 @@ def test_a_failed_smtp_connection_retries_later_and_loses_nothing(
     clock.advance(timedelta(minutes=2))
     assert send_due(deployed, working) == 1
     assert len(handler.messages) == 1 and handler.messages[0]["To"].startswith("rina@")
+
+
+def test_the_bell_shows_the_unread_count(org: SmallOrg, deployed: Kinerja) -> None:
+    from web import create_app
+
+    open_cycle(deployed, org)
+    client = create_app(deployed, {"SECRET_KEY": "test", "WTF_CSRF_ENABLED": False}).test_client()
+    client.post("/login", data={"username": "rina", "password": "rahasia-rina"})
+    assert 'data-testid="bell-count">1<' in client.get("/inbox").get_data(as_text=True)

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 
 from engine.errors import KinerjaError
 from engine.inbox import task_counts
+from engine.notifications import unread_count
 
 from ..forms import tr
 
@@ -72,7 +73,10 @@ def _template_helpers() -> dict[str, Any]:
                 pass
         return request.path + "?lang=" + code
 
-    return {"inbox_counts": counts, "lang_url": lang_url, "tr": tr}
+    def unread() -> int:
+        return unread_count(engine(), g.username) if g.get("username") else 0
+
+    return {"inbox_counts": counts, "lang_url": lang_url, "tr": tr, "unread_notifications": unread}
 
 
 @blueprint.get("/")
