@@ -8,26 +8,13 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
-from engine.models import AuditEvent, HumanTask
+from engine.models import AuditEvent
 from engine.services import Kinerja
-from tests.support import ANSWERS, SmallOrg, eligible_username
+from tests.support import SmallOrg
 from tests.test_browser import pages  # noqa: F401 - the fixture
+from tests.test_pages import work_until
 
 pytestmark = pytest.mark.browser
-
-
-def work_until_open(kinerja: Kinerja, task_key: str) -> int:
-    """Complete the cycle's other tasks with the standard answers until ``task_key`` is open."""
-    for _ in range(100):
-        with kinerja.unit_of_work() as uow:
-            tasks = uow.session.scalars(select(HumanTask).where(HumanTask.status == "open")
-                                        .order_by(HumanTask.id)).all()
-            wanted = [t.id for t in tasks if t.task_key == task_key]
-            if wanted:
-                return wanted[0]
-            task_id, key = tasks[0].id, tasks[0].task_key
-        kinerja.complete_task(task_id, eligible_username(kinerja, task_id), ANSWERS[key])
-    raise AssertionError(f"{task_key} never opened")
 
 
 def test_citizen_feedback_reaches_the_unit_head_and_the_appraisal(
@@ -52,7 +39,7 @@ def test_citizen_feedback_reaches_the_unit_head_and_the_appraisal(
 
     cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
     deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
-    task_id = work_until_open(deployed, "rate_performance")
+    task_id = work_until(deployed, "rate_performance")
     kapus.goto(f"/tasks/{task_id}")
     expect(kapus.get_by_test_id("citizen-score")).to_contain_text("4.50 / 5")
     with deployed.unit_of_work() as uow:
