@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Mapping, Optional
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from .errors import Forbidden, NotFound, ValidationFailed
 from .models import Employee, HumanTask, Organisation, ServiceFeedback, Unit, User
@@ -132,6 +133,16 @@ def answer_feedback(kinerja: Kinerja, username: str, feedback_id: int, answer: s
 
 
 
+def satisfaction(session: Session, unit_ids: set[int], year: int) -> Optional[tuple[float, int]]:
+    """Average citizen rating of these units in a calendar year and the number of ratings, or None."""
+    average, count = session.execute(
+        select(func.avg(ServiceFeedback.average), func.count(ServiceFeedback.id))
+        .where(ServiceFeedback.unit_id.in_(unit_ids),
+               ServiceFeedback.submitted_at >= datetime(year, 1, 1, tzinfo=timezone.utc),
+               ServiceFeedback.submitted_at < datetime(year + 1, 1, 1, tzinfo=timezone.utc))).one()
+    return (round(float(average), 2), int(count)) if count else None
+
+
 # Final-appraisal tasks that show the subject's unit score to the supervisor.
 SCORED_TASKS = frozenset({"rate_performance"})
 
@@ -156,14 +167,11 @@ def score_for_task(kinerja: Kinerja, task_id: int, username: str) -> Optional[Un
         if task is None or task.task_key not in SCORED_TASKS or task.subject_employee_id is None:
             return None
         employee = uow.session.get(Employee, task.subject_employee_id)
-        now = uow.clock.now()
-        since = datetime(now.year, 1, 1, tzinfo=timezone.utc)
-        average, count = uow.session.execute(
-            select(func.avg(ServiceFeedback.average), func.count(ServiceFeedback.id))
-            .where(ServiceFeedback.unit_id == employee.unit_id, ServiceFeedback.submitted_at >= since)).one()
-        if not count:
+        year = uow.clock.now().year
+        found = satisfaction(uow.session, {employee.unit_id}, year)
+        if found is None:
             return None
-        score = UnitScore(employee.unit.name, now.year, round(float(average), 2), int(count))
+        score = UnitScore(employee.unit.name, year, *found)
         uow.record(username, "feedback.score_shown", {"task_key": task.task_key, "unit": employee.unit.code,
                                                       "year": score.year, "average": score.average,
                                                       "ratings": score.ratings},

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .errors import NotFound
-from .models import Cycle, Employee, HumanTask, Organisation, ProcessInstance, ServiceFeedback, Unit
+from .feedback import satisfaction
+from .models import Cycle, Employee, HumanTask, Organisation, ProcessInstance, Unit
 from .services import Kinerja
 
 MIN_GROUP = 5
@@ -69,17 +69,12 @@ def transparency(kinerja: Kinerja, organisation_code: str) -> Transparency:
             on_time = {t.instance_id for t in tasks if t.task_key == "approve_skp"
                        and (t.due_at is None or t.completed_at <= t.due_at)}
             reviewed = {t.instance_id for t in tasks if t.task_key == "rate_performance"}
-            since = datetime(cycle.year, 1, 1, tzinfo=timezone.utc)
-            until = datetime(cycle.year + 1, 1, 1, tzinfo=timezone.utc)
 
             def figures(name: str, unit_ids: set[int]) -> GroupFigures:
                 members = [instance for instance, unit_id in rows if unit_id in unit_ids]
-                average, count = session.execute(
-                    select(func.avg(ServiceFeedback.average), func.count(ServiceFeedback.id))
-                    .where(ServiceFeedback.unit_id.in_(unit_ids), ServiceFeedback.submitted_at >= since,
-                           ServiceFeedback.submitted_at < until)).one()
+                rated = satisfaction(session, unit_ids, cycle.year)
                 group = GroupFigures(name, len(members), len(members) < MIN_GROUP,
-                                     satisfaction=round(float(average), 2) if count else None, ratings=int(count))
+                                     satisfaction=rated[0] if rated else None, ratings=rated[1] if rated else 0)
                 if not group.suppressed:
                     group.skp_on_time = sum(m.id in on_time for m in members) / len(members)
                     group.reviews_done = sum(m.id in reviewed for m in members) / len(members)
