@@ -18,6 +18,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -340,3 +341,47 @@ class AuditCheckpoint(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(64))
+
+
+# --- citizen feedback ----------------------------------------------------------------------
+
+
+class ServiceFeedback(Base):
+    """A citizen's rating of a unit's service (no account, no personal data kept).
+
+    ``scores`` maps question key → 1..5; ``answer`` is the unit head's or HR's public reply.
+    """
+
+    __tablename__ = "service_feedback"
+    __table_args__ = (Index("ix_service_feedback_unit_time", "unit_id", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+    average: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[Optional[str]] = mapped_column(Text)
+    answered_by: Mapped[Optional[str]] = mapped_column(String(64))
+    answered_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+
+
+class OutboxMessage(Base):
+    """A notification for one user, written in the same transaction as the event it reports;
+    email delivery retries with backoff (``attempts``/``next_attempt_at``) until ``sent_at``."""
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # task_assigned | ...
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    task_id: Mapped[Optional[int]] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    read_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)

@@ -35,6 +35,7 @@ from .models import (
     Timer,
     User,
 )
+from .notifications import notify_task_created
 from .runtime import (
     MigrationCheck,
     DecisionRecord,
@@ -807,6 +808,8 @@ def _record_task_created(uow: UnitOfWork, columns: dict[str, Any], task_id: int)
         "assignee_user_id": columns["assignee_user_id"], "candidate_group": columns["candidate_group"],
         "due_at": columns["due_at"].isoformat() if columns["due_at"] else None,
     }, instance_id=columns["instance_id"], task_id=task_id)
+    # the assignee's "task assigned" message commits with the task (notifications outbox)
+    notify_task_created(uow, task_id, columns["name"], columns["assignee_user_id"], columns["due_at"])
 
 
 def _timer_columns(instance_id: int, spiff_task: Any, due: Any) -> dict[str, Any]:

@@ -317,3 +317,20 @@ def demo(context: click.Context, year: int, host: str, port: int) -> None:
         click.echo(f"{submitted} Puskesmas staff submitted their SKP: the supervisor has approvals waiting")
     _print_accounts(DEMO_ACCOUNTS)
     context.invoke(serve, host=host, port=port, threads=8, sweep_every=60)
+
+
+@cli.group()
+def notifications() -> None:
+    """Notification outbox."""
+
+
+@notifications.command("send")
+@click.pass_obj
+def notifications_send(kinerja: Kinerja) -> None:
+    """Email the messages whose attempt is due (SMTP from KINERJA_SMTP_HOST/PORT/FROM)."""
+    from engine.notifications import SmtpSettings, send_due
+
+    smtp = SmtpSettings.from_env()
+    if smtp is None:
+        raise click.ClickException("set KINERJA_SMTP_HOST to send email")
+    click.echo(f"sent {send_due(kinerja, smtp)}")

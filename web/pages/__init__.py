@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 
 from engine.errors import KinerjaError
 from engine.inbox import task_counts
+from engine.notifications import unread_count
 
 from ..forms import tr
 
@@ -77,7 +78,10 @@ def _template_helpers() -> dict[str, Any]:
                 pass
         return request.path + "?lang=" + code
 
-    return {"inbox_counts": counts, "lang_url": lang_url, "tr": tr}
+    def unread() -> int:
+        return unread_count(engine(), g.username) if g.get("username") else 0
+
+    return {"inbox_counts": counts, "lang_url": lang_url, "tr": tr, "unread_notifications": unread}
 
 
 @blueprint.get("/")
@@ -85,4 +89,4 @@ def home():  # type: ignore[no-untyped-def]
     return redirect(url_for("pages.inbox"))
 
 
-from . import audit, cycles, inbox, my_cycle, processes, tasks  # noqa: E402,F401  (views register on the blueprint)
+from . import audit, cycles, feedback, inbox, my_cycle, processes, tasks, transparency  # noqa: E402,F401  (views register on the blueprint)

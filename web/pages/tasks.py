@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from engine.access import user_profile
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.feedback import score_for_task
 from engine.read_models import CompletedStep, TaskDetail, task_detail
 
 from ..auth import current_username, login_required
@@ -100,7 +101,7 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
     form = _form_for(detail, detail.prefill if values is None else values, errors) if detail.can_complete else None
     held = task.assignee_user_id is not None or task.claimed_by_user_id is not None
     context = {
-        "detail": detail, "task": task, "title": task_name(task.task_key, task.name), "form": form,
+        "detail": detail, "task": task, "citizen_score": score_for_task(engine(), task.id, current_username()), "title": task_name(task.task_key, task.name), "form": form,
         "history": history_items(detail.history, formatters), "summary": summary_entries(detail.summary),
         "skp": describe({"rhk": rhk}) if rhk and task.task_key not in SKP_TASKS else [],
         "current_values": describe(detail.prefill, detail.form_schema, formatters, rhk_labels())

@@ -1,0 +1,180 @@
+"""Citizen service feedback: anonymous ratings of a unit's service, answered by the unit.
+
+Citizens have no account, so the engine validates everything itself (scores 1..5 on fixed
+questions, bounded comment length) and stores the comment as plain text with HTML tags
+removed; pages escape it again on output, so markup can never render. Reading and answering
+is for HR and the unit's heads (employees of the unit whose supervisor works elsewhere).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Mapping, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .errors import Forbidden, NotFound, ValidationFailed
+from .models import Employee, HumanTask, Organisation, ServiceFeedback, Unit, User
+from .services import Kinerja
+
+QUESTIONS: tuple[str, ...] = ("speed", "friendliness", "clarity", "overall")
+MAX_COMMENT = 2000
+_TAG = re.compile(r"<[^>]*>?")
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    organisation_code: str
+    organisation_name: str
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    id: int
+    submitted_at: datetime
+    scores: dict[str, int]
+    average: float
+    comment: str
+    answer: Optional[str]
+    answered_by: Optional[str]
+
+
+def find_unit(kinerja: Kinerja, organisation_code: str, unit_code: str) -> UnitRef:
+    """The unit a public feedback URL names; NotFound for anything unknown."""
+    with kinerja.unit_of_work() as uow:
+        row = uow.session.execute(
+            select(Unit, Organisation).join(Organisation, Organisation.id == Unit.organisation_id)
+            .where(Organisation.code == organisation_code, Unit.code == unit_code)).first()
+        if row is None:
+            raise NotFound(f"unit '{organisation_code}/{unit_code}' does not exist")
+        unit, organisation = row
+        return UnitRef(unit.id, organisation.code, organisation.name, unit.code, unit.name)
+
+
+def strip_html(text: str) -> str:
+    """Plain text: tags removed (a comment is never markup), whitespace trimmed."""
+    return _TAG.sub("", text).strip()
+
+
+def submit_feedback(kinerja: Kinerja, organisation_code: str, unit_code: str,
+                    scores: Mapping[str, object], comment: str) -> int:
+    """Store one citizen's rating; ValidationFailed lists every bad field."""
+    problems = []
+    clean: dict[str, int] = {}
+    for key in QUESTIONS:
+        value = scores.get(key)
+        try:
+            number = int(str(value))
+        except ValueError:
+            number = 0
+        if not 1 <= number <= 5:
+            problems.append({"location": key, "message": "choose a score from 1 to 5"})
+        clean[key] = number
+    if len(comment) > MAX_COMMENT:
+        problems.append({"location": "comment", "message": f"at most {MAX_COMMENT} characters"})
+    if problems:
+        raise ValidationFailed("the feedback is incomplete or too long", problems)
+    unit = find_unit(kinerja, organisation_code, unit_code)
+    with kinerja.unit_of_work() as uow:
+        row = ServiceFeedback(unit_id=unit.id, submitted_at=uow.clock.now(), scores=clean,
+                              average=sum(clean.values()) / len(clean), comment=strip_html(comment))
+        uow.session.add(row)
+        uow.flush()
+        uow.record("citizen", "feedback.submitted", {"unit": unit.code, "feedback_id": row.id})
+        uow.commit()
+        return row.id
+
+
+def _authorise(uow, username: str, unit_id: int) -> None:  # type: ignore[no-untyped-def]
+    """HR of the unit's organisation or a head of the unit may read and answer its feedback."""
+    user = uow.session.scalar(select(User).where(User.username == username))
+    unit = uow.session.get(Unit, unit_id)
+    if user is None or unit is None or user.organisation_id != unit.organisation_id:
+        raise Forbidden(f"{username} may not see this unit's feedback")
+    if "hr" in {r.role for r in user.roles}:
+        return
+    employee = user.employee
+    if employee is not None and employee.unit_id == unit_id and (
+            employee.supervisor is None or employee.supervisor.unit_id != unit_id):
+        return
+    raise Forbidden(f"{username} may not see this unit's feedback")
+
+
+def list_feedback(kinerja: Kinerja, username: str, organisation_code: str, unit_code: str) -> list[FeedbackView]:
+    """The unit's feedback, newest first, for HR and the unit's heads."""
+    unit = find_unit(kinerja, organisation_code, unit_code)
+    with kinerja.unit_of_work() as uow:
+        _authorise(uow, username, unit.id)
+        rows = uow.session.scalars(select(ServiceFeedback).where(ServiceFeedback.unit_id == unit.id)
+                                   .order_by(ServiceFeedback.submitted_at.desc(), ServiceFeedback.id.desc()))
+        return [FeedbackView(r.id, r.submitted_at, dict(r.scores), r.average, r.comment, r.answer, r.answered_by)
+                for r in rows]
+
+
+def answer_feedback(kinerja: Kinerja, username: str, feedback_id: int, answer: str) -> None:
+    """Record the unit's reply to one feedback (replaces an earlier reply)."""
+    text = strip_html(answer)
+    if not text or len(text) > MAX_COMMENT:
+        raise ValidationFailed("the answer is empty or too long",
+                               [{"location": "answer", "message": f"1 to {MAX_COMMENT} characters"}])
+    with kinerja.unit_of_work() as uow:
+        row = uow.session.get(ServiceFeedback, feedback_id)
+        if row is None:
+            raise NotFound(f"feedback {feedback_id} does not exist")
+        _authorise(uow, username, row.unit_id)
+        row.answer, row.answered_by, row.answered_at = text, username, uow.clock.now()
+        uow.record(username, "feedback.answered", {"feedback_id": row.id})
+        uow.commit()
+
+
+
+def satisfaction(session: Session, unit_ids: set[int], year: int) -> Optional[tuple[float, int]]:
+    """Average citizen rating of these units in a calendar year and the number of ratings, or None."""
+    average, count = session.execute(
+        select(func.avg(ServiceFeedback.average), func.count(ServiceFeedback.id))
+        .where(ServiceFeedback.unit_id.in_(unit_ids),
+               ServiceFeedback.submitted_at >= datetime(year, 1, 1, tzinfo=timezone.utc),
+               ServiceFeedback.submitted_at < datetime(year + 1, 1, 1, tzinfo=timezone.utc))).one()
+    return (round(float(average), 2), int(count)) if count else None
+
+
+# Final-appraisal tasks that show the subject's unit score to the supervisor.
+SCORED_TASKS = frozenset({"rate_performance"})
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    unit_name: str
+    year: int
+    average: float
+    ratings: int
+
+
+def score_for_task(kinerja: Kinerja, task_id: int, username: str) -> Optional[UnitScore]:
+    """The citizen score of the task's employee's unit in the current year, for final-appraisal
+    tasks; its use is audited (``feedback.score_shown``) since it may sway the rating.
+
+    Callers show it next to a task they already loaded with its access checks; the score is an
+    aggregate the transparency page publishes anyway.
+    """
+    with kinerja.unit_of_work() as uow:
+        task = uow.session.get(HumanTask, task_id)
+        if task is None or task.task_key not in SCORED_TASKS or task.subject_employee_id is None:
+            return None
+        employee = uow.session.get(Employee, task.subject_employee_id)
+        year = uow.clock.now().year
+        found = satisfaction(uow.session, {employee.unit_id}, year)
+        if found is None:
+            return None
+        score = UnitScore(employee.unit.name, year, *found)
+        uow.record(username, "feedback.score_shown", {"task_key": task.task_key, "unit": employee.unit.code,
+                                                      "year": score.year, "average": score.average,
+                                                      "ratings": score.ratings},
+                   instance_id=task.instance_id, task_id=task.id)
+        uow.commit()
+        return score

@@ -1,0 +1,47 @@
+"""A citizen rates a puskesmas without an account; its head reads the feedback, and the
+supervisor sees the unit's citizen score on a final-appraisal task (an audited use)."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+from sqlalchemy import select
+
+from engine.models import AuditEvent
+from engine.services import Kinerja
+from tests.support import SmallOrg
+from tests.test_browser import pages  # noqa: F401 - the fixture
+from tests.test_pages import work_until
+
+pytestmark = pytest.mark.browser
+
+
+def test_citizen_feedback_reaches_the_unit_head_and_the_appraisal(
+        browser: Browser, live_server: str, pages: Any, org: SmallOrg, deployed: Kinerja) -> None:  # noqa: F811
+    citizen = browser.new_context(base_url=live_server, locale="id-ID").new_page()
+    citizen.goto("/public/bungo/pkm-mb/feedback")
+    for key, score in {"speed": 5, "friendliness": 4, "clarity": 4, "overall": 5}.items():
+        citizen.get_by_test_id(f"score-{key}-{score}").check()
+    citizen.get_by_test_id("feedback-comment").fill("Pelayanan imunisasi cepat <script>alert('x')</script>")
+    a, b = citizen.get_by_test_id("feedback-challenge").get_attribute("data-question").split(" + ")  # type: ignore[union-attr]
+    citizen.get_by_test_id("feedback-challenge").fill(str(int(a) + int(b)))
+    citizen.get_by_test_id("feedback-submit").click()
+    expect(citizen.get_by_test_id("feedback-thanks")).to_be_visible()
+    citizen.context.close()
+
+    kapus = pages("kapus")
+    kapus.goto("/units/bungo/pkm-mb/feedback")
+    expect(kapus.get_by_test_id("feedback-comment")).to_have_text("Pelayanan imunisasi cepat alert('x')")
+    kapus.get_by_test_id("answer-input").fill("Terima kasih, kami pertahankan")
+    kapus.get_by_test_id("answer-submit").click()
+    expect(kapus.get_by_test_id("feedback-answer")).to_contain_text("kami pertahankan")
+
+    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
+    deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    task_id = work_until(deployed, "rate_performance")
+    kapus.goto(f"/tasks/{task_id}")
+    expect(kapus.get_by_test_id("citizen-score")).to_contain_text("4.50 / 5")
+    with deployed.unit_of_work() as uow:
+        used = uow.session.scalars(select(AuditEvent).where(AuditEvent.action == "feedback.score_shown")).all()
+        assert [(e.actor, e.task_id, e.data["average"]) for e in used] == [("kapus", task_id, 4.5)]

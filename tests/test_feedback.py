@@ -1,0 +1,71 @@
+"""Citizen feedback: anyone can rate a unit without login, within abuse limits; HR and the
+unit head read and answer it; nobody else does."""
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+from engine.services import Kinerja
+from tests.support import SmallOrg
+from web import create_app, limiter
+
+FORM_URL = "/public/bungo/pkm-mb/feedback"
+CONFIG = {"SECRET_KEY": "test", "WTF_CSRF_ENABLED": False, "TESTING": True, "FEEDBACK_RATE_LIMIT": "1000 per hour"}
+SCORES = {"speed": "4", "friendliness": "5", "clarity": "3", "overall": "4"}
+
+
+def solved_form(client: FlaskClient, **extra: str) -> dict[str, str]:
+    """The form's fields with the arithmetic challenge answered as a person would."""
+    page = client.get(FORM_URL).get_data(as_text=True)
+    a, b = re.search(r'data-question="(\d+) \+ (\d+)"', page).groups()  # type: ignore[union-attr]
+    token = re.search(r'name="challenge_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    return {**SCORES, "challenge": str(int(a) + int(b)), "challenge_token": token, **extra}
+
+
+def login(kinerja: Kinerja, username: str, config: dict = CONFIG) -> FlaskClient:  # type: ignore[type-arg]
+    client = create_app(kinerja, config).test_client()
+    assert client.post("/login", data={"username": username, "password": f"rahasia-{username}"}).status_code == 302
+    return client
+
+
+def test_a_citizen_rates_without_login_and_the_unit_head_answers(org: SmallOrg, deployed: Kinerja) -> None:
+    citizen = create_app(deployed, CONFIG).test_client()
+    response = citizen.post(FORM_URL, data=solved_form(citizen, comment="Antrean <script>alert(1)</script>lama"))
+    assert response.status_code == 200 and "Terima kasih" in response.get_data(as_text=True)
+
+    head = login(deployed, "kapus")
+    page = head.get("/units/bungo/pkm-mb/feedback").get_data(as_text=True)
+    assert "Antrean alert(1)lama" in page and "<script>alert" not in page
+    assert "4.0" in page
+    feedback_id = re.search(r"/feedback/(\d+)/answer", page).group(1)  # type: ignore[union-attr]
+    assert head.post(f"/units/bungo/pkm-mb/feedback/{feedback_id}/answer",
+                     data={"answer": "Kami tambah loket <b>pagi</b>"}).status_code == 303
+    assert "Kami tambah loket pagi" in head.get("/units/bungo/pkm-mb/feedback").get_data(as_text=True)
+    assert login(deployed, "hr").get("/units/bungo/pkm-mb/feedback").status_code == 200
+    assert login(deployed, "rina").get("/units/bungo/pkm-mb/feedback").status_code == 403
+    assert login(deployed, "kadis").get("/units/bungo/pkm-mb/feedback").status_code == 403
+
+
+def test_wrong_challenge_honeypot_bad_scores_and_oversized_input_are_refused(org: SmallOrg, deployed: Kinerja) -> None:
+    citizen = create_app(deployed, CONFIG).test_client()
+    assert citizen.post(FORM_URL, data=solved_form(citizen, challenge="999")).status_code == 422
+    assert citizen.post(FORM_URL, data=solved_form(citizen, challenge_token="forged")).status_code == 422
+    assert citizen.post(FORM_URL, data=solved_form(citizen, website="http://spam")).status_code == 422
+    assert citizen.post(FORM_URL, data=solved_form(citizen, speed="9")).status_code == 422
+    long_comment = citizen.post(FORM_URL, data=solved_form(citizen, comment="x" * 2001))
+    assert long_comment.status_code == 422 and "2000" in long_comment.get_data(as_text=True)
+    huge = citizen.post(FORM_URL, data=solved_form(citizen, comment="x" * 100_000))
+    assert huge.status_code == 413 and "terlalu besar" in huge.get_data(as_text=True)
+    assert create_app(deployed, CONFIG).test_client().get("/public/bungo/nope/feedback").status_code == 404
+    assert "Belum ada masukan" in login(deployed, "hr").get("/units/bungo/pkm-mb/feedback").get_data(as_text=True)
+
+
+def test_one_thousand_rapid_submissions_from_one_client_are_limited(org: SmallOrg, deployed: Kinerja) -> None:
+    limiter.reset()  # the in-memory limits are per process; start from a clean slate
+    citizen = create_app(deployed, {**CONFIG, "FEEDBACK_RATE_LIMIT": "10 per hour"}).test_client()
+    form = solved_form(citizen)
+    statuses = [citizen.post(FORM_URL, data=form).status_code for _ in range(1000)]
+    assert statuses.count(200) == 10 and statuses.count(429) == 990
+    hr_page = login(deployed, "hr").get("/units/bungo/pkm-mb/feedback").get_data(as_text=True)
+    assert hr_page.count('data-testid="feedback-item"') == 10
