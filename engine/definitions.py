@@ -50,7 +50,7 @@ class DefinitionFile:
 
     @property
     def filename(self) -> str:
-        return f"{self.name}.{'json' if self.kind == 'form' else self.kind}"
+        return filename_of(self.kind, self.name)
 
     @property
     def content_hash(self) -> str:
@@ -76,6 +76,11 @@ class DefinitionFile:
     @classmethod
     def from_path(cls, path: Path) -> "DefinitionFile":
         return cls.from_upload(path.name, path.read_bytes())
+
+
+def filename_of(kind: str, name: str) -> str:
+    """A definition's file name: its stem plus the suffix of its kind (forms are JSON)."""
+    return f"{name}.{'json' if kind == 'form' else kind}"
 
 
 def problem(filename: str, element_id: Optional[str], message: str) -> dict[str, Any]:

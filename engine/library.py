@@ -12,6 +12,7 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
+from .definitions import filename_of
 from .errors import NotFound
 from .models import DefinitionVersion, Deployment, DeploymentFile, ProcessInstance
 from .services import Kinerja
@@ -38,7 +39,7 @@ class LibraryEntry:
 
     @property
     def filename(self) -> str:
-        return f"{self.name}.{'json' if self.kind == 'form' else self.kind}"
+        return filename_of(self.kind, self.name)
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,8 @@ def definition_version(kinerja: Kinerja, kind: str, name: str, version: Optional
         row = uow.session.scalar(query)
         if row is None:
             raise NotFound(f"{kind} '{name}'{f' version {version}' if version else ''} does not exist")
-        filename = f"{row.name}.{'json' if row.kind == 'form' else row.kind}"
-        return VersionContent(row.kind, row.name, row.version, row.content, filename, MEDIA_TYPES[row.kind])
+        return VersionContent(row.kind, row.name, row.version, row.content, filename_of(row.kind, row.name),
+                              MEDIA_TYPES[row.kind])
 
 
 def compare_versions(kinerja: Kinerja, kind: str, name: str, old: int, new: int) -> list[str]:
