@@ -104,6 +104,7 @@ class User(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employees.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email: Mapped[Optional[str]] = mapped_column(String(254))  # no address: notifications stay in-app
 
     employee: Mapped[Optional[Employee]] = relationship()
     roles: Mapped[list["UserRole"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -371,11 +372,12 @@ class OutboxMessage(Base):
     email delivery retries with backoff (``attempts``/``next_attempt_at``) until ``sent_at``."""
 
     __tablename__ = "notification_outbox"
-    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),
+                      Index("ix_outbox_task_kind", "task_id", "kind"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # task_assigned | ...
+    kind: Mapped[str] = mapped_column(String(32))  # see engine.notifications.KINDS
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     task_id: Mapped[Optional[int]] = mapped_column(Integer)
@@ -385,3 +387,17 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
     last_error: Mapped[Optional[str]] = mapped_column(Text)
+    # How email goes out, fixed when the message is queued from the user's preferences:
+    # immediate | daily (in the next digest) | none (in-app only: no address or email off)
+    delivery: Mapped[str] = mapped_column(String(16), default="immediate", server_default="immediate")
+
+
+class NotificationPreference(Base):
+    """What a user wants to hear about and how; users without a row get every kind, emailed
+    immediately."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    muted_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    email_delivery: Mapped[str] = mapped_column(String(16), default="immediate")  # immediate | daily | off
