@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
-from .models import Employee, HumanTask, Unit, User
+from .models import Employee, HumanTask, Unit, User, UserRole
 
 KNOWN_LANES = ("Pegawai", "Atasan", "Atasan Atasan", "PPK", "HR", "Rekan Kerja")
 
@@ -141,6 +141,26 @@ def groups_of(user: User) -> set[str]:
     if user.employee is not None and user.employee.supervisor_id is not None:
         groups.add(team_group(user.employee.supervisor_id))
     return groups
+
+
+def group_members(session: Session, groups: Iterable[str]) -> dict[str, set[int]]:
+    """Active user ids in each candidate group: the inverse of :func:`groups_of`, one query per
+    group (notifications tell a whole group about its task)."""
+    members: dict[str, set[int]] = {}
+    for group in set(groups):
+        kind, _, owner = group.partition("@")
+        if not owner.isdigit():
+            continue
+        if kind in (ROLE_HR, ROLE_PPK):
+            query = (select(User.id).join(UserRole, UserRole.user_id == User.id)
+                     .where(User.organisation_id == int(owner), UserRole.role == kind))
+        elif kind == "team":
+            query = (select(User.id).join(Employee, Employee.id == User.employee_id)
+                     .where(Employee.supervisor_id == int(owner), Employee.active.is_(True)))
+        else:
+            continue
+        members[group] = set(session.scalars(query.where(User.active.is_(True))))
+    return members
 
 
 def may_work_on(task: HumanTask, user: User) -> bool:

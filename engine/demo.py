@@ -6,7 +6,7 @@ named demo accounts returned by :func:`seed_demo_organisation` are the ones peop
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 from sqlalchemy import insert, select
@@ -103,16 +103,22 @@ def seed_demo_organisation(kinerja: Kinerja) -> list[DemoAccount]:
         staff = next(i for i, s in enumerate(specs) if s.unit_code == unit_code and s.supervisor_nip == specs[head].nip)
         specs[head] = _renamed(specs[head], supervisor_name)
         specs[staff] = _renamed(specs[staff], employee_name)
-    add_employees(kinerja, ORG_CODE, specs, actor="seed")
-    add_user(kinerja, ORG_CODE, "hr", DEMO_PASSWORD, "Admin BKPSDM Bungo", roles=(ROLE_HR,), actor="seed")
+    # Addresses under the reserved .example domain: a demo with an SMTP sink shows real mail.
+    add_employees(kinerja, ORG_CODE, [replace(spec, email=_demo_email(spec.username)) for spec in specs],
+                  actor="seed")
+    add_user(kinerja, ORG_CODE, "hr", DEMO_PASSWORD, "Admin BKPSDM Bungo", roles=(ROLE_HR,), actor="seed",
+             email=_demo_email("hr"))
     add_user(kinerja, ORG_CODE, "auditor", DEMO_PASSWORD, "Auditor Inspektorat Bungo", roles=(ROLE_AUDITOR,),
-             actor="seed")
+             actor="seed", email=_demo_email("auditor"))
     return DEMO_ACCOUNTS
 
 
 def _renamed(spec: EmployeeSpec, username: str) -> EmployeeSpec:
-    return EmployeeSpec(spec.nip, spec.name, spec.position, spec.unit_code, spec.supervisor_nip,
-                        username=username, password=spec.password, roles=spec.roles)
+    return replace(spec, username=username)
+
+
+def _demo_email(username: Optional[str]) -> str:
+    return f"{username}@{ORG_CODE}.example"
 
 
 DEMO_SKP = {"rhk": [

@@ -254,6 +254,7 @@ class HumanTask(Base):
         UniqueConstraint("instance_id", "spiff_task_id"),
         Index("ix_human_tasks_assignee_open", "assignee_user_id", "status", "due_at"),
         Index("ix_human_tasks_group_open", "candidate_group", "status", "due_at"),
+        Index("ix_human_tasks_open_due", "status", "due_at"),  # the reminder sweep
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -273,6 +274,7 @@ class HumanTask(Base):
     due_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
     completed_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
     completed_by_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    reminded: Mapped[Optional[str]] = mapped_column(String(16))  # None | due_soon | overdue (reminders sent)
 
 
 class Timer(Base):
@@ -372,8 +374,7 @@ class OutboxMessage(Base):
     email delivery retries with backoff (``attempts``/``next_attempt_at``) until ``sent_at``."""
 
     __tablename__ = "notification_outbox"
-    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),
-                      Index("ix_outbox_task_kind", "task_id", "kind"))
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -390,6 +391,8 @@ class OutboxMessage(Base):
     # How email goes out, fixed when the message is queued from the user's preferences:
     # immediate | daily (in the next digest) | none (in-app only: no address or email off)
     delivery: Mapped[str] = mapped_column(String(16), default="immediate", server_default="immediate")
+    # What the in-app list renders in the reader's language (subject/body are the email's text).
+    params: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
 
 
 class NotificationPreference(Base):

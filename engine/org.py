@@ -26,6 +26,7 @@ class EmployeeSpec:
     username: Optional[str] = None
     password: Optional[str] = None
     roles: tuple[str, ...] = ()
+    email: Optional[str] = None
 
 
 def create_organisation(kinerja: Kinerja, code: str, name: str, units: Iterable[tuple[str, str]],
@@ -73,7 +74,7 @@ def add_employees(kinerja: Kinerja, organisation_code: str, employees: Iterable[
             ids[spec.nip] = employee.id
             if spec.username:
                 _add_user(uow.session, organisation.id, spec.username, spec.password or "", spec.name,
-                          employee.id, spec.roles)
+                          employee.id, spec.roles, spec.email)
             added.append(spec.nip)
         uow.record(actor, "org.employees_added", {"organisation": organisation_code, "nips": added})
         uow.commit()
@@ -81,24 +82,24 @@ def add_employees(kinerja: Kinerja, organisation_code: str, employees: Iterable[
 
 
 def add_user(kinerja: Kinerja, organisation_code: str, username: str, password: str, display_name: str,
-             roles: Iterable[str] = (), actor: str = "system") -> int:
+             roles: Iterable[str] = (), actor: str = "system", email: Optional[str] = None) -> int:
     """Add an account that is not an employee of the org (e.g. an Inspektorat auditor)."""
     with kinerja.unit_of_work() as uow:
         organisation = uow.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
         if organisation is None:
             raise NotFound(f"organisation '{organisation_code}' does not exist")
-        user = _add_user(uow.session, organisation.id, username, password, display_name, None, tuple(roles))
+        user = _add_user(uow.session, organisation.id, username, password, display_name, None, tuple(roles), email)
         uow.record(actor, "org.user_added", {"username": username, "roles": sorted(roles)})
         uow.commit()
         return user.id
 
 
 def _add_user(session, organisation_id: int, username: str, password: str, display_name: str,  # type: ignore[no-untyped-def]
-              employee_id: Optional[int], roles: tuple[str, ...]) -> User:
+              employee_id: Optional[int], roles: tuple[str, ...], email: Optional[str] = None) -> User:
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username '{username}' is taken")
     user = User(username=username, password_hash=generate_password_hash(password), display_name=display_name,
-                organisation_id=organisation_id, employee_id=employee_id,
+                organisation_id=organisation_id, employee_id=employee_id, email=email,
                 roles=[UserRole(role=role) for role in roles])
     session.add(user)
     session.flush()

@@ -35,7 +35,7 @@ from .models import (
     Timer,
     User,
 )
-from .notifications import notify_task_created
+from .notifications import decision_drafts, escalated_drafts, queue, task_created_drafts
 from .runtime import (
     MigrationCheck,
     DecisionRecord,
@@ -374,6 +374,8 @@ class Kinerja:
         created = {}
         for (instance_id, columns), task_id in zip(tasks, task_ids):
             created.setdefault(instance_id, []).append((task_id, columns))
+        queue(uow, task_created_drafts(uow.session, [{**columns, "id": task_id}
+                                                     for (_, columns), task_id in zip(tasks, task_ids)]))
         for instance_id, (item, start_data, workflow, decisions, dues) in zip(instance_ids, runs):
             uow.record(actor, "instance.started", {
                 "process_key": process_key, "deployment_id": deployment.id,
@@ -506,7 +508,8 @@ class Kinerja:
                                                      "due_at": timer.due_at.isoformat()},
                            instance_id=instance.id)
             decisions = _guarded(lambda: run_engine_steps(workflow))
-            self._finish_step(uow, instance, workflow, _schedule_new_timers(workflow, now))
+            cancelled = self._finish_step(uow, instance, workflow, _schedule_new_timers(workflow, now))
+            queue(uow, escalated_drafts(cancelled))  # a timer that ends a task moved it on
             self._record_changes(uow, "system", instance.id, instance.deployment_id, decisions)
             uow.commit()
             return sum(1 for timer in timers if timer.status == "fired")
@@ -699,20 +702,27 @@ class Kinerja:
     # -- shared step tail ------------------------------------------------------------------
 
     def _finish_step(self, uow: UnitOfWork, instance: ProcessInstance, workflow: Any,
-                     timer_dues: list[tuple[Any, Any]]) -> None:
+                     timer_dues: list[tuple[Any, Any]]) -> list[HumanTask]:
+        """Save the state, sync the projections and tell the employee about decisions made in
+        this step; returns the tasks the step cancelled."""
+        before = dict(instance.summary or {})
         _save_state(instance, workflow, uow.clock.now())
-        self._sync_projections(uow, instance, workflow, timer_dues)
+        queue(uow, decision_drafts(uow.session, instance.subject_employee_id, before, instance.summary))
+        return self._sync_projections(uow, instance, workflow, timer_dues)
 
     def _sync_projections(self, uow: UnitOfWork, instance: ProcessInstance, workflow: Any,
-                          timer_dues: list[tuple[Any, Any]]) -> None:
-        """Bring the task and timer projections in line with the workflow's state."""
+                          timer_dues: list[tuple[Any, Any]]) -> list[HumanTask]:
+        """Bring the task and timer projections in line with the workflow's state; returns the
+        task rows cancelled because the workflow no longer waits on them."""
         now = uow.clock.now()
+        cancelled = []
         ready = {str(task.id): task for task in ready_user_tasks(workflow)}
         open_tasks = uow.session.scalars(select(HumanTask).where(
             HumanTask.instance_id == instance.id, HumanTask.status == "open")).all()
         for row in open_tasks:
             if row.spiff_task_id not in ready:
                 row.status = "cancelled"
+                cancelled.append(row)
                 uow.record("system", "task.cancelled", {"task_key": row.task_key, "name": row.name},
                            instance_id=instance.id, task_id=row.id)
         known = {row.spiff_task_id for row in open_tasks}
@@ -725,10 +735,13 @@ class Kinerja:
                        for task in new_tasks]
             uow.session.add_all(created)
             uow.flush()  # the audit events below need the new rows' ids
-            for row in created:
-                _record_task_created(uow, {"instance_id": instance.id, "task_key": row.task_key, "name": row.name,
-                                           "lane": row.lane, "assignee_user_id": row.assignee_user_id,
-                                           "candidate_group": row.candidate_group, "due_at": row.due_at}, row.id)
+            columns = [{"id": row.id, "instance_id": instance.id, "task_key": row.task_key, "name": row.name,
+                        "lane": row.lane, "assignee_user_id": row.assignee_user_id,
+                        "candidate_group": row.candidate_group, "due_at": row.due_at,
+                        "subject_employee_id": row.subject_employee_id} for row in created]
+            for row_columns in columns:
+                _record_task_created(uow, row_columns, row_columns["id"])
+            queue(uow, task_created_drafts(uow.session, columns))
         waiting_ids = {str(task.id) for task in waiting_timers(workflow)}
         for timer in uow.session.scalars(select(Timer).where(
                 Timer.instance_id == instance.id, Timer.status == "waiting")).all():
@@ -739,6 +752,7 @@ class Kinerja:
             _record_timer_scheduled(uow, instance.id, spiff_task, due)
         if instance.status == "completed":
             uow.record("system", "instance.completed", {"summary": instance.summary}, instance_id=instance.id)
+        return cancelled
 
     def _record_changes(self, uow: UnitOfWork, actor: str, instance_id: int, deployment_id: int,
                         decisions: list[Any]) -> None:
@@ -808,8 +822,6 @@ def _record_task_created(uow: UnitOfWork, columns: dict[str, Any], task_id: int)
         "assignee_user_id": columns["assignee_user_id"], "candidate_group": columns["candidate_group"],
         "due_at": columns["due_at"].isoformat() if columns["due_at"] else None,
     }, instance_id=columns["instance_id"], task_id=task_id)
-    # the assignee's "task assigned" message commits with the task (notifications outbox)
-    notify_task_created(uow, task_id, columns["name"], columns["assignee_user_id"], columns["due_at"])
 
 
 def _timer_columns(instance_id: int, spiff_task: Any, due: Any) -> dict[str, Any]:

@@ -256,7 +256,8 @@ def audit_export(kinerja: Kinerja, instance_id: Optional[int], cycle_id: Optiona
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
 @click.option("--sweep-every", default=60, show_default=True, type=click.IntRange(min=0),
-              help="Seconds between embedded timer sweeps; 0: none (e.g. when Prefect deployments sweep).")
+              help="Seconds between embedded timer and notification sweeps; 0: none "
+                   "(e.g. when Prefect deployments sweep).")
 @click.pass_obj
 def serve(kinerja: Kinerja, host: str, port: int, threads: int, sweep_every: int) -> None:
     """Serve the web app with waitress; run flows in-process unless KINERJA_FLOWS=deployments."""
@@ -264,12 +265,13 @@ def serve(kinerja: Kinerja, host: str, port: int, threads: int, sweep_every: int
     from waitress import serve as waitress_serve
 
     from web import create_app
-    from workflows.launcher import EmbeddedLauncher, launcher_from_environment, start_timer_sweeps
+    from workflows.launcher import EmbeddedLauncher, launcher_from_environment, start_sweeps
 
     launcher = launcher_from_environment(kinerja)
     if isinstance(launcher, EmbeddedLauncher) and sweep_every:
-        start_timer_sweeps(kinerja, sweep_every)
-        click.echo(f"timer sweeps every {sweep_every} s (fire-due-timers flow, embedded Prefect)")
+        start_sweeps(kinerja, sweep_every)
+        click.echo(f"sweeps every {sweep_every} s (fire-due-timers and deliver-notifications flows, "
+                   "embedded Prefect)")
     click.echo(f"serving kinerja on http://{host}:{port} (database {kinerja.database_url})")
     waitress_serve(create_app(kinerja, {"FLOW_LAUNCHER": launcher}), host=host, port=port, threads=threads)
 
@@ -282,16 +284,18 @@ def flows() -> None:
 @flows.command("deploy")
 @click.option("--pool", "work_pool", default="kinerja", show_default=True, help="A process work pool.")
 @click.option("--timer-interval", default=60, show_default=True, type=click.IntRange(min=1),
-              help="Seconds between scheduled timer sweeps.")
+              help="Seconds between scheduled timer and notification sweeps.")
 def flows_deploy(work_pool: str, timer_interval: int) -> None:
-    """Deploy open-cycle, predikat-report and the scheduled fire-due-timers to PREFECT_API_URL's server."""
+    """Deploy open-cycle, predikat-report and the scheduled fire-due-timers and
+    deliver-notifications to PREFECT_API_URL's server."""
     from datetime import timedelta
 
     from workflows.deployments import deploy_flows
 
     deployed = deploy_flows(work_pool, timedelta(seconds=timer_interval))
     click.echo(f"deployed open-cycle ({deployed.open_cycle}), predikat-report ({deployed.report}) and "
-               f"fire-due-timers every {timer_interval} s ({deployed.fire_due_timers}) on work pool '{work_pool}'")
+               f"fire-due-timers every {timer_interval} s ({deployed.fire_due_timers}), deliver-notifications "
+               f"every {timer_interval} s ({deployed.deliver_notifications}) on work pool '{work_pool}'")
 
 
 @cli.command()
@@ -327,10 +331,12 @@ def notifications() -> None:
 @notifications.command("send")
 @click.pass_obj
 def notifications_send(kinerja: Kinerja) -> None:
-    """Email the messages whose attempt is due (SMTP from KINERJA_SMTP_HOST/PORT/FROM)."""
-    from engine.notifications import SmtpSettings, send_due
+    """Queue due-soon/overdue reminders and email what is due, digests included (SMTP from
+    KINERJA_SMTP_HOST/PORT/FROM); what `kinerja serve` does every sweep."""
+    from engine.mail import SmtpSettings, notification_sweep
 
     smtp = SmtpSettings.from_env()
     if smtp is None:
         raise click.ClickException("set KINERJA_SMTP_HOST to send email")
-    click.echo(f"sent {send_due(kinerja, smtp)}")
+    counts = notification_sweep(kinerja, smtp)
+    click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))

@@ -30,16 +30,21 @@ def build_small_org(kinerja: Kinerja) -> SmallOrg:
                         [("dinkes", "Dinas Kesehatan"), ("pkm-mb", "Puskesmas Muara Bungo")])
     ids = add_employees(kinerja, "bungo", [
         EmployeeSpec("197001012000011001", "dr. Hasan Basri", "Kepala Dinas Kesehatan", "dinkes",
-                     username="kadis", password="rahasia-kadis"),
+                     username="kadis", password="rahasia-kadis",
+                     email="kadis@bungo.example"),
         EmployeeSpec("198002022005012002", "Siti Aminah, SKM", "Kepala Puskesmas", "pkm-mb",
-                     "197001012000011001", username="kapus", password="rahasia-kapus"),
+                     "197001012000011001", username="kapus", password="rahasia-kapus",
+                     email="kapus@bungo.example"),
         EmployeeSpec("199003032015031003", "Rina Marlina, Amd.Kep", "Perawat", "pkm-mb",
-                     "198002022005012002", username="rina", password="rahasia-rina"),
+                     "198002022005012002", username="rina", password="rahasia-rina",
+                     email="rina@bungo.example"),
         EmployeeSpec("199104042016041004", "Dedi Saputra, Amd.Kep", "Perawat", "pkm-mb",
-                     "198002022005012002", username="dedi", password="rahasia-dedi"),
+                     "198002022005012002", username="dedi", password="rahasia-dedi",
+                     email="dedi@bungo.example"),
     ])
-    add_user(kinerja, "bungo", "ppk", "rahasia-ppk", "Sekretaris Daerah (PPK)", roles=["ppk"])
-    add_user(kinerja, "bungo", "hr", "rahasia-hr", "BKPSDM Bungo", roles=["hr"])
+    add_user(kinerja, "bungo", "ppk", "rahasia-ppk", "Sekretaris Daerah (PPK)", roles=["ppk"],
+             email="ppk@bungo.example")
+    add_user(kinerja, "bungo", "hr", "rahasia-hr", "BKPSDM Bungo", roles=["hr"], email="hr@bungo.example")
     add_user(kinerja, "bungo", "auditor", "rahasia-auditor", "Inspektorat Bungo", roles=["auditor"])
     return SmallOrg(employee_ids=ids, cycle_employee=ids["199003032015031003"])
 

@@ -113,10 +113,13 @@ def test_open_cycle_runs_through_a_prefect_server_and_worker(deployed: Kinerja, 
         run([str(BIN / "prefect"), "work-pool", "create", POOL, "--type", "process"], env, 120)
         deployed_output = run([str(BIN / "kinerja"), "flows", "deploy", "--pool", POOL], env, 300)
         assert "fire-due-timers every 60 s" in deployed_output
-        sweeps = json.loads(run([str(BIN / "prefect"), "deployment", "inspect",
-                                 "fire-due-timers/kinerja-fire-due-timers", "--output", "json"], env, 60))
-        (schedule,) = sweeps["schedules"]
-        assert schedule["active"] and schedule["schedule"]["interval"] in (60, "PT60S", "PT1M"), schedule
+        assert "deliver-notifications every 60 s" in deployed_output
+        for scheduled in ("fire-due-timers/kinerja-fire-due-timers",
+                          "deliver-notifications/kinerja-deliver-notifications"):
+            sweeps = json.loads(run([str(BIN / "prefect"), "deployment", "inspect", scheduled,
+                                     "--output", "json"], env, 60))
+            (schedule,) = sweeps["schedules"]
+            assert schedule["active"] and schedule["schedule"]["interval"] in (60, "PT60S", "PT1M"), schedule
         with background([str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--type", "process"],
                         env, worker_log), \
                 background([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{web_port}",

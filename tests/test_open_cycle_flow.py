@@ -95,17 +95,27 @@ def test_embedded_sweeps_fire_due_timers_on_their_own(
     from datetime import timedelta
 
     from tests.support import SKP, do_task
-    from workflows.launcher import start_timer_sweeps
+    from workflows.launcher import start_sweeps
 
     cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
     deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
     do_task(deployed, "rina", "draft_skp", SKP)
     clock.advance(timedelta(days=8))
-    stop = start_timer_sweeps(deployed, every_seconds=0.2)
+    stop = start_sweeps(deployed, every_seconds=0.2)
     try:
         deadline = time.monotonic() + 60
         while not list_tasks(deployed, "kadis") and time.monotonic() < deadline:
             time.sleep(0.2)
+        assert [t.task_key for t in list_tasks(deployed, "kadis")] == ["approve_skp_escalated"]
+        clock.advance(timedelta(days=30))  # now the escalated approval is overdue too
+        while "overdue" not in kinds(deployed, "kadis") and time.monotonic() < deadline:
+            time.sleep(0.2)
     finally:
         stop.set()
-    assert [t.task_key for t in list_tasks(deployed, "kadis")] == ["approve_skp_escalated"]
+    assert kinds(deployed, "kadis") == ["task_assigned", "overdue"], "the notification sweep ran as well"
+
+
+def kinds(kinerja: Kinerja, username: str) -> list[str]:
+    from engine.notifications import list_notifications
+
+    return [n.kind for n in reversed(list_notifications(kinerja, username))]

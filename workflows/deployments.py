@@ -7,6 +7,8 @@
   or by hand, run by any worker of the pool;
 - ``fire-due-timers/kinerja-fire-due-timers``: on an interval schedule (every minute by
   default); several workers may run sweeps at once, each due timer fires once;
+- ``deliver-notifications/kinerja-deliver-notifications``: on the same interval; queues
+  due-soon/overdue reminders and emails the outbox (workers read ``KINERJA_SMTP_*``);
 - ``predikat-report/kinerja-predikat-report``: started when HR asks for a report.
 
 The code is taken from this checkout (a local path), so every worker host needs the same
@@ -22,6 +24,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 OPEN_CYCLE = "kinerja-open-cycle"
 FIRE_DUE_TIMERS = "kinerja-fire-due-timers"
+DELIVER_NOTIFICATIONS = "kinerja-deliver-notifications"
 REPORT = "kinerja-predikat-report"
 
 
@@ -29,12 +32,13 @@ REPORT = "kinerja-predikat-report"
 class DeployedFlows:
     open_cycle: str  # deployment ids
     fire_due_timers: str
+    deliver_notifications: str
     report: str
 
 
 def deploy_flows(work_pool: str, timer_interval: timedelta = timedelta(minutes=1),
                  source: Path = PROJECT_ROOT) -> DeployedFlows:
-    """Create or update both deployments on the server of ``PREFECT_API_URL``."""
+    """Create or update the deployments on the server of ``PREFECT_API_URL``."""
     from prefect import flow
 
     def deploy(entrypoint: str, name: str, **options: object) -> str:
@@ -47,4 +51,6 @@ def deploy_flows(work_pool: str, timer_interval: timedelta = timedelta(minutes=1
                           parameters={"database_url": None}),
         fire_due_timers=deploy("workflows/timers.py:fire_due_timers", FIRE_DUE_TIMERS,
                                interval=timer_interval, parameters={"database_url": None}),
+        deliver_notifications=deploy("workflows/notifications.py:deliver_notifications", DELIVER_NOTIFICATIONS,
+                                     interval=timer_interval, parameters={"database_url": None}),
         report=deploy("workflows/reports.py:predikat_report", REPORT, parameters={"database_url": None}))

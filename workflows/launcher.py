@@ -132,14 +132,16 @@ def launcher_from_environment(kinerja: Kinerja) -> FlowLauncher:
     return EmbeddedLauncher(kinerja)
 
 
-def start_timer_sweeps(kinerja: Kinerja, every_seconds: float = 60) -> threading.Event:
-    """Embedded schedule: run the fire-due-timers flow every ``every_seconds`` in a daemon thread.
+def start_sweeps(kinerja: Kinerja, every_seconds: float = 60) -> threading.Event:
+    """Embedded schedule: run the fire-due-timers and deliver-notifications flows every
+    ``every_seconds`` in a daemon thread.
 
     Prefect's own schedules need a server with its scheduler service, which the embedded
     (ephemeral) mode does not run; each sweep is still a Prefect flow run with its retries
-    and history. Set the returned event to stop. In the scale-out recipe the deployment's
-    interval schedule does this instead.
+    and history. Set the returned event to stop. In the scale-out recipe the deployments'
+    interval schedules do this instead.
     """
+    from .notifications import deliver_notifications
     from .timers import fire_due_timers
 
     share(kinerja)
@@ -147,11 +149,12 @@ def start_timer_sweeps(kinerja: Kinerja, every_seconds: float = 60) -> threading
 
     def sweep_forever() -> None:
         while not stop.wait(every_seconds):
-            try:
-                _prefect_api_ready()
-                fire_due_timers(kinerja.database_url)
-            except Exception:  # noqa: BLE001 - one failed sweep must not end the schedule
-                log.exception("timer sweep failed; the next one retries")
+            for sweep in (fire_due_timers, deliver_notifications):
+                try:
+                    _prefect_api_ready()
+                    sweep(kinerja.database_url)
+                except Exception:  # noqa: BLE001 - one failed sweep must not end the schedule
+                    log.exception("%s failed; the next sweep retries", sweep.name)
 
-    threading.Thread(target=sweep_forever, name="timer-sweeps", daemon=True).start()
+    threading.Thread(target=sweep_forever, name="sweeps", daemon=True).start()
     return stop

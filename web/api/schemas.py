@@ -11,6 +11,7 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from engine.notifications import EMAIL_DELIVERIES, KINDS
 from engine.reports import PREDIKATS, UNIT_RATINGS
 from engine.services import DEFAULT_CYCLE_SETTINGS
 
@@ -442,3 +443,38 @@ class DecisionListSchema(ma.Schema):
 
 class ExportQuerySchema(ma.Schema):
     format = Text(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+# --- notifications -----------------------------------------------------------------------
+
+class NotificationSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    subject = fields.String(required=True, metadata={"description": "the email subject (Indonesian)"})
+    params = fields.Dict(required=True, metadata={
+        "description": "what the message is about: task, due_at, or decision and value"})
+    task_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    read = fields.Boolean(required=True)
+
+
+class NotificationListSchema(ma.Schema):
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+    unread = fields.Integer(required=True)
+
+
+class NotificationQuerySchema(ma.Schema):
+    unread = fields.Boolean(load_default=False, metadata={"description": "only unread messages"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class MarkedReadSchema(ma.Schema):
+    marked = fields.Integer(required=True, metadata={"description": "messages that were unread"})
+
+
+class NotificationPreferencesSchema(ma.Schema):
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254), metadata={
+        "description": "where email goes; null: notifications stay in-app"})
+    muted_kinds = fields.List(fields.String(validate=validate.OneOf(KINDS)), required=True)
+    email_delivery = fields.String(required=True, validate=validate.OneOf(EMAIL_DELIVERIES), metadata={
+        "description": "immediate: one email per message; daily: a digest at 07:00 WIB; off: in-app only"})

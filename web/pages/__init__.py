@@ -89,4 +89,4 @@ def home():  # type: ignore[no-untyped-def]
     return redirect(url_for("pages.inbox"))
 
 
-from . import audit, cycles, feedback, inbox, my_cycle, processes, tasks, transparency  # noqa: E402,F401  (views register on the blueprint)
+from . import audit, cycles, feedback, inbox, my_cycle, notifications, processes, tasks, transparency  # noqa: E402,F401  (views register on the blueprint)

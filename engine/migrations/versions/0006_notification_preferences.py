@@ -1,4 +1,4 @@
-"""users' email addresses, notification preferences and the outbox's delivery mode
+"""users' email addresses, notification preferences, the outbox's delivery mode and message parameters, tasks' reminder stage
 
 Revision ID: 0006_notification_preferences
 Revises: 0005_service_feedback
@@ -25,12 +25,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('notification_outbox') as batch:
         batch.add_column(sa.Column('delivery', sa.String(length=16), nullable=False, server_default='immediate'))
-    op.create_index('ix_outbox_task_kind', 'notification_outbox', ['task_id', 'kind'], unique=False)
+        batch.add_column(sa.Column('params', sa.JSON(), nullable=True))
+    with op.batch_alter_table('human_tasks') as batch:
+        batch.add_column(sa.Column('reminded', sa.String(length=16), nullable=True))
+    op.create_index('ix_human_tasks_open_due', 'human_tasks', ['status', 'due_at'], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_outbox_task_kind', table_name='notification_outbox')
+    op.drop_index('ix_human_tasks_open_due', table_name='human_tasks')
+    with op.batch_alter_table('human_tasks') as batch:
+        batch.drop_column('reminded')
     with op.batch_alter_table('notification_outbox') as batch:
+        batch.drop_column('params')
         batch.drop_column('delivery')
     op.drop_table('notification_preferences')
     with op.batch_alter_table('users') as batch:
