@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import Forbidden, NotFound, ValidationFailed
-from .models import Employee, HumanTask, Organisation, ServiceFeedback, Unit, User
+from .models import AuditEvent, Employee, HumanTask, Organisation, ServiceFeedback, Unit, User
 from .services import Kinerja
 
 QUESTIONS: tuple[str, ...] = ("speed", "friendliness", "clarity", "overall")
@@ -157,7 +157,8 @@ class UnitScore:
 
 def score_for_task(kinerja: Kinerja, task_id: int, username: str) -> Optional[UnitScore]:
     """The citizen score of the task's employee's unit in the current year, for final-appraisal
-    tasks; its use is audited (``feedback.score_shown``) since it may sway the rating.
+    tasks; its use is audited (``feedback.score_shown``) since it may sway the rating: once
+    per viewer and figure, so reloading the page does not repeat it but a changed score does.
 
     Callers show it next to a task they already loaded with its access checks; the score is an
     aggregate the transparency page publishes anyway.
@@ -172,9 +173,16 @@ def score_for_task(kinerja: Kinerja, task_id: int, username: str) -> Optional[Un
         if found is None:
             return None
         score = UnitScore(employee.unit.name, year, *found)
-        uow.record(username, "feedback.score_shown", {"task_key": task.task_key, "unit": employee.unit.code,
-                                                      "year": score.year, "average": score.average,
-                                                      "ratings": score.ratings},
-                   instance_id=task.instance_id, task_id=task.id)
-        uow.commit()
+        shown = {"task_key": task.task_key, "unit": employee.unit.code, "year": score.year,
+                 "average": score.average, "ratings": score.ratings}
+        if _last_score_shown(uow.session, task, username) != shown:  # once per figure, not per page view
+            uow.record(username, "feedback.score_shown", shown, instance_id=task.instance_id, task_id=task.id)
+            uow.commit()
         return score
+
+
+def _last_score_shown(session: Session, task: HumanTask, username: str) -> Optional[dict[str, object]]:
+    return session.scalar(select(AuditEvent.data).where(
+        AuditEvent.instance_id == task.instance_id, AuditEvent.task_id == task.id,
+        AuditEvent.action == "feedback.score_shown", AuditEvent.actor == username)
+        .order_by(AuditEvent.seq.desc()).limit(1))

@@ -41,7 +41,11 @@ def test_citizen_feedback_reaches_the_unit_head_and_the_appraisal(
     deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
     task_id = work_until(deployed, "rate_performance")
     kapus.goto(f"/tasks/{task_id}")
-    expect(kapus.get_by_test_id("citizen-score")).to_contain_text("4.50 / 5")
+    expect(kapus.get_by_test_id("citizen-score")).to_contain_text("4,50 / 5")
     with deployed.unit_of_work() as uow:
         used = uow.session.scalars(select(AuditEvent).where(AuditEvent.action == "feedback.score_shown")).all()
         assert [(e.actor, e.task_id, e.data["average"]) for e in used] == [("kapus", task_id, 4.5)]
+    kapus.reload()  # the same figure seen again is not recorded again
+    expect(kapus.get_by_test_id("citizen-score")).to_contain_text("4,50 / 5")
+    with deployed.unit_of_work() as uow:
+        assert len(uow.session.scalars(select(AuditEvent).where(AuditEvent.action == "feedback.score_shown")).all()) == 1

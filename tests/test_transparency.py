@@ -31,7 +31,7 @@ def test_the_demo_organisation_has_public_charts_without_personal_data(kinerja: 
     for name, nip in people:
         assert name not in html and nip not in html
     assert not any(f">{username}<" in html for username in accounts)
-    assert "4.00/5" in html
+    assert "4,00/5" in html
 
     figures = transparency(kinerja, "bungo").cycles[0]
     assert figures.total.employees == 31 and not figures.total.suppressed

@@ -41,5 +41,6 @@ def register(app: Flask) -> None:
         return format_date(moment, style) if moment else "–"
 
     @app.template_filter("number")
-    def _number(value: Optional[float]) -> str:
-        return format_decimal(value) if value is not None else "–"
+    def _number(value: Optional[float], pattern: Optional[str] = None) -> str:
+        """In the reader's locale (``4,50`` in Indonesian); ``pattern`` e.g. ``"0.00"`` fixes the decimals."""
+        return format_decimal(value, pattern) if value is not None else "–"
