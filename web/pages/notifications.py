@@ -62,7 +62,10 @@ def notification_settings():  # type: ignore[no-untyped-def]
             set_preferences(engine(), username, muted, request.form.get("email_delivery", ""),
                             request.form.get("email"))
         except ValidationFailed as refused:
-            errors = [f"{problem['location']}: {problem['message']}" for problem in refused.details]
+            messages = {"email": _("Alamat email tidak valid."),
+                        "email_delivery": _("Pilih cara pengiriman email."),
+                        "muted_kinds": _("Jenis pemberitahuan tidak dikenal.")}
+            errors = [messages.get(problem["location"], problem["message"]) for problem in refused.details]
         else:
             flash(_("Pengaturan pemberitahuan tersimpan."), "success")
             return redirect(url_for("pages.notification_settings"), code=303)
