@@ -9,6 +9,7 @@ Atasan Atasan   the supervisor's supervisor's user (decides escalations and obje
 PPK             candidate group of the organisation's officials (``ppk@<org id>``)
 HR              candidate group of the organisation's HR staff (``hr@<org id>``)
 Rekan Kerja     candidate group of the employee's peers (``team@<supervisor id>``)
+Kepala Unit     the user of the head of the employee's unit (see :func:`unit_heads`)
 ==============  =========================================================================
 
 When the person a lane points at does not exist (no supervisor, no user account, no
@@ -21,12 +22,12 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFound
 from .models import Employee, HumanTask, Unit, User, UserRole
 
-KNOWN_LANES = ("Pegawai", "Atasan", "Atasan Atasan", "PPK", "HR", "Rekan Kerja")
+KNOWN_LANES = ("Pegawai", "Atasan", "Atasan Atasan", "PPK", "HR", "Rekan Kerja", "Kepala Unit")
 
 ROLE_HR = "hr"
 ROLE_PPK = "ppk"
@@ -63,6 +64,7 @@ class Subject:
     organisation_id: int
     active: bool
     supervisor_id: Optional[int]
+    unit_id: int
 
     def start_data(self) -> dict[str, str]:
         return {"nip": self.nip, "name": self.name, "position": self.position, "unit": self.unit_name}
@@ -77,12 +79,14 @@ class LaneDirectory:
 
     def __init__(self, session: Session, subject_ids: Iterable[int]) -> None:
         ids = set(subject_ids)
+        self._session = session
+        self._heads: Optional[dict[int, int]] = None  # unit → head, loaded when a lane asks
         self.subjects = {row.id: Subject(row.id, row.nip, row.name, row.position, row.unit_name,
-                                         row.organisation_id, row.active, row.supervisor_id)
+                                         row.organisation_id, row.active, row.supervisor_id, row.unit_id)
                          for row in session.execute(
                              select(Employee.id, Employee.nip, Employee.name, Employee.position,
                                     Unit.name.label("unit_name"), Employee.organisation_id, Employee.active,
-                                    Employee.supervisor_id)
+                                    Employee.supervisor_id, Employee.unit_id)
                              .join(Unit, Unit.id == Employee.unit_id).where(Employee.id.in_(ids)))}
         supervisor_ids = {s.supervisor_id for s in self.subjects.values() if s.supervisor_id is not None}
         self._second: dict[int, Optional[int]] = dict(session.execute(
@@ -115,6 +119,8 @@ class LaneDirectory:
             return Assignment(candidate_group=ppk_group(subject.organisation_id))
         if lane == "HR":
             return fallback
+        if lane == "Kepala Unit":
+            return self._user_of(self._head_of(subject.unit_id)) or fallback
         if lane == "Rekan Kerja":
             if supervisor is not None and self._has_peers(subject):
                 return Assignment(candidate_group=team_group(supervisor))
@@ -124,6 +130,13 @@ class LaneDirectory:
     def _user_of(self, employee_id: Optional[int]) -> Optional[Assignment]:
         user_id = self._users.get(employee_id) if employee_id is not None else None
         return Assignment(assignee_user_id=user_id) if user_id is not None else None
+
+    def _head_of(self, unit_id: int) -> Optional[int]:
+        if self._heads is None:  # two queries, only for processes that have this lane
+            self._heads = unit_heads(self._session, {subject.unit_id for subject in self.subjects.values()})
+            self._users.update(self._session.execute(select(User.employee_id, User.id).where(
+                User.employee_id.in_(set(self._heads.values())), User.active.is_(True))).all())
+        return self._heads.get(unit_id)
 
     def _has_peers(self, subject: Subject) -> bool:
         assert subject.supervisor_id is not None
@@ -141,6 +154,25 @@ def groups_of(user: User) -> set[str]:
     if user.employee is not None and user.employee.supervisor_id is not None:
         groups.add(team_group(user.employee.supervisor_id))
     return groups
+
+
+def is_unit_head(employee: Employee) -> bool:
+    """A unit's head is an active employee of it whose supervisor works elsewhere (or who has none)."""
+    return employee.active and (employee.supervisor is None or employee.supervisor.unit_id != employee.unit_id)
+
+
+def unit_heads(session: Session, unit_ids: Iterable[int]) -> dict[int, int]:
+    """The head of each unit (by :func:`is_unit_head`): when a unit has several (a vacancy
+    filled twice, an acting head), the one with the lowest employee id, i.e. the longest on
+    record, so the choice is stable between calls."""
+    supervisor = aliased(Employee)
+    rows = session.execute(
+        select(Employee.unit_id, func.min(Employee.id))
+        .outerjoin(supervisor, supervisor.id == Employee.supervisor_id)
+        .where(Employee.unit_id.in_(set(unit_ids)), Employee.active.is_(True),
+               (supervisor.id.is_(None)) | (supervisor.unit_id != Employee.unit_id))
+        .group_by(Employee.unit_id)).all()
+    return {unit_id: head_id for unit_id, head_id in rows}
 
 
 def group_members(session: Session, groups: Iterable[str]) -> dict[str, set[int]]:

@@ -3,7 +3,8 @@
 Citizens have no account, so the engine validates everything itself (scores 1..5 on fixed
 questions, bounded comment length) and stores the comment as plain text with HTML tags
 removed; pages escape it again on output, so markup can never render. Reading and answering
-is for HR and the unit's heads (employees of the unit whose supervisor works elsewhere).
+is for HR and the unit's heads (employees of the unit whose supervisor works elsewhere),
+who can also turn a complaint into a follow-up process (:func:`open_follow_up`).
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from typing import Mapping, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .errors import Forbidden, NotFound, ValidationFailed
-from .models import AuditEvent, Employee, HumanTask, Organisation, ServiceFeedback, Unit, User
+from .assignment import ROLE_HR, is_unit_head, unit_heads
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .models import AuditEvent, Employee, HumanTask, Organisation, ProcessInstance, ServiceFeedback, Unit, User
 from .services import Kinerja
 
 QUESTIONS: tuple[str, ...] = ("speed", "friendliness", "clarity", "overall")
@@ -34,6 +36,17 @@ class UnitRef:
 
 
 @dataclass(frozen=True)
+class FollowUpView:
+    """Where a complaint's follow-up process stands: ``waiting`` for the unit head,
+    ``escalated`` to the head's supervisor, or ``answered`` (with the response)."""
+
+    instance_id: int
+    status: str
+    response: Optional[str]
+    action: Optional[str]
+
+
+@dataclass(frozen=True)
 class FeedbackView:
     id: int
     submitted_at: datetime
@@ -42,6 +55,7 @@ class FeedbackView:
     comment: str
     answer: Optional[str]
     answered_by: Optional[str]
+    follow_up: Optional[FollowUpView] = None
 
 
 def find_unit(kinerja: Kinerja, organisation_code: str, unit_code: str) -> UnitRef:
@@ -96,11 +110,9 @@ def _authorise(uow, username: str, unit_id: int) -> None:  # type: ignore[no-unt
     unit = uow.session.get(Unit, unit_id)
     if user is None or unit is None or user.organisation_id != unit.organisation_id:
         raise Forbidden(f"{username} may not see this unit's feedback")
-    if "hr" in {r.role for r in user.roles}:
+    if ROLE_HR in user.role_names:
         return
-    employee = user.employee
-    if employee is not None and employee.unit_id == unit_id and (
-            employee.supervisor is None or employee.supervisor.unit_id != unit_id):
+    if user.employee is not None and user.employee.unit_id == unit_id and is_unit_head(user.employee):
         return
     raise Forbidden(f"{username} may not see this unit's feedback")
 
@@ -111,9 +123,62 @@ def list_feedback(kinerja: Kinerja, username: str, organisation_code: str, unit_
     with kinerja.unit_of_work() as uow:
         _authorise(uow, username, unit.id)
         rows = uow.session.scalars(select(ServiceFeedback).where(ServiceFeedback.unit_id == unit.id)
-                                   .order_by(ServiceFeedback.submitted_at.desc(), ServiceFeedback.id.desc()))
-        return [FeedbackView(r.id, r.submitted_at, dict(r.scores), r.average, r.comment, r.answer, r.answered_by)
-                for r in rows]
+                                   .order_by(ServiceFeedback.submitted_at.desc(), ServiceFeedback.id.desc())).all()
+        follow_ups = _follow_ups(uow.session, [r.id for r in rows])
+        return [FeedbackView(r.id, r.submitted_at, dict(r.scores), r.average, r.comment, r.answer, r.answered_by,
+                             follow_ups.get(r.id)) for r in rows]
+
+
+# -- complaints: a follow-up process per complaint ------------------------------------------
+
+COMPLAINT_PROCESS = "complaint_follow_up"
+ESCALATED_TASK = "respond_complaint_escalated"
+
+
+def _business_key(feedback_id: int) -> str:
+    """One follow-up per feedback: the instance's unique business key says which."""
+    return f"complaint:{feedback_id}"
+
+
+def open_follow_up(kinerja: Kinerja, username: str, feedback_id: int) -> int:
+    """Turn a feedback into a complaint the unit head must answer (process
+    ``complaint_follow_up``: the head responds within its deadline, else the head's
+    supervisor does). HR or the unit's head only; once per feedback (Conflict after, also
+    when two requests race: the business key is unique). Returns the instance id.
+
+    The instance's subject is the unit head, the person answerable for the unit's service;
+    a unit without a head has nobody to answer, so HR answers that feedback directly.
+    """
+    with kinerja.unit_of_work() as uow:
+        row = uow.session.get(ServiceFeedback, feedback_id)
+        if row is None:
+            raise NotFound(f"feedback {feedback_id} does not exist")
+        _authorise(uow, username, row.unit_id)
+        if uow.session.scalar(select(ProcessInstance.id).where(
+                ProcessInstance.business_key == _business_key(feedback_id))) is not None:
+            raise Conflict(f"feedback {feedback_id} already has a follow-up")
+        head = unit_heads(uow.session, {row.unit_id}).get(row.unit_id)
+        if head is None:
+            raise Conflict(f"the unit of feedback {feedback_id} has no head to answer it; answer it directly")
+        complaint = {"feedback_id": row.id, "unit": uow.session.get(Unit, row.unit_id).name, "submitted_at": row.submitted_at.isoformat(),
+                     "average": row.average, "scores": dict(row.scores), "comment": row.comment}
+    return kinerja.start_instance(COMPLAINT_PROCESS, head, username, data={"complaint": complaint},
+                                  business_key=_business_key(feedback_id))
+
+
+def _follow_ups(session: Session, feedback_ids: list[int]) -> dict[int, FollowUpView]:
+    keys = {_business_key(i): i for i in feedback_ids}
+    instances = session.scalars(select(ProcessInstance).where(ProcessInstance.business_key.in_(keys))).all()
+    escalated = set(session.scalars(select(HumanTask.instance_id).where(
+        HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.task_key == ESCALATED_TASK)))
+    views = {}
+    for instance in instances:
+        summary = instance.summary or {}
+        status = ("answered" if instance.status == "completed"
+                  else "escalated" if instance.id in escalated else "waiting")
+        views[keys[instance.business_key]] = FollowUpView(instance.id, status, summary.get("complaint_response"),
+                                                          summary.get("complaint_action"))
+    return views
 
 
 def answer_feedback(kinerja: Kinerja, username: str, feedback_id: int, answer: str) -> None:

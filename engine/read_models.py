@@ -17,6 +17,7 @@ from .access import load_user, may_view_employee, note_auditor_read
 from .assignment import may_work_on
 from .audit import instance_events
 from .errors import NotFound
+from .feedback import COMPLAINT_PROCESS
 from .inbox import TaskView, task_view
 from .models import Deployment, Employee, HumanTask, ProcessInstance, Unit
 from .runtime import find_task, load_state
@@ -130,7 +131,9 @@ def employee_instances(kinerja: Kinerja, username: str) -> list[InstanceDetail]:
         if user.employee_id is None:
             return []
         instances = uow.session.scalars(select(ProcessInstance).where(
-            ProcessInstance.subject_employee_id == user.employee_id).order_by(ProcessInstance.id.desc())).all()
+            ProcessInstance.subject_employee_id == user.employee_id,
+            ProcessInstance.process_key != COMPLAINT_PROCESS)  # the unit's complaints are not the head's cycle
+            .order_by(ProcessInstance.id.desc())).all()
         now = kinerja.clock.now()
         return [describe_instance(uow.session, instance, now) for instance in instances]
 

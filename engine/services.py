@@ -57,7 +57,8 @@ from .runtime import (
 from .unit_of_work import UnitOfWork
 
 SUMMARY_KEYS = ("rating_hasil_kerja", "rating_perilaku_kerja", "predikat", "predikat_label",
-                "follow_up", "follow_up_detail", "follow_up_approved", "midyear_rating")
+                "follow_up", "follow_up_detail", "follow_up_approved", "midyear_rating",
+                "complaint", "complaint_response", "complaint_action")
 DEFAULT_CYCLE_SETTINGS = {"review_periods": 4, "midyear_period": 2}
 # Cycle settings for reports only, kept out of every instance's start data.
 REPORT_SETTINGS = frozenset({"distribution_quotas"})

@@ -1,0 +1,66 @@
+"""A citizen's complaint becomes a follow-up process: the unit head answers within five
+days, otherwise the head's supervisor must; the answer shows with the feedback."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from engine.clock import FixedClock
+from engine.errors import Conflict, Forbidden
+from engine.feedback import list_feedback, open_follow_up, submit_feedback
+from engine.inbox import list_tasks
+from engine.read_models import employee_instances
+from engine.services import Kinerja
+from tests.support import SmallOrg, do_task
+
+SCORES = {"speed": 1, "friendliness": 2, "clarity": 1, "overall": 1}
+ANSWER = {"complaint_response": "Mohon maaf; loket pagi kami tambah mulai Senin.",
+          "complaint_action": "Petugas loket ditambah satu orang pada pukul 07.30–10.00."}
+
+
+@pytest.fixture
+def complaint(org: SmallOrg, deployed: Kinerja) -> int:
+    return submit_feedback(deployed, "bungo", "pkm-mb", SCORES, "Antre tiga jam untuk imunisasi")
+
+
+def follow_up_of(kinerja: Kinerja, feedback_id: int):  # type: ignore[no-untyped-def]
+    (item,) = [f for f in list_feedback(kinerja, "hr", "bungo", "pkm-mb") if f.id == feedback_id]
+    return item.follow_up
+
+
+def test_the_unit_head_answers_a_complaint_turned_into_a_follow_up(deployed: Kinerja, complaint: int) -> None:
+    assert follow_up_of(deployed, complaint) is None
+    open_follow_up(deployed, "hr", complaint)
+    (task,) = list_tasks(deployed, "kapus")  # the head of the puskesmas
+    assert task.task_key == "respond_complaint" and task.name == "Tanggapi pengaduan"
+    assert follow_up_of(deployed, complaint).status == "waiting"
+
+    do_task(deployed, "kapus", "respond_complaint", ANSWER)
+    follow_up = follow_up_of(deployed, complaint)
+    assert (follow_up.status, follow_up.response, follow_up.action) == (
+        "answered", ANSWER["complaint_response"], ANSWER["complaint_action"])
+    assert employee_instances(deployed, "kapus") == [], "a complaint is not the head's own performance cycle"
+    assert deployed.verify_audit_chain().ok
+
+
+def test_a_missed_deadline_escalates_to_the_heads_supervisor(
+        deployed: Kinerja, complaint: int, clock: FixedClock) -> None:
+    open_follow_up(deployed, "kapus", complaint)
+    clock.advance(timedelta(days=5, minutes=1))
+    assert deployed.fire_due_timers().fired == 1
+    assert list_tasks(deployed, "kapus") == []
+    (escalated,) = list_tasks(deployed, "kadis")
+    assert escalated.task_key == "respond_complaint_escalated"
+    assert follow_up_of(deployed, complaint).status == "escalated"
+    do_task(deployed, "kadis", "respond_complaint_escalated", ANSWER)
+    assert follow_up_of(deployed, complaint).status == "answered"
+
+
+def test_a_complaint_is_followed_up_once_and_only_by_hr_or_the_unit_head(deployed: Kinerja, complaint: int) -> None:
+    with pytest.raises(Forbidden):
+        open_follow_up(deployed, "rina", complaint)  # a nurse of the unit, not its head
+    open_follow_up(deployed, "hr", complaint)
+    with pytest.raises(Conflict):
+        open_follow_up(deployed, "kapus", complaint)
+    assert len(list_tasks(deployed, "kapus")) == 1
