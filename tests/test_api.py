@@ -175,7 +175,8 @@ def test_the_openapi_document_is_valid_and_declares_bearer_auth(app: Flask) -> N
         ("get", "/audit/instances/{instance_id}/decisions"), ("get", "/audit/instances/{instance_id}/export"),
         ("get", "/audit/cycles/{cycle_id}/export"), ("get", "/notifications"),
         ("post", "/notifications/{notification_id}/read"), ("post", "/notifications/read-all"),
-        ("get", "/notifications/preferences"), ("put", "/notifications/preferences")}
+        ("get", "/notifications/preferences"), ("put", "/notifications/preferences"),
+        ("post", "/feedback/{feedback_id}/follow-up")}
     for (method, path), operation in operations.items():
         expected = [] if path == f"{BASE}/auth/token" else [{"bearerAuth": []}]
         assert operation.get("security", []) == expected, (method, path)

@@ -64,3 +64,42 @@ def test_a_complaint_is_followed_up_once_and_only_by_hr_or_the_unit_head(deploye
     with pytest.raises(Conflict):
         open_follow_up(deployed, "kapus", complaint)
     assert len(list_tasks(deployed, "kapus")) == 1
+
+
+def test_the_feedback_page_opens_the_follow_up_and_the_task_shows_the_complaint(
+        deployed: Kinerja, complaint: int) -> None:
+    from tests.test_notifications import signed_in
+
+    head = signed_in(deployed, "kapus")
+    page = head.get("/units/bungo/pkm-mb/feedback").get_data(as_text=True)
+    assert 'data-testid="open-follow-up"' in page
+    opened = head.post(f"/units/bungo/pkm-mb/feedback/{complaint}/follow-up")
+    assert opened.status_code == 303
+    page = head.get("/units/bungo/pkm-mb/feedback").get_data(as_text=True)
+    assert 'data-status="waiting"' in page and 'data-testid="open-follow-up"' not in page
+    assert head.post(f"/units/bungo/pkm-mb/feedback/{complaint}/follow-up").status_code == 409
+
+    (task,) = list_tasks(deployed, "kapus")
+    task_page = head.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert 'data-testid="complaint"' in task_page and "Antre tiga jam untuk imunisasi" in task_page
+    assert "Tanggapan kepada warga" in task_page  # the form
+    assert head.post(f"/tasks/{task.id}", data=ANSWER).status_code in (302, 303)
+    page = head.get("/units/bungo/pkm-mb/feedback").get_data(as_text=True)
+    assert 'data-status="answered"' in page and ANSWER["complaint_response"] in page
+
+
+def test_the_api_opens_a_follow_up_once(deployed: Kinerja, complaint: int) -> None:
+    from tests.test_notifications import signed_in
+
+    client = signed_in(deployed, "hr")
+    token = client.post("/api/v1/auth/token", json={"username": "hr", "password": "rahasia-hr"}).json
+    auth = {"Authorization": f"Bearer {token['access_token']}"}
+    created = client.post(f"/api/v1/feedback/{complaint}/follow-up", headers=auth)
+    assert created.status_code == 201 and created.json["instance_id"] > 0
+    again = client.post(f"/api/v1/feedback/{complaint}/follow-up", headers=auth)
+    assert again.status_code == 409 and again.json["error"]["code"] == "conflict"
+    assert client.post("/api/v1/feedback/2147483647/follow-up", headers=auth).status_code == 404
+    nurse = client.post("/api/v1/auth/token", json={"username": "rina", "password": "rahasia-rina"}).json
+    refused = client.post(f"/api/v1/feedback/{complaint}/follow-up",
+                          headers={"Authorization": f"Bearer {nurse['access_token']}"})
+    assert refused.status_code == 403

@@ -170,6 +170,8 @@ TASK_NAMES: dict[str, str] = {
     "review_predikat": N_("Tanggapi predikat"),
     "decide_objection": N_("Putuskan keberatan"),
     "approve_follow_up": N_("Putuskan usulan tindak lanjut"),
+    "respond_complaint": N_("Tanggapi pengaduan"),
+    "respond_complaint_escalated": N_("Tanggapi pengaduan (eskalasi)"),
 }
 
 

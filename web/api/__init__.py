@@ -16,6 +16,7 @@
 ``GET  /api/v1/notifications``             the caller's messages (``?unread=true``) and unread count
 ``POST /api/v1/notifications/{id}/read``   mark one read; ``/read-all``: all
 ``GET|PUT …/notifications/preferences``    muted kinds, email address, immediate|daily|off
+``POST /api/v1/feedback/{id}/follow-up``   turn a complaint into a follow-up process (201)
 ``GET  /api/v1/openapi.json``              the OpenAPI 3.0.3 document
 =========================================  ==================================================
 
@@ -32,11 +33,11 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from ..errors import http_error
-from . import audit, auth_routes, cycles, instances, notifications, processes, tasks
+from . import audit, auth_routes, cycles, feedback, instances, notifications, processes, tasks
 from .schemas import ErrorSchema
 
 BLUEPRINTS = (auth_routes.blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
-              audit.blueprint, notifications.blueprint)
+              audit.blueprint, notifications.blueprint, feedback.blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
     "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "

@@ -478,3 +478,9 @@ class NotificationPreferencesSchema(ma.Schema):
     muted_kinds = fields.List(fields.String(validate=validate.OneOf(KINDS)), required=True)
     email_delivery = fields.String(required=True, validate=validate.OneOf(EMAIL_DELIVERIES), metadata={
         "description": "immediate: one email per message; daily: a digest at 07:00 WIB; off: in-app only"})
+
+
+# --- citizen feedback ----------------------------------------------------------------------
+
+class FollowUpSchema(ma.Schema):
+    instance_id = fields.Integer(required=True, metadata={"description": "the complaint_follow_up process instance"})

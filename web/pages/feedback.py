@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from engine.errors import ValidationFailed
-from engine.feedback import MAX_COMMENT, QUESTIONS, answer_feedback, find_unit, list_feedback, submit_feedback
+from engine.feedback import (MAX_COMMENT, QUESTIONS, answer_feedback, find_unit, list_feedback, open_follow_up,
+                             submit_feedback)
 
 from ..auth import current_username, login_required
 from . import blueprint, engine
@@ -81,7 +82,8 @@ def feedback_submit(organisation: str, unit_code: str):  # type: ignore[no-untyp
 def feedback_list(organisation: str, unit_code: str):  # type: ignore[no-untyped-def]
     unit = find_unit(engine(), organisation, unit_code)
     items = list_feedback(engine(), current_username(), organisation, unit_code)
-    return render_template("feedback_list.html", unit=unit, items=items, questions=question_labels())
+    return render_template("feedback_list.html", unit=unit, items=items, questions=question_labels(),
+                           follow_up_labels=follow_up_labels())
 
 
 @blueprint.post("/units/<organisation>/<unit_code>/feedback/<int:feedback_id>/answer")
@@ -90,6 +92,19 @@ def feedback_answer(organisation: str, unit_code: str, feedback_id: int):  # typ
     answer_feedback(engine(), current_username(), feedback_id, request.form.get("answer", ""))
     flash(_("Jawaban tersimpan."), "success")
     return redirect(url_for("pages.feedback_list", organisation=organisation, unit_code=unit_code), code=303)
+
+
+@blueprint.post("/units/<organisation>/<unit_code>/feedback/<int:feedback_id>/follow-up")
+@login_required
+def feedback_follow_up(organisation: str, unit_code: str, feedback_id: int):  # type: ignore[no-untyped-def]
+    open_follow_up(engine(), current_username(), feedback_id)
+    flash(_("Pengaduan diteruskan ke kepala unit untuk ditanggapi dalam 5 hari."), "success")
+    return redirect(url_for("pages.feedback_list", organisation=organisation, unit_code=unit_code), code=303)
+
+
+def follow_up_labels() -> dict[str, str]:
+    return {"waiting": _("Menunggu tanggapan kepala unit"), "escalated": _("Dieskalasi ke atasan kepala unit"),
+            "answered": _("Sudah ditanggapi")}
 
 
 def register_rate_limit() -> None:

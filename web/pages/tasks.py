@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 
 from engine.access import user_profile
@@ -16,7 +16,9 @@ from engine.read_models import CompletedStep, TaskDetail, task_detail
 from ..auth import current_username, login_required
 from ..forms import (Entry, HtmlForm, apply_row_action, build_form, describe, map_errors, parse_form, row_action,
                      task_name, tr)
+from ..formatting import as_datetime
 from . import blueprint, engine, redirect_back
+from .feedback import question_labels
 
 SKP_TASKS = ("draft_skp",)
 SUMMARY_FORMATTERS: dict[str, Callable[[Any], str]] = {"follow_up_detail": tr}  # DMN texts, in the catalog
@@ -78,6 +80,18 @@ def summary_entries(summary: dict[str, Any]) -> list[Entry]:
     return describe(ordered, formatters=SUMMARY_FORMATTERS)
 
 
+def complaint_entries(summary: dict[str, Any]) -> list[Entry]:
+    """The citizen's complaint a follow-up task answers (its process's start data)."""
+    complaint = summary.get("complaint")
+    if not isinstance(complaint, dict):
+        return []
+    labels = {"feedback_id": _("Nomor masukan"), "unit": _("Unit kerja"), "submitted_at": _("Diterima"),
+              "average": _("Nilai rata-rata (1–5)"), "scores": _("Nilai per pertanyaan"),
+              "comment": _("Isi pengaduan"), **question_labels()}
+    return describe(complaint, formatters={"submitted_at": lambda value: format_datetime(as_datetime(value))},
+                    labels=labels)
+
+
 def history_items(steps: list[CompletedStep], formatters: dict[str, Callable[[Any], str]]) -> list[HistoryItem]:
     names = ActorNames()
     return [HistoryItem(task_name(step.task_key, step.name), names(step.actor), step.completed_at,
@@ -103,6 +117,7 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
     context = {
         "detail": detail, "task": task, "citizen_score": score_for_task(engine(), task.id, current_username()), "title": task_name(task.task_key, task.name), "form": form,
         "history": history_items(detail.history, formatters), "summary": summary_entries(detail.summary),
+        "complaint": complaint_entries(detail.summary),
         "skp": describe({"rhk": rhk}) if rhk and task.task_key not in SKP_TASKS else [],
         "current_values": describe(detail.prefill, detail.form_schema, formatters, rhk_labels())
         if not detail.can_complete else [],
