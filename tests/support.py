@@ -92,6 +92,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "review_predikat": {"file_objection": False},
     "decide_objection": {"objection_upheld": False},
     "approve_follow_up": {"follow_up_approved": True},
+    "respond_complaint": {"complaint_response": "Antrean pagi kami tambah", "complaint_action": "Loket kedua dibuka"},
+    "respond_complaint_escalated": {"complaint_response": "Kami tindak lanjuti", "complaint_action": "Teguran"},
 }
 
 

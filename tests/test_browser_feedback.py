@@ -37,6 +37,19 @@ def test_citizen_feedback_reaches_the_unit_head_and_the_appraisal(
     kapus.get_by_test_id("answer-submit").click()
     expect(kapus.get_by_test_id("feedback-answer")).to_contain_text("kami pertahankan")
 
+    # The head treats it as a complaint: a follow-up task in their own inbox, answered there.
+    kapus.get_by_test_id("open-follow-up").click()
+    expect(kapus.get_by_test_id("follow-up")).to_have_attribute("data-status", "waiting")
+    kapus.goto("/inbox")
+    kapus.get_by_role("link", name="Tanggapi pengaduan").click()
+    expect(kapus.get_by_test_id("complaint")).to_contain_text("Pelayanan imunisasi cepat alert('x')")
+    kapus.get_by_label("Tanggapan kepada warga").fill("Terima kasih atas masukannya")
+    kapus.get_by_label("Tindakan perbaikan yang dilakukan").fill("Jadwal imunisasi diumumkan di papan")
+    kapus.get_by_test_id("task-submit").click()
+    kapus.goto("/units/bungo/pkm-mb/feedback")
+    expect(kapus.get_by_test_id("follow-up")).to_have_attribute("data-status", "answered")
+    expect(kapus.get_by_test_id("follow-up-response")).to_contain_text("Terima kasih atas masukannya")
+
     cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
     deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
     task_id = work_until(deployed, "rate_performance")
