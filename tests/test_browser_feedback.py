@@ -11,7 +11,7 @@ from sqlalchemy import select
 from engine.models import AuditEvent
 from engine.services import Kinerja
 from tests.support import SmallOrg
-from tests.test_browser import pages  # noqa: F401 - the fixture
+from tests.test_browser import SCREENSHOTS, pages  # noqa: F401 - the fixture
 from tests.test_pages import work_until
 
 pytestmark = pytest.mark.browser
@@ -49,6 +49,7 @@ def test_citizen_feedback_reaches_the_unit_head_and_the_appraisal(
     kapus.goto("/units/bungo/pkm-mb/feedback")
     expect(kapus.get_by_test_id("follow-up")).to_have_attribute("data-status", "answered")
     expect(kapus.get_by_test_id("follow-up-response")).to_contain_text("Terima kasih atas masukannya")
+    kapus.screenshot(path=str(SCREENSHOTS / "feedback-follow-up.png"), full_page=True)
 
     cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
     deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")

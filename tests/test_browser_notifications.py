@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from engine.notifications import preferences_of
 from engine.services import Kinerja
 from tests.support import SmallOrg
-from tests.test_browser import pages  # noqa: F401 - the fixture
+from tests.test_browser import SCREENSHOTS, pages  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +25,7 @@ def test_the_bell_opens_the_notifications_and_the_settings(
     expect(rina.get_by_test_id("bell-count")).to_have_text("1")
     rina.get_by_test_id("bell").click()
     expect(rina.get_by_test_id("notification")).to_contain_text("Tugas baru: Susun SKP")
+    rina.screenshot(path=str(SCREENSHOTS / "notifications.png"), full_page=True)
     rina.get_by_test_id("open-task").click()
     expect(rina).to_have_url(re.compile(r"/tasks/\d+$"))
     expect(rina.get_by_role("heading", level=1)).to_contain_text("Susun SKP")
