@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -115,6 +115,50 @@ def _authorise(uow, username: str, unit_id: int) -> None:  # type: ignore[no-unt
     if user.employee is not None and user.employee.unit_id == unit_id and is_unit_head(user.employee):
         return
     raise Forbidden(f"{username} may not see this unit's feedback")
+
+
+@dataclass(frozen=True)
+class UnitFeedbackSummary:
+    unit: UnitRef
+    ratings: int
+    average: Optional[float]
+    unanswered: int
+
+
+def feedback_overview(kinerja: Kinerja, username: str) -> list[UnitFeedbackSummary]:
+    """The units whose feedback the user reads (HR: every unit of the organisation; a unit
+    head: their unit), each with its number of ratings, their average and how many await an
+    answer; Forbidden for everyone else."""
+    with kinerja.unit_of_work() as uow:
+        user = uow.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        unit_filter = _readable_units(user)
+        if user is None or unit_filter is None:
+            raise Forbidden(f"{username} may not see feedback")
+        unanswered = func.count(ServiceFeedback.id).filter(ServiceFeedback.answer.is_(None))
+        rows = uow.session.execute(
+            select(Unit, Organisation, func.count(ServiceFeedback.id), func.avg(ServiceFeedback.average), unanswered)
+            .join(Organisation, Organisation.id == Unit.organisation_id)
+            .outerjoin(ServiceFeedback, ServiceFeedback.unit_id == Unit.id)
+            .where(unit_filter).group_by(Unit.id, Organisation.id).order_by(Unit.name)).all()
+        return [UnitFeedbackSummary(UnitRef(unit.id, org.code, org.name, unit.code, unit.name), count,
+                                    round(float(average), 2) if average is not None else None, open_count)
+                for unit, org, count, average, open_count in rows]
+
+
+def reads_feedback(user: User) -> bool:
+    """Whether the user has a feedback overview (HR or a unit head): the navigation asks."""
+    return _readable_units(user) is not None
+
+
+def _readable_units(user: Optional[User]) -> Any:
+    """The units a user reads feedback of, as a filter on ``Unit``; None when none."""
+    if user is None:
+        return None
+    if ROLE_HR in user.role_names:
+        return Unit.organisation_id == user.organisation_id
+    if user.employee is not None and is_unit_head(user.employee):
+        return Unit.id == user.employee.unit_id
+    return None
 
 
 def list_feedback(kinerja: Kinerja, username: str, organisation_code: str, unit_code: str) -> list[FeedbackView]:

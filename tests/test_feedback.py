@@ -69,3 +69,19 @@ def test_one_thousand_rapid_submissions_from_one_client_are_limited(org: SmallOr
     assert statuses.count(200) == 10 and statuses.count(429) == 990
     hr_page = login(deployed, "hr").get("/units/bungo/pkm-mb/feedback").get_data(as_text=True)
     assert hr_page.count('data-testid="feedback-item"') == 10
+
+
+def test_hr_and_unit_heads_find_their_units_feedback_from_the_navigation(org: SmallOrg, deployed: Kinerja) -> None:
+    from engine.feedback import submit_feedback
+
+    submit_feedback(deployed, "bungo", "pkm-mb", {key: int(value) for key, value in SCORES.items()}, "Cepat")
+    hr = login(deployed, "hr")
+    assert 'data-testid="nav-feedback"' in hr.get("/inbox").get_data(as_text=True)
+    overview = hr.get("/feedback").get_data(as_text=True)
+    assert overview.count('data-testid="feedback-unit"') == 2  # every unit of the organisation
+    assert "Puskesmas Muara Bungo" in overview and "4,00" in overview
+    head = login(deployed, "kapus").get("/feedback").get_data(as_text=True)
+    assert head.count('data-testid="feedback-unit"') == 1 and "Puskesmas Muara Bungo" in head
+    nurse = login(deployed, "rina")
+    assert 'data-testid="nav-feedback"' not in nurse.get("/inbox").get_data(as_text=True)
+    assert nurse.get("/feedback").status_code == 403

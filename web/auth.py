@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from engine.access import load_user
 from engine.errors import Forbidden, NotFound
+from engine.feedback import reads_feedback
 from engine.org import authenticate
 
 TOKEN_MAX_AGE_SECONDS = 8 * 3600
@@ -57,7 +58,7 @@ def _load_current_user() -> None:
             return
         g.username = user.username
         g.user = {"username": user.username, "display_name": user.display_name, "roles": sorted(user.role_names),
-                  "employee_id": user.employee_id}
+                  "employee_id": user.employee_id, "reads_feedback": reads_feedback(user)}
 
 
 def login_required(view: View) -> View:

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from engine.errors import ValidationFailed
-from engine.feedback import (MAX_COMMENT, QUESTIONS, answer_feedback, find_unit, list_feedback, open_follow_up,
-                             submit_feedback)
+from engine.feedback import (MAX_COMMENT, QUESTIONS, answer_feedback, feedback_overview, find_unit, list_feedback,
+                             open_follow_up, submit_feedback)
 
 from ..auth import current_username, login_required
 from . import blueprint, engine
@@ -75,6 +75,12 @@ def feedback_submit(organisation: str, unit_code: str):  # type: ignore[no-untyp
         return _render_form(unit, 422, [_("Beri nilai 1–5 untuk setiap pertanyaan; komentar paling banyak "
                                           "%(n)d karakter.", n=MAX_COMMENT)], values)
     return render_template("feedback_thanks.html", unit=unit)
+
+
+@blueprint.get("/feedback")
+@login_required
+def feedback_units():  # type: ignore[no-untyped-def]
+    return render_template("feedback_units.html", units=feedback_overview(engine(), current_username()))
 
 
 @blueprint.get("/units/<organisation>/<unit_code>/feedback")
