@@ -129,6 +129,27 @@ DEMO_SKP = {"rhk": [
 ]}
 
 
+# Citizens' ratings (speed, friendliness, clarity, overall) and comments, one the head can
+# turn into a complaint to follow up.
+DEMO_FEEDBACK = [
+    ("pkm-muara-bungo", (5, 5, 4, 5), "Imunisasi anak saya cepat dan petugasnya ramah."),
+    ("pkm-muara-bungo", (4, 5, 4, 4), ""),
+    ("pkm-muara-bungo", (1, 2, 2, 1), "Antre tiga jam di loket pendaftaran, tidak ada nomor antrean."),
+    ("dpmptsp", (4, 4, 3, 4), "Izin usaha selesai tepat waktu, tapi syaratnya kurang jelas di situs."),
+    ("dpmptsp", (5, 4, 5, 5), ""),
+    ("kec-rantau-pandan", (3, 4, 3, 3), "Pelayanan KTP baik, tapi kantor sering tutup saat jam istirahat."),
+]
+
+
+def seed_demo_feedback(kinerja: Kinerja) -> int:
+    """A few citizens' ratings, so the feedback pages and the transparency page have figures."""
+    from .feedback import QUESTIONS, submit_feedback
+
+    for unit_code, scores, comment in DEMO_FEEDBACK:
+        submit_feedback(kinerja, ORG_CODE, unit_code, dict(zip(QUESTIONS, scores)), comment)
+    return len(DEMO_FEEDBACK)
+
+
 def submit_demo_drafts(kinerja: Kinerja) -> int:
     """Let the Puskesmas staff (all but the demo employee) submit their SKP drafts, so the demo
     supervisor finds approvals waiting in his inbox. Returns how many were submitted."""

@@ -305,7 +305,7 @@ def flows_deploy(work_pool: str, timer_interval: int) -> None:
 @click.pass_context
 def demo(context: click.Context, year: int, host: str, port: int) -> None:
     """Set up the demo (schema, bundled processes, Kabupaten Bungo, this year's cycle) and serve it."""
-    from engine.demo import DEMO_ACCOUNTS, ORG_CODE, seed_demo_organisation, submit_demo_drafts
+    from engine.demo import DEMO_ACCOUNTS, ORG_CODE, seed_demo_feedback, seed_demo_organisation, submit_demo_drafts
     from engine.org import organisation_exists
 
     kinerja: Kinerja = context.obj
@@ -319,6 +319,8 @@ def demo(context: click.Context, year: int, host: str, port: int) -> None:
     if first_run:
         submitted = _fail_on_refusal(lambda: submit_demo_drafts(kinerja))
         click.echo(f"{submitted} Puskesmas staff submitted their SKP: the supervisor has approvals waiting")
+        click.echo(f"{seed_demo_feedback(kinerja)} citizen ratings: /public/{ORG_CODE}/transparency, "
+                   f"/public/{ORG_CODE}/pkm-muara-bungo/feedback")
     _print_accounts(DEMO_ACCOUNTS)
     context.invoke(serve, host=host, port=port, threads=8, sweep_every=60)
 

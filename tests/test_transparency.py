@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.demo import seed_demo_organisation, submit_demo_drafts
-from engine.feedback import submit_feedback
+from engine.demo import seed_demo_feedback, seed_demo_organisation, submit_demo_drafts
 from engine.models import Employee, User
 from engine.services import Kinerja
 from engine.transparency import transparency
@@ -22,8 +21,7 @@ def test_the_demo_organisation_has_public_charts_without_personal_data(kinerja: 
     with kinerja.unit_of_work() as uow:
         people = [(e.name, e.nip) for e in uow.session.scalars(select(Employee))]
         accounts = [u.username for u in uow.session.scalars(select(User))]
-        unit_code = uow.session.scalars(select(Employee)).first().unit.code  # type: ignore[union-attr]
-    submit_feedback(kinerja, "bungo", unit_code, {"speed": 5, "friendliness": 4, "clarity": 3, "overall": 4}, "")
+    seed_demo_feedback(kinerja)  # the puskesmas: averages 4.75, 4.25 and 1.5
 
     response = create_app(kinerja, {"SECRET_KEY": "test"}).test_client().get("/public/bungo/transparency")
     html = response.get_data(as_text=True)
@@ -31,7 +29,7 @@ def test_the_demo_organisation_has_public_charts_without_personal_data(kinerja: 
     for name, nip in people:
         assert name not in html and nip not in html
     assert not any(f">{username}<" in html for username in accounts)
-    assert "4,00/5" in html
+    assert "3,50/5" in html
 
     figures = transparency(kinerja, "bungo").cycles[0]
     assert figures.total.employees == 31 and not figures.total.suppressed
