@@ -1,4 +1,5 @@
-"""Email delivery of the notification outbox over SMTP (``KINERJA_SMTP_HOST``/``_PORT``/``_FROM``).
+"""Email delivery of the notification outbox over SMTP (``KINERJA_SMTP_HOST``/``_PORT``/``_FROM``;
+with ``KINERJA_BASE_URL`` a message about a task links to its page).
 
 Delivery never loses a message: a failed send counts an attempt and schedules the next one
 with exponential backoff; only a successful send sets ``sent_at``. Each message (or each
@@ -36,6 +37,7 @@ class SmtpSettings:
     host: str
     port: int
     sender: str
+    app_url: Optional[str] = None  # the web app's public address, for links to tasks
 
     @classmethod
     def from_env(cls) -> Optional["SmtpSettings"]:
@@ -44,7 +46,14 @@ class SmtpSettings:
         if not host:
             return None
         return cls(host, int(os.environ.get("KINERJA_SMTP_PORT", "25")),
-                   os.environ.get("KINERJA_SMTP_FROM", "kinerja@localhost"))
+                   os.environ.get("KINERJA_SMTP_FROM", "kinerja@localhost"),
+                   os.environ.get("KINERJA_BASE_URL", "").rstrip("/") or None)
+
+    def text_of(self, message: OutboxMessage) -> str:
+        """The message's body, with a link to its task when the app's address is known."""
+        if self.app_url and message.task_id is not None:
+            return f"{message.body}\nBuka: {self.app_url}/tasks/{message.task_id}"
+        return message.body
 
     def send(self, to: str, subject: str, body: str) -> Optional[str]:
         """Send one email; the error text when it failed, None when it went out."""
@@ -73,7 +82,7 @@ def send_due(kinerja: Kinerja, smtp: SmtpSettings, limit: int = 100) -> int:
             if not address:  # the address was removed after queuing: keep it in-app only
                 message.delivery = "none"
             else:
-                sent += _settle([message], smtp.send(address, message.subject, message.body), now)
+                sent += _settle([message], smtp.send(address, message.subject, smtp.text_of(message)), now)
             uow.commit()
     return sent
 
@@ -101,7 +110,7 @@ def send_digests(kinerja: Kinerja, smtp: SmtpSettings) -> int:
                     message.delivery = "none"
             else:
                 subject = f"Ringkasan harian kinerja: {len(messages)} pemberitahuan"
-                body = "\n".join(f"- {m.subject}\n  {m.body}" for m in messages)
+                body = "\n".join(f"- {m.subject}\n  {smtp.text_of(m)}" for m in messages)
                 sent += _settle(messages, smtp.send(user.email, subject, body), now) > 0
             uow.commit()
     return sent

@@ -3,6 +3,7 @@ email through a local SMTP sink (aiosmtpd) that loses nothing when the server is
 from __future__ import annotations
 
 import socket
+from dataclasses import replace
 from datetime import timedelta
 from typing import Iterator
 
@@ -56,10 +57,13 @@ def test_assigning_a_task_emails_exactly_one_message_to_the_assignee(
     handler, smtp = sink
     open_cycle(deployed, org.cycle_employee)  # rina's draft_skp is assigned to her
     assert unread_count(deployed, "rina") == 1
-    assert send_due(deployed, smtp) == 1
-    assert send_due(deployed, smtp) == 0
+    with_links = replace(smtp, app_url="https://kinerja.bungo.example")
+    assert send_due(deployed, with_links) == 1
+    assert send_due(deployed, with_links) == 0
     assert [m["To"] for m in handler.messages] == ["rina@bungo.example"]
     assert handler.messages[0]["Subject"] == "Tugas baru: Susun SKP"
+    (message,) = list_notifications(deployed, "rina")
+    assert f"https://kinerja.bungo.example/tasks/{message.task_id}" in handler.messages[0].get_payload()
 
 
 def test_a_failed_smtp_connection_retries_later_and_loses_nothing(
