@@ -308,7 +308,7 @@ def test_nobody_reaches_another_persons_task_or_instance_by_guessing_ids(cycle: 
         error_of(api.get(f"/tasks/{task}", stranger), 404, "not_found")
         error_of(api.post(f"/tasks/{task}/claim", stranger), 404)
         error_of(api.post(f"/tasks/{task}/unclaim", stranger), 404)
-        error_of(api.post(f"/tasks/{task}/delegate", stranger, json={"to": "kapus"}), 404)
+        error_of(api.post(f"/tasks/{task}/delegate", stranger, json={"to": "kapus", "reason": "Cuti"}), 404)
         error_of(api.post(f"/tasks/{task}/complete", stranger, json={"data": SKP}), 404)
         error_of(api.get(f"/instances/{instance}", stranger), 404)
         error_of(api.get(f"/instances/{instance}/history", stranger), 404)
