@@ -68,7 +68,7 @@ def delegate_task(kinerja: Kinerja, task_id: int, username: str, to_username: st
         task, holder = _held_task(uow.session, task_id, username)
         problems = []
         if not reason or len(reason) > MAX_REASON:
-            problems.append({"location": "reason", "code": "reason",
+            problems.append({"location": "reason", "code": "reason_too_long" if reason else "reason_missing",
                              "message": f"give a reason of 1 to {MAX_REASON} characters"})
         target = next((user for user in _eligible(uow.session, task, holder) if user.username == to_username), None)
         if target is None:

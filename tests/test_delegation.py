@@ -72,7 +72,7 @@ def test_a_supervisors_task_goes_only_to_another_official_of_the_unit(puskesmas:
         assert refusal(refused.value) == {"to": code}, target
     with pytest.raises(ValidationFailed) as refused:
         delegate_task(deployed, approval.id, "kapus", "katu", "   ")
-    assert refusal(refused.value) == {"reason": "reason"}
+    assert refusal(refused.value) == {"reason": "reason_missing"}
     assert inbox_task(deployed, "kapus", "approve_skp").id == approval.id, "nothing moved"
 
     delegate_task(deployed, approval.id, "kapus", "katu", "Cuti tahunan 2–6 Maret")
@@ -92,7 +92,8 @@ def test_whoever_receives_a_task_sees_what_its_first_holder_saw(puskesmas: dict[
     before = task_detail(deployed, approval.id, "kapus")
     delegate_task(deployed, approval.id, "kapus", "katu", "Dinas luar")
     after = task_detail(deployed, approval.id, "katu")  # not Rina's supervisor, yet her file is his to read
-    assert after.can_complete and after.employee == before.employee and after.employee["name"] == "Rina Marlina, Amd.Kep"
+    assert after.can_complete and after.employee == before.employee
+    assert after.employee["name"] == "Rina Marlina, Amd.Kep"
     assert [(s.task_key, s.submitted) for s in after.history] == [("draft_skp", SKP)]
     deployed.complete_task(approval.id, "katu", {"skp_decision": "approve"})
     assert task_detail(deployed, approval.id, "katu").history, "the step he did stays readable to him"
@@ -204,6 +205,10 @@ def test_the_page_offers_the_officials_by_name_and_explains_refusals(puskesmas: 
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and field_error(html, "reason") == "Tuliskan alasan pengalihan."
     assert 'value="katu" selected' in html, "the choice is kept"
+    refused = kapus.post(f"/tasks/{approval.id}/delegate", data={"to": "katu", "reason": "x" * 501})
+    assert refused.status_code == 422
+    assert field_error(refused.get_data(as_text=True), "reason") == \
+        "Alasan terlalu panjang: paling banyak 500 karakter."
     refused = kapus.post(f"/tasks/{approval.id}/delegate", data={"to": "rina", "reason": "Cuti"})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422

@@ -212,7 +212,8 @@ def unclaim(task_id: int):  # type: ignore[no-untyped-def]
 
 # Why a hand-over was refused, by the engine's code (its messages are English, for the API).
 DELEGATE_REFUSALS = {
-    "reason": N_("Tuliskan alasan pengalihan."),
+    "reason_missing": N_("Tuliskan alasan pengalihan."),
+    "reason_too_long": N_("Alasan terlalu panjang: paling banyak %(n)d karakter."),
     "unknown": N_("Pilih penerima dari daftar."),
     "subject": N_("Tugas tidak dapat dialihkan kepada pegawai yang dinilai."),
     "auditor": N_("Auditor hanya membaca dan tidak dapat menerima tugas."),
@@ -239,7 +240,7 @@ def delegate(task_id: int):  # type: ignore[no-untyped-def]
         form = delegation_for(detail, held=True) or Delegation([])
         form.to, form.reason = target, reason
         for problem in refused.details:
-            form.errors.setdefault(problem["location"], []).append(tr(DELEGATE_REFUSALS[problem["code"]]))
+            form.errors.setdefault(problem["location"], []).append(_(DELEGATE_REFUSALS[problem["code"]], n=MAX_REASON))
         return render_task(detail, status=422, delegation=form)
     except Forbidden as refused:
         raise Forbidden(tr(DELEGATE_REFUSALS[(refused.details or {}).get("code", "not_holder")])) from refused
