@@ -153,8 +153,7 @@ def _refusal(session: Session, task: HumanTask, holder: User, to_username: str) 
         return {"code": "auditor", "message": "auditors are read-only and hold no tasks"}
     if target.id == holder.id:
         return {"code": "self", "message": "the task is already yours"}
-    return {"code": "not_eligible",
-            "message": f"'{to_username}' may not hold this task: choose one of GET /api/v1/tasks/{task.id}/delegates"}
+    return {"code": "not_eligible", "message": f"'{to_username}' may not hold this task: choose one of its delegates"}
 
 
 def _as_delegate(user: User) -> Delegate:
