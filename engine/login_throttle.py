@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Optional
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from .errors import KinerjaError
@@ -63,16 +63,17 @@ def record_failure(session: Session, account: str, client: str, now: datetime, p
 
 
 def forget_account(session: Session, account: str) -> None:
-    """A successful sign-in clears the account's count (not the address's: one good password
-    must not buy an address a fresh budget against other accounts)."""
-    session.execute(delete(LoginFailure).where(LoginFailure.account == account[:KEY_LENGTH]))
+    """A successful sign-in clears the account's count, not the address's: the failures stay,
+    without the account, so one good password does not buy an address a fresh budget against
+    other accounts."""
+    session.execute(update(LoginFailure).where(LoginFailure.account == account[:KEY_LENGTH]).values(account=None))
 
 
 def _seconds_until_below_limit(session: Session, column, key: str, limit: int,  # type: ignore[no-untyped-def]
                                now: datetime, window: timedelta) -> Optional[int]:
     """None below the limit; else when the ``limit``-th most recent failure leaves the window."""
     recent = list(session.scalars(
-        select(LoginFailure.failed_at).where(column == key, LoginFailure.failed_at >= now - window)
+        select(LoginFailure.failed_at).where(column == key, LoginFailure.failed_at > now - window)
         .order_by(LoginFailure.failed_at.desc()).limit(limit)))
     if len(recent) < limit:
         return None

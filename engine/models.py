@@ -130,15 +130,15 @@ class LoginFailure(Base):
     """One refused sign-in, kept for the throttling window (:mod:`engine.login_throttle`).
 
     In the database rather than in a worker's memory, so every worker process counts the
-    same attempts; ``account`` is the name that was tried (existing or not), ``client`` the
-    address the request came from."""
+    same attempts; ``account`` is the name that was tried (existing or not; cleared when the
+    account signs in successfully), ``client`` the address the request came from."""
 
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_account", "account", "failed_at"),
                       Index("ix_login_failures_client", "client", "failed_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account: Mapped[str] = mapped_column(String(64))
+    account: Mapped[Optional[str]] = mapped_column(String(64))
     client: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -18,7 +18,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='0'))
     op.create_table('login_failures',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('account', sa.String(length=64), nullable=False),
+    sa.Column('account', sa.String(length=64), nullable=True),
     sa.Column('client', sa.String(length=64), nullable=False),
     sa.Column('failed_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
