@@ -429,3 +429,37 @@ def test_an_unknown_name_takes_about_as_long_as_a_wrong_password(org: SmallOrg, 
 
     known, unknown = median_seconds("dedi"), median_seconds("tidak-ada")
     assert 0.5 < unknown / known < 2, (known, unknown)
+
+
+# --- the policy in a real browser ------------------------------------------------------------
+
+@pytest.mark.browser
+def test_the_modelers_viewer_and_pages_run_under_the_content_security_policy(
+        browser: Any, live_server: str, org: SmallOrg, deployed: Kinerja) -> None:
+    """Chromium reports every blocked script, style, font or handler on the console ("Refused to …
+    because it violates the following Content Security Policy directive"): none may appear, and
+    no script may fail."""
+    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
+    (instance_id, *_others) = deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    problems: list[str] = []
+    paths = {"hr": ["/inbox", "/processes", "/processes/bpmn/target_setting/edit",
+                    "/processes/dmn/predikat_kinerja/edit", "/account/password"],
+             "auditor": [f"/audit/instances/{instance_id}", f"/audit/employees/{RINA_NIP}/report"]}
+    for username, visits in paths.items():
+        context = browser.new_context(base_url=live_server)
+        page = context.new_page()
+        page.on("console", lambda message: problems.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text or "Refused to" in message.text else None)
+        page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+        page.goto("/login")
+        page.get_by_test_id("login-username").fill(username)
+        page.get_by_test_id("login-password").fill(f"rahasia-{username}")
+        page.get_by_test_id("login-submit").click()
+        page.get_by_test_id("user-name").wait_for()
+        for path in visits:
+            response = page.goto(path)
+            assert response is not None and response.status == 200, path
+            assert "script-src 'self'" in response.headers["content-security-policy"]
+            page.wait_for_load_state("networkidle")
+        context.close()
+    assert not problems, problems
