@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from . import login_throttle
 from .access import UserProfile, load_user, profile_of
@@ -160,7 +159,10 @@ def password_problems(password: str, username: str, nip: Optional[str]) -> list[
 
 @functools.cache
 def _common_passwords() -> frozenset[str]:
-    """The 30,000 most common passwords of leaked password lists, as zxcvbn ships them."""
+    """The 30,000 most common passwords of leaked password lists, as zxcvbn ships them
+    (imported on first use: zxcvbn takes a quarter of a second to import)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
