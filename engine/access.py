@@ -106,7 +106,10 @@ class UserProfile:
 
 def user_profile(kinerja: "Kinerja", username: str) -> UserProfile:
     with kinerja.unit_of_work() as uow:
-        user = load_user(uow.session, username)
-        organisation = uow.session.get(Organisation, user.organisation_id)
-        return UserProfile(user.username, user.display_name, user.organisation_id, organisation.code,
-                           frozenset(user.role_names), user.employee_id)
+        return profile_of(uow.session, load_user(uow.session, username))
+
+
+def profile_of(session: Session, user: User) -> UserProfile:
+    organisation = session.get(Organisation, user.organisation_id)
+    return UserProfile(user.username, user.display_name, user.organisation_id, organisation.code,
+                       frozenset(user.role_names), user.employee_id)

@@ -105,6 +105,9 @@ class User(Base):
     employee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employees.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     email: Mapped[Optional[str]] = mapped_column(String(254))  # no address: notifications stay in-app
+    # Raised by signing out, a password change or a token revocation: every browser session and
+    # bearer token carries the version it was issued under and is refused once it is stale.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     employee: Mapped[Optional[Employee]] = relationship()
     roles: Mapped[list["UserRole"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -121,6 +124,23 @@ class UserRole(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class LoginFailure(Base):
+    """One refused sign-in, kept for the throttling window (:mod:`engine.login_throttle`).
+
+    In the database rather than in a worker's memory, so every worker process counts the
+    same attempts; ``account`` is the name that was tried (existing or not; cleared when the
+    account signs in successfully), ``client`` the address the request came from."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_account", "account", "failed_at"),
+                      Index("ix_login_failures_client", "client", "failed_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[Optional[str]] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 # --- definitions -------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from .errors import Conflict, NotFound
 from .models import Employee, Organisation, Unit, User, UserRole
@@ -98,21 +98,14 @@ def _add_user(session, organisation_id: int, username: str, password: str, displ
               employee_id: Optional[int], roles: tuple[str, ...], email: Optional[str] = None) -> User:
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username '{username}' is taken")
-    user = User(username=username, password_hash=generate_password_hash(password), display_name=display_name,
+    # No password: an empty hash, which no sign-in matches (see engine.accounts.sign_in).
+    user = User(username=username, password_hash=generate_password_hash(password) if password else "",
+                display_name=display_name,
                 organisation_id=organisation_id, employee_id=employee_id, email=email,
                 roles=[UserRole(role=role) for role in roles])
     session.add(user)
     session.flush()
     return user
-
-
-def authenticate(kinerja: Kinerja, username: str, password: str) -> Optional[int]:
-    """The user's id if the password matches an active account, else None."""
-    with kinerja.unit_of_work() as uow:
-        user = uow.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-        if user is None or not check_password_hash(user.password_hash, password):
-            return None
-        return user.id
 
 
 def organisation_exists(kinerja: Kinerja, code: str) -> bool:

@@ -124,7 +124,7 @@ def live_server(deployed: Kinerja) -> Iterator[str]:
 
     from web import create_app
 
-    app = create_app(deployed, {"SECRET_KEY": "browser-tests", "LOGIN_RATE_LIMIT": "1000 per minute"})
+    app = create_app(deployed, {"SECRET_KEY": "browser-tests"})
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -4,10 +4,10 @@ from __future__ import annotations
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from engine.accounts import sign_in
 from engine.demo import UNIT_SIZE, generate_organisation
 from engine.inbox import list_tasks
 from engine.models import Employee, HumanTask, User
-from engine.org import authenticate
 from engine.services import Kinerja
 from kinerja_cli.main import cli
 
@@ -27,8 +27,8 @@ def test_a_generated_organisation_has_units_heads_staff_and_one_shared_password(
     assert all(e.supervisor_id is not None for e in others)
     assert max(staff_per_head.values()) <= UNIT_SIZE - 1
     for username in (employees[-1].nip, generated.hr_username, generated.ppk_username):
-        assert authenticate(deployed, username, "sandi-bersama") is not None
-    assert authenticate(deployed, employees[-1].nip, "salah") is None
+        assert sign_in(deployed, username, "sandi-bersama", "test") is not None
+    assert sign_in(deployed, employees[-1].nip, "salah", "test") is None
 
 
 def test_opening_the_cycle_of_a_generated_organisation_fills_each_employees_inbox(

@@ -1,16 +1,16 @@
-"""Accounts authenticate against hashed passwords; the web app answers its health check."""
+"""Accounts sign in against hashed passwords; the web app answers its health check."""
 from __future__ import annotations
 
-from engine.org import authenticate
+from engine.accounts import sign_in
 from engine.services import Kinerja
 from tests.support import BUNDLED_DEFINITIONS, SmallOrg
 from web import create_app
 
 
 def test_passwords_are_checked_against_their_hash(org: SmallOrg, deployed: Kinerja) -> None:
-    assert authenticate(deployed, "rina", "rahasia-rina") is not None
-    assert authenticate(deployed, "rina", "salah") is None
-    assert authenticate(deployed, "tidak-ada", "rahasia-rina") is None
+    assert sign_in(deployed, "rina", "rahasia-rina", "test") is not None
+    assert sign_in(deployed, "rina", "salah", "test") is None
+    assert sign_in(deployed, "tidak-ada", "rahasia-rina", "test") is None
 
 
 def test_health_check_and_login_page_in_indonesian(org: SmallOrg, deployed: Kinerja) -> None:
@@ -31,7 +31,7 @@ def test_the_demo_organisation_gives_every_role_something_to_do(kinerja: Kinerja
     cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="demo")
     kinerja.start_cycle_instances(cycle_id, kinerja.employees_without_instance(cycle_id), actor="demo")
     assert submit_demo_drafts(kinerja) == 5
-    assert all(authenticate(kinerja, a.username, DEMO_PASSWORD) for a in DEMO_ACCOUNTS)
+    assert all(sign_in(kinerja, a.username, DEMO_PASSWORD, "test") for a in DEMO_ACCOUNTS)
     assert [t.task_key for t in list_tasks(kinerja, "pegawai")] == ["draft_skp"]
     assert sorted({t.task_key for t in list_tasks(kinerja, "atasan")}) == ["approve_skp", "draft_skp"]
     assert kinerja.cycle_progress(cycle_id) == {"employees": 31, "started": 31, "completed": 0}

@@ -78,7 +78,7 @@ def test_hostile_files_are_refused_naming_the_element_and_nothing_is_stored(
     assert reason in deployed_response.get_json()["error"]["details"][0]["message"]
 
     with app.app_context():
-        token = issue_token("hr")
+        token = issue_token("hr", 0)  # 0: the session version of an account never signed out
     api = app.test_client().post("/api/v1/processes", headers={"Authorization": f"Bearer {token}"},
                                  data={"files": [(__import__("io").BytesIO(content.encode()), "periodic_review.bpmn")]},
                                  content_type="multipart/form-data")
@@ -92,7 +92,7 @@ def test_a_50_mb_file_is_refused_before_it_is_parsed(hr: FlaskClient, app: Flask
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "request_entity_too_large"
     with app.app_context():
-        token = issue_token("hr")
+        token = issue_token("hr", 0)  # 0: the session version of an account never signed out
     api = app.test_client().post("/api/v1/processes", headers={"Authorization": f"Bearer {token}"},
                                  data={"files": [(__import__("io").BytesIO(huge.encode()), "periodic_review.bpmn")]},
                                  content_type="multipart/form-data")

@@ -20,7 +20,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from engine.services import Kinerja
 
-from . import auth, errors, formatting
+from . import auth, errors, formatting, security
 
 SUPPORTED_LANGUAGES = ("id", "en")
 limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
@@ -36,8 +36,11 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
         BABEL_DEFAULT_LOCALE="id",
         BABEL_DEFAULT_TIMEZONE="Asia/Jakarta",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
-        LOGIN_RATE_LIMIT="10 per minute",
+        LOGIN_FAILURES_PER_ACCOUNT=10,
+        LOGIN_FAILURES_PER_CLIENT=50,
+        LOGIN_THROTTLE_WINDOW_SECONDS=15 * 60,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        **security.settings_from_environment(),
     )
     app.config.update(config or {})
     app.url_map.converters["int"] = DatabaseId
@@ -47,6 +50,7 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
     csrf.init_app(app)
     limiter.init_app(app)
     errors.register(app)
+    security.register(app)
     formatting.register(app)
     auth.register(app)
 

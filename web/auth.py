@@ -1,23 +1,32 @@
 """Who is asking: session login for pages, bearer tokens for the API.
 
 Tokens are signed and time-limited (itsdangerous, with the app's secret key), so API
-processes need no shared token store; logging out of the browser clears the session.
+processes need no shared token store. Browser sessions and tokens carry the user's session
+version; signing out, changing the password or revoking tokens raises it, which ends them all
+(:mod:`engine.accounts`). Sign-ins are throttled through the database, so the limit holds
+across worker processes (:mod:`engine.login_throttle`).
 """
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from functools import wraps
 from typing import Any, Callable, Optional, TypeVar
 
 from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
 
-from engine.access import load_user
+from engine.accounts import SessionEnded, SignedIn, end_sessions, sign_in, signed_in_user
 from engine.errors import Forbidden, NotFound
 from engine.feedback import reads_feedback
-from engine.org import authenticate
+from engine.login_throttle import ThrottlePolicy, TooManyAttempts
+
+from .security import local_path
 
 TOKEN_MAX_AGE_SECONDS = 8 * 3600
+SESSION_VERSION_KEY = "session_version"
 blueprint = Blueprint("auth", __name__)
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -30,15 +39,46 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="kinerja-api-token")
 
 
-def issue_token(username: str) -> str:
-    return _serializer().dumps({"u": username})
+def issue_token(username: str, session_version: int) -> str:
+    return _serializer().dumps({"u": username, "v": session_version})
 
 
-def username_from_token(token: str) -> Optional[str]:
+def token_claims(token: str) -> Optional[tuple[str, Optional[int]]]:
+    """The username and session version in a valid, unexpired token (None: not one of ours)."""
     try:
-        return _serializer().loads(token, max_age=TOKEN_MAX_AGE_SECONDS)["u"]
-    except (BadSignature, SignatureExpired, KeyError, TypeError):
+        claims = _serializer().loads(token, max_age=TOKEN_MAX_AGE_SECONDS)
+        return claims["u"], claims.get("v")
+    except (BadSignature, SignatureExpired, KeyError, TypeError, AttributeError):
         return None
+
+
+def client_address() -> str:
+    """The client's address: ``remote_addr``, which ``KINERJA_TRUSTED_PROXIES`` (web.security)
+    sets from the trusted proxies' ``X-Forwarded-For``."""
+    return request.remote_addr or "unknown"
+
+
+def throttle_policy() -> ThrottlePolicy:
+    config = current_app.config
+    return ThrottlePolicy(per_account=int(config["LOGIN_FAILURES_PER_ACCOUNT"]),
+                          per_client=int(config["LOGIN_FAILURES_PER_CLIENT"]),
+                          window=timedelta(seconds=int(config["LOGIN_THROTTLE_WINDOW_SECONDS"])))
+
+
+def checked_sign_in(username: str, password: str) -> SignedIn | None:
+    """:func:`engine.accounts.sign_in` for this request's client and the app's throttle."""
+    return sign_in(_engine(), username, password, client_address(), throttle_policy())
+
+
+def start_session(username: str, session_version: int) -> None:
+    """Sign the browser in (a fresh session: nothing from before the sign-in carries over
+    but the chosen language)."""
+    language = session.get("lang")
+    session.clear()
+    session["username"] = username
+    session[SESSION_VERSION_KEY] = session_version
+    if language:
+        session["lang"] = language
 
 
 def current_username() -> Optional[str]:
@@ -52,9 +92,10 @@ def _load_current_user() -> None:
         return
     with _engine().unit_of_work() as uow:
         try:
-            user = load_user(uow.session, username)
-        except NotFound:
-            session.clear()
+            user = signed_in_user(uow.session, username, session.get(SESSION_VERSION_KEY))
+        except (NotFound, SessionEnded):
+            session.pop("username", None)
+            session.pop(SESSION_VERSION_KEY, None)
             return
         g.username = user.username
         g.user = {"username": user.username, "display_name": user.display_name, "roles": sorted(user.role_names),
@@ -90,46 +131,49 @@ def roles_required(*roles: str) -> Callable[[View], View]:
 def login():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         username = request.form.get("username", "").strip()
-        if authenticate(_engine(), username, request.form.get("password", "")) is None:
+        try:
+            signed_in = checked_sign_in(username, request.form.get("password", ""))
+        except TooManyAttempts as refused:
+            flash(_("Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(minutes)d menit.",
+                    minutes=math.ceil(refused.retry_after / 60)), "error")
+            return too_many_attempts(render_template("login.html", username=username), refused)
+        if signed_in is None:
             flash(_("Nama pengguna atau kata sandi salah."), "error")
             return render_template("login.html", username=username), 401
-        language = session.get("lang")
-        session.clear()
-        session["username"] = username
-        if language:
-            session["lang"] = language
-        target = request.args.get("next") or ""
-        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.inbox"))
+        start_session(signed_in.username, signed_in.session_version)
+        return redirect(local_path(request.args.get("next")) or url_for("pages.inbox"))
     return render_template("login.html", username="")
+
+
+def too_many_attempts(body: Any, refused: TooManyAttempts) -> Response:
+    """A 429 with ``Retry-After``, on the login page and the token endpoint alike."""
+    response = current_app.make_response(body)
+    response.status_code = 429
+    response.headers["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 @blueprint.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
+    """Sign out everywhere: every session and token of the user ends, not only this browser's."""
+    if g.get("username") is not None:
+        end_sessions(_engine(), g.username, "sign_out")
     session.pop("username", None)
+    session.pop(SESSION_VERSION_KEY, None)
     flash(_("Anda sudah keluar."), "success")
     return redirect(url_for("auth.login"), code=303)
 
 
-_rate_limited: dict[str, Callable[..., Any]] = {}
-
-
 def register(app: Flask) -> None:
-    from . import limiter
-
     app.before_request(_load_current_user)
     app.register_blueprint(blueprint)
-    # Flask-Limiter checks a decorated limit inside the wrapper it returns, so the app must
-    # serve the wrapper; it is made once, or each new app would add the same limit again.
-    if "login" not in _rate_limited:
-        _rate_limited["login"] = limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])(login)
-    app.view_functions["auth.login"] = _rate_limited["login"]
 
 
-def require_api_user() -> str:
-    """The username behind the request's bearer token, or a 401."""
+def require_api_user() -> tuple[str, Optional[int]]:
+    """The username and session version in the request's bearer token, or a 401."""
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
-    username = username_from_token(token.strip()) if scheme.lower() == "bearer" else None
-    if username is None:
+    claims = token_claims(token.strip()) if scheme.lower() == "bearer" else None
+    if claims is None:
         abort(401, description="a valid bearer token is required (POST /api/v1/auth/token)")
-    return username
+    return claims

@@ -2,6 +2,8 @@
 
 =========================================  ==================================================
 ``POST /api/v1/auth/token``                a bearer token for ``{"username", "password"}``
+``POST /api/v1/auth/password``             ``{"current_password", "new_password"}`` → a new token
+``POST /api/v1/auth/revoke``               end all the caller's tokens and sessions (204)
 ``GET  /api/v1/tasks``                     ``?scope=mine|group&unit=&cycle=&task_key=&search=``
 ``GET  /api/v1/tasks/{id}``                a task with form, prefill, employee, history
 ``POST /api/v1/tasks/{id}/claim|unclaim``  take or give back a group task
@@ -37,7 +39,7 @@ from ..errors import http_error
 from . import audit, auth_routes, cycles, feedback, instances, notifications, processes, tasks
 from .schemas import ErrorSchema
 
-BLUEPRINTS = (auth_routes.blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
+BLUEPRINTS = (auth_routes.blueprint, auth_routes.account_blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
               audit.blueprint, notifications.blueprint, feedback.blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "

@@ -8,7 +8,8 @@ from typing import Any, Callable, Iterable, TypeVar
 from flask import abort, current_app, g, request
 from flask_smorest import Blueprint
 
-from engine.access import UserProfile, user_profile
+from engine.access import UserProfile
+from engine.accounts import SessionEnded, signed_in_profile
 from engine.errors import Forbidden, NotFound
 from engine.services import Kinerja
 
@@ -42,11 +43,14 @@ def caller() -> UserProfile:
 def authenticate() -> None:
     """``before_request`` of the protected blueprints: a valid token of an active user (401),
     then the roles the view requires (403), before any argument is parsed."""
-    username = require_api_user()
+    username, session_version = require_api_user()
     try:
-        g.api_profile = user_profile(engine(), username)
+        g.api_profile = signed_in_profile(engine(), username, session_version)
     except NotFound:
         abort(401, description="the token's user no longer exists or is inactive")
+    except SessionEnded:
+        abort(401, description="the token was revoked (the user signed out, changed the password or revoked "
+                               "their tokens); get a new one")
     view = current_app.view_functions.get(request.endpoint or "")
     roles: frozenset[str] = getattr(view, "_api_roles", frozenset())
     if roles and not roles & g.api_profile.roles:

@@ -60,6 +60,12 @@ class TokenSchema(ma.Schema):
     expires_in = fields.Integer(required=True, metadata={"description": "lifetime in seconds"})
 
 
+class PasswordChangeSchema(ma.Schema):
+    current_password = Text(required=True, validate=validate.Length(max=1000))
+    new_password = Text(required=True, validate=validate.Length(max=1000), metadata={
+        "description": "at least 10 characters, not containing the user name or NIP, not a common password"})
+
+
 # --- tasks -------------------------------------------------------------------------------
 
 class TaskSchema(ma.Schema):

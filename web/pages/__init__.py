@@ -18,6 +18,7 @@ URL map (all but ``/login`` need a session):
 ``GET  /cycles/<id>``                   HR: progress of the cycle's opening (refreshes itself), reports
 ``POST /cycles/<id>/reports``           HR: make a predikat-distribution report (Prefect flow)
 ``GET  /reports/<id>.csv|.png``        HR: a report's exports
+``GET|POST /account/password``          the signed-in user changes their password (ends other sessions)
 =====================================  ======================================================
 """
 from __future__ import annotations
@@ -32,6 +33,7 @@ from engine.inbox import task_counts
 from engine.notifications import unread_count
 
 from ..forms import tr
+from ..security import local_path
 
 blueprint = Blueprint("pages", __name__)
 
@@ -44,10 +46,7 @@ def engine():  # type: ignore[no-untyped-def]
 
 def safe_next(default: str) -> str:
     """The local URL in the ``next`` field or parameter, never another site; else ``default``."""
-    target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return local_path(request.form.get("next") or request.args.get("next")) or default
 
 
 def redirect_back(default: str) -> Response:
@@ -89,4 +88,4 @@ def home():  # type: ignore[no-untyped-def]
     return redirect(url_for("pages.inbox"))
 
 
-from . import audit, cycles, feedback, inbox, my_cycle, notifications, processes, tasks, transparency  # noqa: E402,F401  (views register on the blueprint)
+from . import account, audit, cycles, feedback, inbox, my_cycle, notifications, processes, tasks, transparency  # noqa: E402,F401  (views register on the blueprint)

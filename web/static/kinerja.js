@@ -52,6 +52,7 @@
     if (add && addRow(add)) { event.preventDefault(); return; }
     var remove = target.closest("[data-remove-row]");
     if (remove && removeRow(remove)) { event.preventDefault(); }
+    if (target.closest("[data-print]")) { window.print(); }  /* no inline handlers: the CSP forbids them */
   });
 
   /* After a refused submission, bring the error summary into view. */
