@@ -36,6 +36,9 @@ MAX_PASSWORD_LENGTH = 200
 # would refuse good passwords without making any guess harder.
 MIN_NAME_LENGTH_CHECKED = 4
 USERNAME_LENGTH = 64  # users.username: a longer name cannot exist
+# Longer than any password the policy accepts, with room for old ones; a longer "password"
+# (the request limit allows megabytes) is refused without hashing it.
+SIGN_IN_PASSWORD_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,11 @@ def sign_in(kinerja: "Kinerja", username: str, password: str, client: str,
             if len(username) <= USERNAME_LENGTH else None
         stored_hash = user.password_hash if user is not None else ""
         # Exactly one hash check on every path: unknown names and password-less accounts are
-        # checked against a dummy hash, so they cost the same time as a wrong password.
-        matches = check_password_hash(stored_hash or _dummy_hash(), password)
-        if user is None or not stored_hash or not password or not matches:
+        # checked against a dummy hash, so they cost the same time as a wrong password; an
+        # over-long password costs the check of an empty one.
+        too_long = len(password) > SIGN_IN_PASSWORD_LENGTH
+        matches = check_password_hash(stored_hash or _dummy_hash(), "" if too_long else password)
+        if user is None or not stored_hash or not password or too_long or not matches:
             login_throttle.record_failure(uow.session, username, client, now, policy)
             uow.commit()
             return None

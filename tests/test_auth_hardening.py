@@ -418,6 +418,16 @@ def test_every_refused_sign_in_checks_one_hash_of_the_same_kind(org: SmallOrg, d
     assert len(set(checked)) == 1, f"every path hashes with the same method and cost: {checked}"
 
 
+def test_a_megabyte_password_is_refused_without_hashing_it(org: SmallOrg, deployed: Kinerja,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    hashed: list[int] = []
+    real_check = engine.accounts.check_password_hash
+    monkeypatch.setattr(engine.accounts, "check_password_hash",
+                        lambda stored, password: hashed.append(len(password)) or real_check(stored, password))
+    assert sign_in(deployed, "rina", "rahasia-rina" * 100_000, "test") is None
+    assert hashed == [0], "one check, of an empty password"
+
+
 def test_an_unknown_name_takes_about_as_long_as_a_wrong_password(org: SmallOrg, deployed: Kinerja) -> None:
     def median_seconds(username: str) -> float:
         timings = []
