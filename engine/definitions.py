@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +23,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
+from . import json_limits
 from .assignment import KNOWN_LANES
 from .errors import InvalidDefinition
+from .forms import with_text_limits
 from .scripting import find_script_problem
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -87,6 +88,15 @@ def problem(filename: str, element_id: Optional[str], message: str) -> dict[str,
     return {"file": filename, "element_id": element_id, "message": message}
 
 
+def _form_limit_problem(filename: str, findings: json_limits.Findings) -> dict[str, Any]:
+    """A form file nested too deep for the validators, or with a number no schema keyword can hold."""
+    if findings.too_deep:
+        return problem(filename, None, f"the form schema is nested deeper than {json_limits.MAX_DEPTH} levels")
+    where = findings.number_paths[0].replace(".", "/") or None
+    return problem(filename, where, f"unreadable number (longer than {json_limits.MAX_NUMBER_LENGTH} characters, "
+                                    "or not finite: NaN, Infinity)")
+
+
 @dataclass
 class UserTaskInfo:
     """What the runtime needs to know about a user task beyond Spiff's spec."""
@@ -132,16 +142,19 @@ class DefinitionSet:
 
     def _load_form(self, file: DefinitionFile) -> list[dict[str, Any]]:
         try:
-            schema = json.loads(file.content)
-            Draft202012Validator.check_schema(schema)
-        except json.JSONDecodeError as error:
+            schema, findings = json_limits.load(file.content)
+        except ValueError as error:
             return [problem(file.filename, None, f"invalid JSON: {error}")]
+        if not findings.ok:
+            return [_form_limit_problem(file.filename, findings)]
+        try:
+            Draft202012Validator.check_schema(schema)
         except SchemaError as error:
             return [problem(file.filename, "/".join(map(str, error.path)) or None,
                             f"invalid JSON Schema: {error.message}")]
         if not isinstance(schema, dict) or schema.get("type") != "object":
             return [problem(file.filename, None, 'a form schema must have "type": "object"')]
-        self.forms[file.name] = schema
+        self.forms[file.name] = with_text_limits(schema)
         return []
 
     def _load_into_parser(self, file: DefinitionFile, tree: Any) -> list[dict[str, Any]]:

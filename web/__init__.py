@@ -20,7 +20,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from engine.services import Kinerja
 
-from . import auth, errors, formatting
+from . import auth, errors, formatting, limits
 
 SUPPORTED_LANGUAGES = ("id", "en")
 limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
@@ -47,6 +47,7 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
     csrf.init_app(app)
     limiter.init_app(app)
     errors.register(app)
+    limits.register(app)
     formatting.register(app)
     auth.register(app)
 

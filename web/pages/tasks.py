@@ -17,6 +17,7 @@ from ..auth import current_username, login_required
 from ..forms import (Entry, HtmlForm, apply_row_action, build_form, describe, map_errors, parse_form, row_action,
                      task_name, tr)
 from ..formatting import as_datetime
+from ..limits import too_large_numbers
 from . import blueprint, engine, redirect_back
 from .feedback import question_labels
 
@@ -156,7 +157,7 @@ def complete(task_id: int):  # type: ignore[no-untyped-def]
     try:
         engine().complete_task(task_id, username, data)
     except ValidationFailed as error:
-        errors = map_errors(schema, error.details) or {"": [error.message]}
+        errors = {**(map_errors(schema, error.details) or {"": [error.message]}), **too_large_numbers(data)}
         return render_task(detail, data, errors, status=422)
     flash(_("Tugas selesai: %(task)s.", task=task_name(detail.task.task_key, detail.task.name)), "success")
     return redirect(url_for("pages.inbox"), code=303)
