@@ -11,7 +11,7 @@ import ast
 import hashlib
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Optional
 
 import defusedxml.ElementTree as SafeElementTree
@@ -30,6 +30,7 @@ from .forms import with_text_limits
 from .scripting import find_script_problem
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_NAME_LENGTH = 200  # characters of a file name before its extension
 KINDS_BY_SUFFIX = {".bpmn": "bpmn", ".dmn": "dmn", ".json": "form"}
 
 NS = {
@@ -59,19 +60,28 @@ class DefinitionFile:
 
     @classmethod
     def from_upload(cls, filename: str, raw: bytes) -> "DefinitionFile":
-        path = Path(filename)
+        """A file as uploaded (API, modeler page, CLI). A browser may send a path: only its last
+        part counts. The stem becomes the definition's name (a form's key), so it must be
+        printable (no NUL, no bidirectional or other control characters) and not too long."""
+        name = PurePosixPath(filename.replace("\\", "/")).name
+        path = PurePosixPath(name)
+        if not path.stem or len(path.stem) > MAX_NAME_LENGTH or not name.isprintable():
+            shown = name.encode("unicode_escape").decode()[:MAX_NAME_LENGTH] or "a file"  # shows what is hidden
+            raise InvalidDefinition(f"{shown}: unusable file name", details=[
+                problem(shown, None, f"file names must be printable, with a name of 1 to {MAX_NAME_LENGTH} "
+                                     "characters before the extension")])
         kind = KINDS_BY_SUFFIX.get(path.suffix.lower())
         if kind is None:
-            raise InvalidDefinition(f"{filename}: unsupported file type", details=[
-                problem(filename, None, "only .bpmn, .dmn and .json (form) files can be deployed")])
+            raise InvalidDefinition(f"{name}: unsupported file type", details=[
+                problem(name, None, "only .bpmn, .dmn and .json (form) files can be deployed")])
         if len(raw) > MAX_FILE_BYTES:
-            raise InvalidDefinition(f"{filename}: file too large", details=[
-                problem(filename, None, f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}")])
+            raise InvalidDefinition(f"{name}: file too large", details=[
+                problem(name, None, f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}")])
         try:
             content = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidDefinition(f"{filename}: not UTF-8", details=[
-                problem(filename, None, "file is not valid UTF-8 text")]) from None
+            raise InvalidDefinition(f"{name}: not UTF-8", details=[
+                problem(name, None, "file is not valid UTF-8 text")]) from None
         return cls(kind=kind, name=path.stem, content=content)
 
     @classmethod

@@ -234,3 +234,18 @@ def test_form_schemas_too_deep_or_with_unreadable_numbers_are_refused_naming_the
         deployed.deploy([DefinitionFile.from_upload("deep_form.json", content.encode())], actor="hr")
     deepest_allowed = deep_form(MAX_DEPTH // 2 - 1)  # two JSON levels a property, plus the root's two
     assert deployed.check_definitions([DefinitionFile.from_upload("deep_form.json", deepest_allowed.encode())]) == []
+
+
+@pytest.mark.parametrize("filename", ["evil\x00.bpmn", "gaji\u202egnp.bpmn", "x" * 201 + ".bpmn"],
+                         ids=["NUL", "bidi", "too-long"])
+def test_file_names_follow_one_rule_on_the_page_and_the_api(app: Flask, deployed: Kinerja, filename: str) -> None:
+    content = (BPMN_DIR / "periodic_review.bpmn").read_text()
+    hr = signed_in(app, "hr")
+    page = api_error(hr.post("/processes/deploy", json={"filename": filename, "content": content}), 422)
+    api = api_error(upload(app, "", filename, content), 422, "invalid_definition")
+    assert page["details"] == api["details"] and "printable" in api["details"][0]["message"]
+    assert "\x00" not in api["message"] and "\u202e" not in api["message"], "what is hidden is shown escaped"
+    (problem,) = hr.post("/processes/check", json={"filename": filename, "content": content}).get_json()["problems"]
+    assert problem == api["details"][0]
+    assert DefinitionFile.from_upload("C:\\Users\\hr\\periodic_review.bpmn", content.encode()).name == \
+        "periodic_review", "a browser's path counts by its last part"
