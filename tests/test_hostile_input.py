@@ -249,3 +249,34 @@ def test_file_names_follow_one_rule_on_the_page_and_the_api(app: Flask, deployed
     assert problem == api["details"][0]
     assert DefinitionFile.from_upload("C:\\Users\\hr\\periodic_review.bpmn", content.encode()).name == \
         "periodic_review", "a browser's path counts by its last part"
+
+
+# -- the API does what its document says --------------------------------------------------------
+
+def test_a_migration_request_without_a_body_moves_nothing(app: Flask, skp_task: int, deployed: Kinerja) -> None:
+    dmn = (BPMN_DIR / "predikat_kinerja.dmn").read_text().replace('"Sangat Baik"', '"Sangat Baik (v2)"', 1)
+    deployed.deploy([DefinitionFile.from_upload("predikat_kinerja.dmn", dmn.encode())], actor="hr")
+    hr = bearer(app, "hr")
+    error = api_error(app.test_client().post("/api/v1/processes/migrations/1", headers=hr), 422)
+    assert "JSON body is required" in error["message"]
+    not_json = app.test_client().post("/api/v1/processes/migrations/1", headers=hr, data="instance_ids=1",
+                                      content_type="application/x-www-form-urlencoded")
+    assert api_error(not_json, 415)["message"].startswith("the body must be JSON")
+    plan = app.test_client().get("/api/v1/processes/migrations/1", headers=hr).get_json()
+    assert plan["to_deployment_id"] == 2 and plan["candidates"] and not any(c["migrated"] for c in plan["candidates"])
+    assert all(c["movable"] for c in plan["candidates"]), "still there to be moved"
+
+
+def test_unknown_query_parameters_and_multipart_fields_are_named(app: Flask) -> None:
+    hr = bearer(app, "hr")
+    unknown = api_error(app.test_client().get("/api/v1/audit/events?employe=rina", headers=bearer(app, "auditor")), 422)
+    assert unknown["message"] == "the request is not valid: query.employe: Unknown field."
+    content = (BPMN_DIR / "periodic_review.bpmn").read_bytes()
+    stray = app.test_client().post("/api/v1/processes/check", headers=hr, content_type="multipart/form-data",
+                                   data={"files": [(io.BytesIO(content), "periodic_review.bpmn")], "comment": "x"})
+    assert api_error(stray, 422)["message"] == "the request is not valid: files.comment: Unknown field."
+    text_not_file = app.test_client().post("/api/v1/processes/check", headers=hr, content_type="multipart/form-data",
+                                           data={"files": "not a file"})
+    assert "Must be a file." in api_error(text_not_file, 422)["message"]
+    refused_method = app.test_client().delete("/api/v1/auth/token")
+    assert refused_method.status_code == 405 and set(refused_method.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
