@@ -19,6 +19,8 @@ from .errors import ValidationFailed
 
 DEFAULT_MAX_TEXT_LENGTH = 5000  # characters of a text field whose schema names no maxLength
 _FORMAT_CHECKER = FormatChecker()
+_VALIDATORS: dict[int, Draft202012Validator] = {}  # by id of the schema
+_MAX_CACHED_VALIDATORS = 512  # forms of many deployments; past this the cache starts over
 # Subschemas that describe values which are stored (a limit there only ever refuses more):
 # not "not", "if" or "contains", where adding a limit would change what else is accepted.
 _ONE_SCHEMA = ("items", "additionalProperties", "then", "else", "unevaluatedItems", "unevaluatedProperties")
@@ -68,14 +70,24 @@ def validate_form_data(form_key: str, schema: dict[str, Any], data: Any) -> dict
             or [{"field": None, "message": f"nested deeper than {json_limits.MAX_DEPTH} levels"}]
         raise ValidationFailed(f"form '{form_key}' is not filled in correctly: {details[0]['message']}",
                                details=details)
-    validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
-    errors = sorted(validator.iter_errors(data), key=lambda error: list(map(str, error.absolute_path)))
+    errors = sorted(_validator(schema).iter_errors(data), key=lambda error: list(map(str, error.absolute_path)))
     if errors:
         details = [{"field": ".".join(map(str, error.absolute_path)) or None, "message": _message(error)}
                    for error in errors]
         raise ValidationFailed(f"form '{form_key}' is not filled in correctly: {details[0]['message']}",
                                details=details)
     return data
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """The validator of a form schema, built once: schemas live as long as their deployment's
+    cached definitions, and a cached validator keeps its schema alive, so its id stays its own."""
+    validator = _VALIDATORS.get(id(schema))
+    if validator is None or validator.schema is not schema:
+        if len(_VALIDATORS) >= _MAX_CACHED_VALIDATORS:
+            _VALIDATORS.clear()
+        validator = _VALIDATORS[id(schema)] = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
+    return validator
 
 
 def _message(error: ValidationError) -> str:
