@@ -229,7 +229,9 @@ def test_form_schemas_too_deep_or_with_unreadable_numbers_are_refused_naming_the
         "details"]
     assert problem["file"] == "deep_form.json" and reason in problem["message"]
     (checked,) = upload(app, "/check", "deep_form.json", content).get_json()["problems"]
-    assert checked == problem
+    (on_the_page,) = signed_in(app, "hr").post("/processes/check", json={"filename": "deep_form.json",
+                                                                         "content": content}).get_json()["problems"]
+    assert checked == on_the_page == problem
     with pytest.raises(InvalidDefinition, match="deep_form.json"):
         deployed.deploy([DefinitionFile.from_upload("deep_form.json", content.encode())], actor="hr")
     deepest_allowed = deep_form(MAX_DEPTH // 2 - 1)  # two JSON levels a property, plus the root's two
