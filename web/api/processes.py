@@ -101,4 +101,5 @@ def migrate(request: dict[str, Any], deployment_id: int) -> Any:
 
 
 def _files(upload: dict[str, Any]) -> list[DefinitionFile]:
-    return [DefinitionFile.from_upload(upload_file.filename or "", upload_file.read()) for upload_file in upload["files"]]
+    return [DefinitionFile.from_upload(upload_file.filename or "", upload_file.read())
+            for upload_file in upload["files"]]
