@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Optional
 
 import defusedxml.ElementTree as SafeElementTree
@@ -24,11 +23,14 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
+from . import json_limits
 from .assignment import KNOWN_LANES
 from .errors import InvalidDefinition
+from .forms import with_text_limits
 from .scripting import find_script_problem
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_NAME_LENGTH = 200  # characters of a file name before its extension
 KINDS_BY_SUFFIX = {".bpmn": "bpmn", ".dmn": "dmn", ".json": "form"}
 
 NS = {
@@ -58,19 +60,28 @@ class DefinitionFile:
 
     @classmethod
     def from_upload(cls, filename: str, raw: bytes) -> "DefinitionFile":
-        path = Path(filename)
+        """A file as uploaded (API, modeler page, CLI). A browser may send a path: only its last
+        part counts. The stem becomes the definition's name (a form's key), so it must be
+        printable (no NUL, no bidirectional or other control characters) and not too long."""
+        name = PurePosixPath(filename.replace("\\", "/")).name
+        path = PurePosixPath(name)
+        if not path.stem or len(path.stem) > MAX_NAME_LENGTH or not name.isprintable():
+            shown = name.encode("unicode_escape").decode()[:MAX_NAME_LENGTH] or "a file"  # shows what is hidden
+            raise InvalidDefinition(f"{shown}: unusable file name", details=[
+                problem(shown, None, f"file names must be printable, with a name of 1 to {MAX_NAME_LENGTH} "
+                                     "characters before the extension")])
         kind = KINDS_BY_SUFFIX.get(path.suffix.lower())
         if kind is None:
-            raise InvalidDefinition(f"{filename}: unsupported file type", details=[
-                problem(filename, None, "only .bpmn, .dmn and .json (form) files can be deployed")])
+            raise InvalidDefinition(f"{name}: unsupported file type", details=[
+                problem(name, None, "only .bpmn, .dmn and .json (form) files can be deployed")])
         if len(raw) > MAX_FILE_BYTES:
-            raise InvalidDefinition(f"{filename}: file too large", details=[
-                problem(filename, None, f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}")])
+            raise InvalidDefinition(f"{name}: file too large", details=[
+                problem(name, None, f"file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}")])
         try:
             content = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidDefinition(f"{filename}: not UTF-8", details=[
-                problem(filename, None, "file is not valid UTF-8 text")]) from None
+            raise InvalidDefinition(f"{name}: not UTF-8", details=[
+                problem(name, None, "file is not valid UTF-8 text")]) from None
         return cls(kind=kind, name=path.stem, content=content)
 
     @classmethod
@@ -85,6 +96,15 @@ def filename_of(kind: str, name: str) -> str:
 
 def problem(filename: str, element_id: Optional[str], message: str) -> dict[str, Any]:
     return {"file": filename, "element_id": element_id, "message": message}
+
+
+def _form_limit_problem(filename: str, findings: json_limits.Findings) -> dict[str, Any]:
+    """A form file nested too deep for the validators, or with a number no schema keyword can hold."""
+    if findings.too_deep:
+        return problem(filename, None, f"the form schema is nested deeper than {json_limits.MAX_DEPTH} levels")
+    where = findings.number_paths[0].replace(".", "/") or None
+    return problem(filename, where, f"unreadable number (longer than {json_limits.MAX_NUMBER_LENGTH} characters, "
+                                    "or not finite: NaN, Infinity)")
 
 
 @dataclass
@@ -132,16 +152,19 @@ class DefinitionSet:
 
     def _load_form(self, file: DefinitionFile) -> list[dict[str, Any]]:
         try:
-            schema = json.loads(file.content)
-            Draft202012Validator.check_schema(schema)
-        except json.JSONDecodeError as error:
+            schema, findings = json_limits.load(file.content)
+        except ValueError as error:
             return [problem(file.filename, None, f"invalid JSON: {error}")]
+        if not findings.ok:
+            return [_form_limit_problem(file.filename, findings)]
+        try:
+            Draft202012Validator.check_schema(schema)
         except SchemaError as error:
             return [problem(file.filename, "/".join(map(str, error.path)) or None,
                             f"invalid JSON Schema: {error.message}")]
         if not isinstance(schema, dict) or schema.get("type") != "object":
             return [problem(file.filename, None, 'a form schema must have "type": "object"')]
-        self.forms[file.name] = schema
+        self.forms[file.name] = with_text_limits(schema)
         return []
 
     def _load_into_parser(self, file: DefinitionFile, tree: Any) -> list[dict[str, Any]]:

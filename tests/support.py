@@ -49,6 +49,13 @@ def build_small_org(kinerja: Kinerja) -> SmallOrg:
     return SmallOrg(employee_ids=ids, cycle_employee=ids["199003032015031003"])
 
 
+def start_bungo_cycle(kinerja: Kinerja) -> int:
+    """The 2026 cycle of the small organisation, an instance started for every employee."""
+    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
+    kinerja.start_cycle_instances(cycle_id, kinerja.employees_without_instance(cycle_id), actor="hr")
+    return cycle_id
+
+
 def inbox_task(kinerja: Kinerja, username: str, task_key: str) -> TaskView:
     """The user's open task with this BPMN id, from 'mine' or else from 'group'."""
     for scope in ("mine", "group"):

@@ -20,7 +20,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from engine.services import Kinerja
 
-from . import auth, errors, formatting, security
+from . import auth, errors, formatting, limits, security
 
 SUPPORTED_LANGUAGES = ("id", "en")
 limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
@@ -51,6 +51,7 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
     limiter.init_app(app)
     errors.register(app)
     security.register(app)
+    limits.register(app)
     formatting.register(app)
     auth.register(app)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, Forbidden, KinerjaError, NotFound
@@ -39,7 +39,12 @@ def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     ``HTTPException`` handler, can hand errors back to this one."""
     details = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
     code = (error.name or "error").lower().replace(" ", "_")
-    return error_response(error.code or 500, code, error.description or error.name, details)
+    response, status = error_response(error.code or 500, code, error.description or error.name, details)
+    response = make_response(response)
+    allowed = getattr(error, "valid_methods", None)
+    if allowed:  # a 405 says which methods the URL does accept (RFC 9110)
+        response.headers["Allow"] = ", ".join(allowed)
+    return response, status
 
 
 def register(app: Flask) -> None:

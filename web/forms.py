@@ -28,6 +28,11 @@ from babel.numbers import NumberFormatError, parse_decimal
 from babel.numbers import format_decimal as babel_format_decimal
 from flask_babel import format_decimal, gettext
 
+from engine import json_limits
+from engine.json_limits import MAX_NUMBER_LENGTH
+
+from .limits import NUMBER_LIKE, TooLargeNumber, row_index
+
 SEP = "-"
 ROW_PLACEHOLDER = "__index__"
 MISSING: Any = object()
@@ -285,14 +290,20 @@ def to_number(text: str, integer: bool = False, locale: Optional[str] = None) ->
     """Typed text → a number, read the way the user's ``locale`` writes numbers when it fits
     (Indonesian: ``"1.500"`` → 1500, ``"95,5"`` → 95.5), else with a decimal point or one
     decimal comma (``"12.5"``, ``"12,5"``). Text that is no number comes back unchanged, so
-    the form's validation names the field."""
+    the form's validation names the field; a number of more than ``MAX_NUMBER_LENGTH``
+    characters or digits comes back as :class:`TooLargeNumber`, before any conversion (an
+    ``int`` of ``Decimal("1E999999")`` takes minutes)."""
     cleaned = text.strip().replace(" ", "").replace("\u00a0", "")
+    if len(cleaned) > MAX_NUMBER_LENGTH:
+        return TooLargeNumber(text.strip()) if NUMBER_LIKE.fullmatch(cleaned) else text.strip()
     if re.fullmatch(r"[+-]?\d+", cleaned):
         return int(cleaned)
     number: Optional[float] = None
     if locale:
         try:
             parsed = parse_decimal(cleaned, locale=locale, strict=True)
+            if parsed.is_finite() and parsed.adjusted() >= MAX_NUMBER_LENGTH:
+                return TooLargeNumber(text.strip())
             number = int(parsed) if parsed == parsed.to_integral_value() else float(parsed)
         except (NumberFormatError, ValueError, ArithmeticError):
             number = None
@@ -304,7 +315,7 @@ def to_number(text: str, integer: bool = False, locale: Optional[str] = None) ->
         except ValueError:
             return text.strip()
     if isinstance(number, float) and not math.isfinite(number):
-        return text.strip()
+        return TooLargeNumber(text.strip()) if NUMBER_LIKE.fullmatch(cleaned) else text.strip()
     if isinstance(number, float) and number.is_integer():
         return int(number)
     return number
@@ -320,8 +331,8 @@ def to_boolean(text: str) -> Any:
 
 
 def row_indices(form: Mapping[str, Any], name: str) -> list[int]:
-    pattern = re.compile(rf"^{re.escape(name + SEP)}(\d+){re.escape(SEP)}")
-    return sorted({int(match.group(1)) for key in form.keys() if (match := pattern.match(key))})
+    pattern = re.compile(rf"^{re.escape(name + SEP)}(\d+){re.escape(SEP)}", re.ASCII)
+    return sorted({row_index(match.group(1)) for key in form.keys() if (match := pattern.match(key))})
 
 
 def parse_form(schema: Mapping[str, Any], form: Mapping[str, Any], keep_empty_rows: bool = False,
@@ -370,9 +381,10 @@ def _parse_value(schema: Mapping[str, Any], form: Mapping[str, Any], name: str, 
         return to_boolean(raw)
     if kind == "json":
         try:
-            return json.loads(raw)
+            value, findings = json_limits.load(raw)
         except ValueError:
             return raw.strip()
+        return value if findings.ok else raw.strip()  # too deep or unreadable numbers: the validation names it
     return raw.strip()
 
 
@@ -381,8 +393,8 @@ def row_action(form: Mapping[str, Any]) -> Optional[tuple[str, str, int]]:
     ``("remove", "rhk", 2)``; None for a real submission."""
     if form.get("_add_row"):
         return "add", str(form["_add_row"]), -1
-    match = re.fullmatch(rf"(.+){re.escape(SEP)}(\d+)", str(form.get("_remove_row") or ""))
-    return ("remove", match.group(1), int(match.group(2))) if match else None
+    match = re.fullmatch(rf"(.+){re.escape(SEP)}(\d+)", str(form.get("_remove_row") or ""), re.ASCII)
+    return ("remove", match.group(1), row_index(match.group(2))) if match else None
 
 
 def apply_row_action(schema: Mapping[str, Any], data: dict[str, Any], action: tuple[str, str, int]) -> dict[str, Any]:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any, Callable, Iterable, TypeVar
 
-from flask import abort, current_app, g, request
+import marshmallow as ma
+from flask import Request, abort, current_app, g, request
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.datastructures import MultiDict
 
 from engine.access import UserProfile
 from engine.accounts import SessionEnded, signed_in_profile
@@ -57,8 +60,33 @@ def authenticate() -> None:
         raise Forbidden(f"this needs one of the roles: {', '.join(sorted(roles))}")
 
 
+class StrictParser(FlaskParser):
+    """Requests hold what the OpenAPI document says, no more and no less: an unknown query
+    parameter or multipart field is refused like an unknown JSON field (422), and an operation
+    that reads a JSON body needs one — an absent body is not a request for every default
+    (``POST /processes/migrations/{id}`` with no body once moved every instance)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+                                   "query": ma.RAISE, "querystring": ma.RAISE, "files": ma.RAISE}
+
+    def _raw_load_json(self, req: Request) -> Any:
+        if not req.get_data(cache=True):
+            raise ma.ValidationError("a JSON body is required")
+        if not is_json_request(req):
+            abort(415, description="the body must be JSON (Content-Type: application/json)")
+        return super()._raw_load_json(req)
+
+    def load_files(self, req: Request, schema: ma.Schema) -> Any:
+        """Files and the other fields of a multipart body together, so a stray field is named."""
+        return self._makeproxy(MultiDict([*req.files.items(multi=True), *req.form.items(multi=True)]), schema)
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+
 def protected_blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
-    blueprint = Blueprint(name, import_name, url_prefix=url_prefix, description=description)
+    blueprint = ApiBlueprint(name, import_name, url_prefix=url_prefix, description=description)
     blueprint.before_request(authenticate)
     return blueprint
 

@@ -1,11 +1,10 @@
 """The deployed process, decision and form definitions; deploying new versions (HR)."""
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Any
 
 from engine.assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
-from engine.definitions import DefinitionFile, problem
+from engine.definitions import DefinitionFile
 from engine.errors import InvalidDefinition
 from engine.library import definition_library
 from engine.read_models import latest_deployment
@@ -102,16 +101,5 @@ def migrate(request: dict[str, Any], deployment_id: int) -> Any:
 
 
 def _files(upload: dict[str, Any]) -> list[DefinitionFile]:
-    return [DefinitionFile.from_upload(_checked_name(upload_file.filename), upload_file.read())
+    return [DefinitionFile.from_upload(upload_file.filename or "", upload_file.read())
             for upload_file in upload["files"]]
-
-
-def _checked_name(filename: str | None) -> str:
-    """The uploaded file's name; its stem becomes the definition's name (a form's key)."""
-    name = PurePosixPath((filename or "").replace("\\", "/")).name
-    stem = PurePosixPath(name).stem
-    if not stem or len(stem) > 200 or not name.isprintable():
-        raise InvalidDefinition(f"{name or 'a file'}: unusable file name", details=[
-            problem(name, None, "file names must be printable, with a name of 1 to 200 characters before the "
-                                "extension")])
-    return name

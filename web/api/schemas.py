@@ -10,6 +10,7 @@ from typing import Any
 import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
+from werkzeug.datastructures import FileStorage
 
 from engine.delegation import MAX_REASON
 from engine.notifications import EMAIL_DELIVERIES, KINDS
@@ -223,8 +224,19 @@ class CurrentDeploymentSchema(ma.Schema):
                                metadata={"description": "null before the first deployment"})
 
 
+class UploadedFile(Upload):
+    """A file part of a multipart body (a text field of the same name is not a file)."""
+
+    default_error_messages = {"not_a_file": "Must be a file."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> FileStorage:
+        if not isinstance(value, FileStorage):
+            raise self.make_error("not_a_file")
+        return value
+
+
 class UploadSchema(ma.Schema):
-    files = fields.List(Upload(), required=True, validate=validate.Length(min=1, max=100),
+    files = fields.List(UploadedFile(), required=True, validate=validate.Length(min=1, max=100),
                         metadata={"description": ".bpmn, .dmn and form .json files"})
 
 
@@ -244,16 +256,20 @@ class DeployResultSchema(ma.Schema):
 
 # --- cycles ------------------------------------------------------------------------------
 
+# Named fields, not a dict with validated keys: the document then lists the keys it accepts.
+PredikatSharesSchema = ma.Schema.from_dict(
+    {predikat: fields.Float(validate=validate.Range(min=0, max=1)) for predikat in PREDIKATS}, name="PredikatShares")
+QuotasSchema = ma.Schema.from_dict({rating: fields.Nested(PredikatSharesSchema) for rating in UNIT_RATINGS},
+                                   name="Quotas")
+
+
 class DistributionQuotasSchema(ma.Schema):
     default_unit_rating = fields.String(validate=validate.OneOf(UNIT_RATINGS),
                                         metadata={"description": "rating of units not named in unit_ratings"})
     unit_ratings = fields.Dict(keys=Text(validate=validate.Length(min=1, max=64)),
                                values=fields.String(validate=validate.OneOf(UNIT_RATINGS)),
                                metadata={"description": "unit code → the unit's performance rating"})
-    quotas = fields.Dict(keys=fields.String(validate=validate.OneOf(UNIT_RATINGS)),
-                         values=fields.Dict(keys=fields.String(validate=validate.OneOf(PREDIKATS)),
-                                            values=fields.Float(validate=validate.Range(min=0, max=1))),
-                         metadata={"description": "unit rating → predikat → largest share (0..1)"})
+    quotas = fields.Nested(QuotasSchema, metadata={"description": "unit rating → predikat → largest share (0..1)"})
 
 
 class CycleSettingsSchema(ma.Schema):

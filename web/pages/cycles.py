@@ -48,7 +48,7 @@ def cycles():  # type: ignore[no-untyped-def]
 def open_cycle():  # type: ignore[no-untyped-def]
     profile = _hr()
     year_text = (request.form.get("year") or "").strip()
-    if not year_text.isdigit() or not 2000 <= int(year_text) <= 2100:
+    if not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4) or not 2000 <= int(year_text) <= 2100:
         flash(_("Tahun harus antara 2000 dan 2100."), "error")
         return redirect(url_for("pages.cycles"), code=303)
     cycle_id = flows.open_cycle(profile.organisation_code, int(year_text), PROCESS_KEY, profile.username)

@@ -5,7 +5,7 @@ is HR's alone. The modeler talks to ``/processes/check`` and ``/processes/deploy
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from engine.library import (
     deployments_with_running_instances,
 )
 
+from .. import MAX_DATABASE_ID
 from ..auth import current_username, roles_required
 from . import blueprint, engine
 
@@ -65,7 +66,7 @@ def download(kind: str, name: str, version: int) -> Response:
 @blueprint.get("/processes/<kind>/<name>/compare")
 @roles_required(*READERS)
 def compare(kind: str, name: str):  # type: ignore[no-untyped-def]
-    old, new = request.args.get("from", type=int), request.args.get("to", type=int)
+    old, new = _number(request.args.get("from")), _number(request.args.get("to"))
     if old is None or new is None:
         flash(_("Pilih dua versi untuk dibandingkan."), "error")
         return redirect(url_for("pages.library"), code=303)
@@ -142,6 +143,15 @@ def deploy_definition():  # type: ignore[no-untyped-def]
             "changed_files": result.changed_files}, 201 if result.created else 200
 
 
+def _number(text: Optional[str]) -> Optional[int]:
+    """An id or version number sent as text; None unless it is ASCII digits within the databases'
+    integers (a 5,000-digit number must reach neither ``int`` nor a query)."""
+    if text and text.isascii() and text.isdigit() and len(text) <= len(str(MAX_DATABASE_ID)):
+        number = int(text)
+        return number if number <= MAX_DATABASE_ID else None
+    return None
+
+
 def _organisation_id() -> int:
     """Migrations move only the HR user's own organisation's instances (deployments are shared)."""
     return user_profile(engine(), current_username()).organisation_id
@@ -165,11 +175,11 @@ def migration_plan(deployment_id: int):  # type: ignore[no-untyped-def]
 @blueprint.post("/processes/migrations/<int:deployment_id>")
 @roles_required(ROLE_HR)
 def migrate(deployment_id: int):  # type: ignore[no-untyped-def]
-    chosen = [int(value) for value in request.form.getlist("instance_id") if value.isdigit()]
+    chosen = [number for value in request.form.getlist("instance_id") if (number := _number(value)) is not None]
     if not chosen:
         flash(_("Pilih instans yang akan dipindahkan."), "error")
         return redirect(url_for("pages.migration_plan", deployment_id=deployment_id), code=303)
-    to_deployment = request.form.get("to_deployment", type=int)
+    to_deployment = _number(request.form.get("to_deployment"))
     result = engine().migrate_instances(deployment_id, to_deployment, current_username(), chosen, _organisation_id())
     moved = sum(1 for candidate in result.candidates if candidate.migrated)
     flash(_("%(moved)d instans dipindahkan ke deployment %(target)d; %(stayed)d tetap.", moved=moved,

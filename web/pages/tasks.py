@@ -19,6 +19,7 @@ from ..forms import (Entry, HtmlForm, apply_row_action, build_form, describe, ma
                      task_name, tr)
 from ..forms import N_
 from ..formatting import as_datetime
+from ..limits import too_large_numbers
 from . import blueprint, engine, redirect_back
 from .feedback import question_labels
 
@@ -180,7 +181,7 @@ def complete(task_id: int):  # type: ignore[no-untyped-def]
     try:
         engine().complete_task(task_id, username, data)
     except ValidationFailed as error:
-        errors = map_errors(schema, error.details) or {"": [error.message]}
+        errors = {**(map_errors(schema, error.details) or {"": [error.message]}), **too_large_numbers(data)}
         return render_task(detail, data, errors, status=422)
     flash(_("Tugas selesai: %(task)s.", task=task_name(detail.task.task_key, detail.task.name)), "success")
     return redirect(url_for("pages.inbox"), code=303)

@@ -1,0 +1,79 @@
+"""Bounds on what a request may hold, before anything converts it.
+
+JSON bodies are checked once for every endpoint — authenticated or not, API or page —
+before any view, schema or parser reads them (see :mod:`engine.json_limits`): nested too
+deep is a 400, an unreadable number (too long, ``NaN``, ``Infinity``, ``1E999999``) a 422
+naming its path; a body that passes can be decoded again safely by webargs or
+``request.get_json``. HTML forms (:mod:`web.forms`) bound the row numbers in field names
+(400) and keep numbers too large to convert as :class:`TooLargeNumber` text, which the
+page names as a field error.
+"""
+from __future__ import annotations
+
+import re
+from contextlib import nullcontext
+from typing import Any, Optional
+
+from flask import Flask, Response, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
+
+from engine import json_limits
+
+from .errors import error_response
+
+MAX_ROW_INDEX = 999  # rows of one table in a posted form: indices 0..999
+NUMBER_LIKE = re.compile(r"[+-]?[\d.,]+(?:[eE][+-]?\d+)?", re.ASCII)  # what someone typing a number may type
+
+
+def refuse_unbounded_json() -> Optional[tuple[Response, int]]:
+    """``before_request``: None lets the request through."""
+    if not request.is_json:
+        return None
+    try:
+        _value, findings = json_limits.load(request.get_data(cache=True).decode("utf-8"))
+    except ValueError:  # no JSON (nor UTF-8): whoever reads the body answers 400 as usual
+        return None
+    if findings.ok:
+        return None
+    with force_locale("en") if request.path.startswith("/api/") else nullcontext():  # the API speaks English
+        if findings.too_deep:
+            return error_response(400, "bad_request", _("JSON bertingkat lebih dari %(depth)s lapis.",
+                                                        depth=json_limits.MAX_DEPTH))
+        message = _("Angka tidak dapat dibaca: lebih dari %(length)s karakter, terlalu besar, atau bukan bilangan "
+                    "terhingga (NaN, Infinity).", length=json_limits.MAX_NUMBER_LENGTH)
+        paths = findings.number_paths
+        where = ", ".join(path or _("isi permintaan") for path in paths)
+        return error_response(422, "invalid_number", f"{where}: {message}",
+                              [{"field": path or None, "message": message} for path in paths])
+
+
+class TooLargeNumber(str):
+    """Typed text that reads as a number too long or too large to convert (``1E999999``, 5,000
+    digits): kept as text, so the validation refuses it, and named by :func:`too_large_numbers`."""
+
+
+def too_large_numbers(data: Any, path: str = "") -> dict[str, list[str]]:
+    """A field error for every :class:`TooLargeNumber` in parsed form data, by dotted path."""
+    if isinstance(data, TooLargeNumber):
+        return {path: [_("Angka ini terlalu panjang atau terlalu besar (paling banyak %(digits)s digit).",
+                         digits=json_limits.MAX_NUMBER_LENGTH)]}
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    errors: dict[str, list[str]] = {}
+    for key, value in items:
+        errors.update(too_large_numbers(value, f"{path}.{key}" if path else str(key)))
+    return errors
+
+
+def row_index(digits: str) -> int:
+    """A row number from a posted field name, refused (400) past :data:`MAX_ROW_INDEX`: nobody
+    fills in a thousand rows, and a 5,000-digit index must not reach ``int``."""
+    if len(digits) > len(str(MAX_ROW_INDEX)) or int(digits) > MAX_ROW_INDEX:
+        raise BadRequest(_("Formulir berisi nomor baris yang tidak sah (paling banyak %(count)s baris).",
+                           count=MAX_ROW_INDEX + 1))
+    return int(digits)
+
+
+def register(app: Flask) -> None:
+    app.before_request(refuse_unbounded_json)
