@@ -48,7 +48,7 @@ def skp_task(app: Flask, deployed: Kinerja) -> int:
 
 def bearer(app: Flask, username: str) -> dict[str, str]:
     with app.app_context():
-        return {"Authorization": f"Bearer {issue_token(username)}"}
+        return {"Authorization": f"Bearer {issue_token(username, 0)}"}
 
 
 def signed_in(app: Flask, username: str) -> FlaskClient:
