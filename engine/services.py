@@ -54,6 +54,7 @@ from .runtime import (
     due_after,
     PARKED_DUE,
 )
+from .step_failures import records_step_failure
 from .unit_of_work import UnitOfWork
 
 SUMMARY_KEYS = ("rating_hasil_kerja", "rating_perilaku_kerja", "predikat", "predikat_label",
@@ -262,6 +263,7 @@ class Kinerja:
             uow.commit()
         return MigrationPlan(plan.from_deployment_id, plan.to_deployment_id, results)
 
+    @records_step_failure
     def _migrate_one(self, instance_id: int, to_deployment_id: int, actor: str) -> MigrationCandidate:
         with self.unit_of_work() as uow:
             instance = uow.session.get(ProcessInstance, instance_id)
@@ -320,6 +322,7 @@ class Kinerja:
 
     # -- instances -------------------------------------------------------------------------
 
+    @records_step_failure
     def start_instance(self, process_key: str, employee_id: int, actor: str, *,
                        data: Optional[dict[str, Any]] = None, cycle_id: Optional[int] = None,
                        business_key: Optional[str] = None) -> int:
@@ -425,6 +428,7 @@ class Kinerja:
                        instance_id=task.instance_id, task_id=task.id)
             uow.commit()
 
+    @records_step_failure
     def complete_task(self, task_id: int, username: str, data: dict[str, Any]) -> None:
         """Validate ``data`` against the task's form, complete it and run the process on."""
         with self.unit_of_work() as uow:
@@ -486,6 +490,7 @@ class Kinerja:
                 conflicts += 1  # someone moved the instance meanwhile; the next sweep retries
         return TimerSweep(fired, conflicts)
 
+    @records_step_failure
     def _fire_instance_timers(self, instance_id: int, now: Any) -> int:
         with self.unit_of_work() as uow:
             # SKIP LOCKED: a parallel sweeper that holds these rows is already firing them (PostgreSQL;
