@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select
 from .assignment import LaneDirectory, Subject, may_work_on
 from .audit import Checkpoint, VerificationResult, instance_events, verify_chain, write_checkpoint
 from .clock import Clock, SystemClock
-from .database import make_engine, make_session_factory, upgrade_schema
+from .database import make_engine, make_read_session_factory, make_session_factory, upgrade_schema
 from .definitions import DefinitionFile, DefinitionSet, user_task_info
 from .errors import Conflict, Forbidden, InvalidDefinition, KinerjaError, NotFound, ProcessError, ScriptRejected
 from .forms import validate_form_data
@@ -121,6 +121,7 @@ class Kinerja:
         self.audit_key = audit_key
         self.db = make_engine(database_url)
         self.session_factory = make_session_factory(self.db)
+        self._read_session_factory = make_read_session_factory(self.db)
         self.clock = clock or SystemClock()
         self._definition_sets: dict[int, DefinitionSet] = {}
         self._decision_sources: dict[tuple[int, str], dict[str, Any]] = {}
@@ -131,6 +132,10 @@ class Kinerja:
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.clock)
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work for queries only (it must not be committed)."""
+        return UnitOfWork(self._read_session_factory, self.clock)
 
     def dispose(self) -> None:
         self.db.dispose()
