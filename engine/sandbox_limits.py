@@ -151,8 +151,9 @@ def _estimate(op: str, left: Any, right: Any) -> tuple[str, int]:
             return "int", left.bit_length() + right.bit_length()
     if op == "+" and left_kind == right_kind and left_kind in ("str", "seq"):
         return left_kind, len(left) + len(right)
-    if op == "%" and left_kind == "str":
-        return "str", len(left) + _percent_format_room(left, right)
+    if op == "%" and isinstance(left, (str, bytes)):
+        template = left if isinstance(left, str) else left.decode("latin-1")
+        return "str", len(left) + _percent_format_room(template, right)
     return "other", 0
 
 
@@ -222,7 +223,7 @@ def bounded_str(budget: Budget, value: Any = "") -> str:
     return budget.built(str(value))
 
 
-def format_value(budget: Budget, value: Any, conversion: int) -> str:
+def format_value(value: Any, conversion: int) -> str:
     """One ``{value!r}`` of an f-string (format specs are refused when compiling)."""
     _check_size("str", string_length(value))
     if conversion == ord("r"):
@@ -261,7 +262,11 @@ def guarded_replace(budget: Budget, text: str) -> Callable[..., str]:
 def bounded_range(*args: int) -> range:
     """``range`` with at most :data:`MAX_SEQUENCE_ITEMS` numbers."""
     numbers = range(*args)
-    _check_size("seq", len(numbers))
+    try:
+        count = len(numbers)
+    except OverflowError:  # more numbers than a C integer can count
+        count = MAX_SEQUENCE_ITEMS + 1
+    _check_size("seq", count)
     return numbers
 
 

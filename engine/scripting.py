@@ -306,7 +306,7 @@ def _scope(budget: limits.Budget) -> dict[str, Any]:
         "_apply_": _apply,
         "_tick_": budget.tick,
         "_binop_": partial(limits.binary_op, budget),
-        "_fvalue_": partial(limits.format_value, budget),
+        "_fvalue_": limits.format_value,
         "_fjoin_": partial(limits.join_fstring, budget),
     }
 

@@ -615,6 +615,7 @@ class Kinerja:
                                           Employee.active.is_(True), Employee.id.not_in(started))
                 .order_by(Employee.id)))
 
+    @records_step_failure
     def start_cycle_instances(self, cycle_id: int, employee_ids: Iterable[int], actor: str) -> list[int]:
         """Start the cycle's process for each employee, all in one transaction (one batch).
 

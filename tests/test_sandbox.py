@@ -28,20 +28,20 @@ from tests.support import BPMN_DIR
 MARKER = "/tmp/kinerja-sandbox-escaped"
 SHELL = f"__import__('os').system('touch {MARKER}')"
 WRITE = f"open('{MARKER}', 'w')"
+OPEN = f"['open']('{MARKER}', 'w')"  # called on a mapping of builtins
 
 # Expressions: usable in every place code can sit.
 EXPRESSION_ESCAPES = {
     "generator-frame-globals": "(x for x in [1]).gi_frame.f_back.f_globals['_' + '_builtins__']['__import__']"
                                "('os').system('touch " + MARKER + "')",
-    "generator-frame-builtins": "(x for x in [1]).gi_frame.f_builtins['open']('" + MARKER + "', 'w')",
-    "generator-frame-locals": "(x for x in [1]).gi_frame.f_locals['open']('" + MARKER + "', 'w')",
+    "generator-frame-builtins": "(x for x in [1]).gi_frame.f_builtins" + OPEN,
+    "generator-frame-locals": "(x for x in [1]).gi_frame.f_locals" + OPEN,
     "generator-code": "(x for x in [1]).gi_code.co_consts",
-    "coroutine-frame": "(x for x in [1]).cr_frame.f_back.f_globals['_' + '_builtins__']['open']"
-                       "('" + MARKER + "', 'w')",
-    "async-generator-frame": "(x for x in [1]).ag_frame.f_back.f_builtins['open']('" + MARKER + "', 'w')",
+    "coroutine-frame": "(x for x in [1]).cr_frame.f_back.f_globals['_' + '_builtins__']" + OPEN,
+    "async-generator-frame": "(x for x in [1]).ag_frame.f_back.f_builtins" + OPEN,
     "dunder-subscript-of-data": "employee['_' + '_class__']['_' + '_init__']['_' + '_globals__']['os']"
                                 ".system('touch " + MARKER + "')",
-    "dunder-subscript-of-globals": "globals()['_' + '_builtins__']['open']('" + MARKER + "', 'w')",
+    "dunder-subscript-of-globals": "globals()['_' + '_builtins__']" + OPEN,
     "format-attribute": "'{0.__class__.__init__.__globals__}'.format(employee) and " + WRITE,
     "format-map-attribute": "'{x.__class__}'.format_map({'x': employee}) and " + WRITE,
     "str-format-unbound": "str.format('{0.__class__}', employee) and " + WRITE,
@@ -54,7 +54,7 @@ EXPRESSION_ESCAPES = {
                                       "if c.__name__ == 'catch_warnings'][0]()._module.__builtins__['__import__']"
                                       "('os').system('touch " + MARKER + "')",
     "method-self": "employee.get.__self__",
-    "vars": "vars()['open']('" + MARKER + "', 'w')",
+    "vars": "vars()" + OPEN,
     "dir": "dir(employee)",
     "globals": "globals()",
     "locals": "locals()",
@@ -72,15 +72,14 @@ SCRIPT_ESCAPES = {
     "import-os": f"import os\nos.system('touch {MARKER}')",
     "from-import": f"from subprocess import run\nrun(['touch', '{MARKER}'])",
     "traceback-frame": "try:\n    1 / 0\nexcept ZeroDivisionError as error:\n"
-                       "    error.__traceback__.tb_frame.f_globals['open']('" + MARKER + "', 'w')",
+                       "    error.__traceback__.tb_frame.f_globals" + OPEN,
     "traceback-frame-no-dunder": "try:\n    1 / 0\nexcept Exception as error:\n"
-                                 "    frame = error.tb_frame\n    frame.f_builtins['open']('" + MARKER + "', 'w')",
+                                 "    frame = error.tb_frame\n    frame.f_builtins" + OPEN,
     "generator-function": "def walk():\n    yield 1\nframe = walk().gi_frame.f_back\n"
-                          "frame.f_globals['_' + '_builtins__']['open']('" + MARKER + "', 'w')",
-    "coroutine-function": "async def walk():\n    pass\nwalk().cr_frame.f_back.f_builtins['open']('" + MARKER + "', 'w')",
-    "async-generator-function": "async def walk():\n    yield 1\nwalk().ag_frame.f_builtins['open']"
-                                "('" + MARKER + "', 'w')",
-    "lambda": "f = lambda: 0\nf.__globals__['_' + '_builtins__']['open']('" + MARKER + "', 'w')",
+                          "frame.f_globals['_' + '_builtins__']" + OPEN,
+    "coroutine-function": "async def walk():\n    pass\nwalk().cr_frame.f_back.f_builtins" + OPEN,
+    "async-generator-function": "async def walk():\n    yield 1\nwalk().ag_frame.f_builtins" + OPEN,
+    "lambda": "f = lambda: 0\nf.__globals__['_' + '_builtins__']" + OPEN,
     "class": "class X:\n    pass\nX.__init__.__globals__",
     "global": "global employee\nemployee = 1",
     "builtins-name": "x = builtins",
