@@ -183,3 +183,24 @@ def test_values_past_a_size_limit_are_refused_before_they_are_built(code: str, r
     with pytest.raises(Exception, match=re.escape(reason)):
         RestrictedEnvironment().execute(code, {})
     assert time.thread_time() - started < 1
+
+
+def test_pages_and_api_answer_a_failed_step_with_422_and_its_message(org: SmallOrg, deployed: Kinerja) -> None:
+    from web import create_app
+    from web.auth import issue_token
+
+    deployed.deploy([_hostile_file("script", HOSTILE_SCRIPTS["huge-list"][0])], actor="hr")
+    task_id, username, first = _drive_to_failing_step(deployed, org.cycle_employee)
+    app = create_app(deployed, {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False,
+                                "LOGIN_RATE_LIMIT": "1000 per minute"})
+    page = app.test_client()
+    assert page.post("/login", data={"username": username, "password": f"rahasia-{username}"}).status_code == 302
+    answered = page.post(f"/tasks/{task_id}", data={"feedback": "Baik"})
+    assert answered.status_code == 422 and "next_period" in answered.get_data(as_text=True)
+
+    with app.app_context():
+        token = issue_token(username)
+    api = app.test_client().post(f"/api/v1/tasks/{task_id}/complete", json={"data": ANSWERS["give_feedback"]},
+                                 headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 422
+    assert api.get_json()["error"]["code"] == "process_error" and api.get_json()["error"]["message"] == first.message
