@@ -19,7 +19,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
 from engine.definitions import DefinitionFile
-from engine.errors import ScriptRejected
+from engine.errors import InvalidDefinition, ScriptRejected
+from engine.models import Deployment
 from engine.runtime import evaluate_decision
 from engine.scripting import RestrictedEnvironment, restricted_script_engine
 from engine.services import Kinerja
@@ -147,13 +148,17 @@ def test_every_escape_is_refused_at_deploy_naming_the_element(deployed: Kinerja,
 
 
 def test_deploy_refuses_the_file_and_stores_nothing(deployed: Kinerja) -> None:
-    from engine.errors import InvalidDefinition
+    def deployments() -> int:
+        with deployed.unit_of_work() as uow:
+            return uow.session.query(Deployment).count()
 
+    before = deployments()
     hostile = place("script", ALL_ESCAPES["generator-frame-globals"])
     with pytest.raises(InvalidDefinition) as refused:
         deployed.deploy([hostile], actor="hr")
     (problem,) = refused.value.details
     assert problem["element_id"] == "start_periods" and "gi_frame" in problem["message"]
+    assert deployments() == before
 
 
 # -- run time: blocked even without the deploy check ---------------------------------------
