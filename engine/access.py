@@ -19,15 +19,17 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
+from .assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK, may_work_on
 from .errors import NotFound
-from .models import Employee, Organisation, User
+from .models import Employee, HumanTask, Organisation, User
 
 if TYPE_CHECKING:
     from .services import Kinerja
     from .unit_of_work import UnitOfWork
 
 ORGANISATION_WIDE_ROLES = {ROLE_HR, ROLE_PPK, ROLE_AUDITOR}
+# Peer input: its raters see the task, not the employee's file, and stay anonymous to the employee.
+PEER_LANE = "Rekan Kerja"
 
 
 def load_user(session: Session, username: str) -> User:
@@ -56,6 +58,23 @@ def may_view_employee(session: Session, viewer: User, employee_id: Optional[int]
         seen.add(current.id)
         current = current.supervisor
     return False
+
+
+def reads_task_context(session: Session, viewer: User, task: HumanTask) -> bool:
+    """Whether ``viewer`` sees the employee's file (card, SKP, earlier steps) on ``task``'s page.
+
+    Whoever may read the employee's data does; so does whoever holds the task, unless it is
+    peer input: a task handed on to another official of the unit shows its new holder what
+    it showed the supervisor it was meant for.
+    """
+    return may_view_employee(session, viewer, task.subject_employee_id) or (
+        task.lane != PEER_LANE and may_work_on(task, viewer))
+
+
+def is_subject(viewer: User, employee_id: Optional[int]) -> bool:
+    """Whether ``viewer`` is the employee a task or instance is about (peer raters stay
+    anonymous to them, whatever other roles they have)."""
+    return viewer.employee_id is not None and viewer.employee_id == employee_id
 
 
 def is_auditor(user: User) -> bool:

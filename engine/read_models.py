@@ -13,7 +13,8 @@ from typing import Any, Optional
 
 from sqlalchemy import func, select
 
-from .access import load_user, may_view_employee, note_auditor_read
+from .access import is_subject, load_user, may_view_employee, note_auditor_read, reads_task_context
+from .anonymity import aggregate_peer_input, anonymous_task, withhold_peer_actions
 from .assignment import may_work_on
 from .audit import instance_events
 from .errors import NotFound
@@ -77,7 +78,7 @@ def task_detail(kinerja: Kinerja, task_id: int, username: str, with_prefill: boo
         if row is None:
             raise NotFound(f"task {task_id} does not exist")
         can_complete = row.status == "open" and may_work_on(row, user)
-        reads_employee_file = may_view_employee(uow.session, user, row.subject_employee_id)
+        reads_employee_file = reads_task_context(uow.session, user, row)
         if not can_complete and not reads_employee_file:
             raise NotFound(f"task {task_id} does not exist")
         instance = uow.session.get(ProcessInstance, row.instance_id)
@@ -92,23 +93,42 @@ def task_detail(kinerja: Kinerja, task_id: int, username: str, with_prefill: boo
                        if key in data and field_schema.get("x-prefill", True)}
         subject = uow.session.get(Employee, row.subject_employee_id) if row.subject_employee_id else None
         # Someone who may only work on the task (a peer giving input) sees the task, not the file.
-        history = [CompletedStep(e["data"]["task_key"], e["data"].get("name", e["data"]["task_key"]), e["actor"],
-                                 e["occurred_at"], e["data"].get("submitted", {}))
-                   for e in instance_events(uow.session, instance.id)
-                   if e["action"] == "task.completed"] if reads_employee_file else []
+        history = _history(instance_events(uow.session, instance.id), is_subject(user, row.subject_employee_id)) \
+            if reads_employee_file else []
         if reads_employee_file:
             note_auditor_read(uow, user, "task", task_id=row.id, instance_id=instance.id,
                               subject_nip=subject.nip if subject else None)
-        return TaskDetail(task=task_view(row, subject, kinerja.clock.now()), form_schema=schema, prefill=prefill,
+        view = task_view(row, subject, kinerja.clock.now())
+        return TaskDetail(task=anonymous_task(view) if is_subject(user, row.subject_employee_id) else view,
+                          form_schema=schema, prefill=prefill,
                           employee=employee_card(uow.session, subject), history=history,
                           summary=dict(instance.summary or {}) if reads_employee_file else {},
                           can_complete=can_complete)
 
 
+def _history(events: list[dict[str, Any]], for_subject: bool) -> list[CompletedStep]:
+    """The completed steps of an instance; for the employee it is about, peer input comes as
+    one anonymous step (no actor) where the last peer finished (:mod:`engine.anonymity`)."""
+    peer_done: list[dict[str, Any]] = []
+    if for_subject:
+        events, peer_done = withhold_peer_actions(events)
+    steps = [CompletedStep(e["data"]["task_key"], e["data"].get("name", e["data"]["task_key"]), e["actor"],
+                           e["occurred_at"], e["data"].get("submitted", {}))
+             for e in events if e["action"] == "task.completed"]
+    if peer_done:
+        last = peer_done[-1]
+        steps.append(CompletedStep(last["data"]["task_key"], last["data"].get("name", last["data"]["task_key"]), "",
+                                   last["occurred_at"], aggregate_peer_input([e["data"].get("submitted", {})
+                                                                              for e in peer_done])))
+        steps.sort(key=lambda step: step.completed_at)
+    return steps
+
+
 def instance_detail(kinerja: Kinerja, instance_id: int, username: str) -> InstanceDetail:
     with kinerja.unit_of_work() as uow:
         instance = readable_instance(uow, instance_id, username, "instance")
-        return describe_instance(uow.session, instance, kinerja.clock.now())
+        return describe_instance(uow.session, instance, kinerja.clock.now(),
+                                 for_subject=is_subject(load_user(uow.session, username), instance.subject_employee_id))
 
 
 def readable_instance(uow: UnitOfWork, instance_id: int, username: str, view: str) -> ProcessInstance:
@@ -135,14 +155,19 @@ def employee_instances(kinerja: Kinerja, username: str) -> list[InstanceDetail]:
             ProcessInstance.process_key != COMPLAINT_PROCESS)  # the unit's complaints are not the head's cycle
             .order_by(ProcessInstance.id.desc())).all()
         now = kinerja.clock.now()
-        return [describe_instance(uow.session, instance, now) for instance in instances]
+        return [describe_instance(uow.session, instance, now, for_subject=True) for instance in instances]
 
 
-def describe_instance(session: Any, instance: ProcessInstance, now: datetime) -> InstanceDetail:
+def describe_instance(session: Any, instance: ProcessInstance, now: datetime,
+                      for_subject: bool = False) -> InstanceDetail:
+    """An instance with its open tasks; ``for_subject``: as the employee it is about sees it
+    (who holds peer input is not shown)."""
     subject = instance.subject
     open_rows = session.scalars(select(HumanTask).where(
         HumanTask.instance_id == instance.id, HumanTask.status == "open").order_by(HumanTask.id)).all()
     open_tasks = [task_view(row, subject, now) for row in open_rows]
+    if for_subject:
+        open_tasks = [anonymous_task(task) for task in open_tasks]
     phase = "completed" if instance.status == "completed" else next(
         (task.process_key for task in open_tasks if task.process_key in PHASES), None)
     return InstanceDetail(
@@ -198,8 +223,11 @@ def latest_deployment(kinerja: Kinerja) -> Optional[DeploymentView]:
 def instance_history_for(kinerja: Kinerja, instance_id: int, username: str) -> list[dict[str, Any]]:
     """An instance's audit events, for a user who may read its employee's data (404 otherwise)."""
     with kinerja.unit_of_work() as uow:
-        readable_instance(uow, instance_id, username, "history")
-        return instance_events(uow.session, instance_id)
+        instance = readable_instance(uow, instance_id, username, "history")
+        events = instance_events(uow.session, instance_id)
+        if is_subject(load_user(uow.session, username), instance.subject_employee_id):
+            return withhold_peer_actions(events)[0]
+        return events
 
 
 def visible_task(kinerja: Kinerja, task_id: int, username: str) -> TaskView:

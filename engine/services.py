@@ -417,22 +417,6 @@ class Kinerja:
                        instance_id=task.instance_id, task_id=task.id)
             uow.commit()
 
-    def delegate_task(self, task_id: int, username: str, to_username: str) -> None:
-        """Hand a task one holds to another active user of the same organisation (recorded)."""
-        with self.unit_of_work() as uow:
-            task, user = self._open_task_for(uow, task_id, username)
-            if user.id not in (task.assignee_user_id, task.claimed_by_user_id):
-                raise Forbidden(f"claim task {task_id} before delegating it")
-            target = uow.session.scalar(select(User).where(User.username == to_username, User.active.is_(True)))
-            if target is None or target.organisation_id != user.organisation_id:
-                raise NotFound(f"user '{to_username}' does not exist in this organisation")
-            if target.employee_id is not None and target.employee_id == task.subject_employee_id:
-                raise Forbidden("a task cannot be delegated to the employee it is about")
-            task.assignee_user_id, task.claimed_by_user_id = target.id, None
-            uow.record(username, "task.delegated", {"task_key": task.task_key, "from": username, "to": to_username},
-                       instance_id=task.instance_id, task_id=task.id)
-            uow.commit()
-
     @records_step_failure
     def complete_task(self, task_id: int, username: str, data: dict[str, Any]) -> None:
         """Validate ``data`` against the task's form, complete it and run the process on."""

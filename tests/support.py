@@ -129,3 +129,42 @@ def finish_all_open_work(kinerja: Kinerja, max_steps: int = 1000) -> int:
         kinerja.complete_task(task_id, eligible_username(kinerja, task_id), ANSWERS[task_key])
         done += 1
     raise AssertionError(f"work did not finish within {max_steps} steps")
+
+
+def complete_until(kinerja: Kinerja, instance_id: int, task_key: str, answers: dict[str, dict[str, Any]] = ANSWERS,
+                   max_steps: int = 200) -> int:
+    """Work one instance on, each open task by someone who may do it, until a ``task_key`` task
+    is open; its id. ``answers`` (by task key) override :data:`ANSWERS`."""
+    from sqlalchemy import select
+
+    from engine.models import HumanTask
+
+    for _step in range(max_steps):
+        with kinerja.unit_of_work() as uow:
+            rows = uow.session.execute(select(HumanTask.id, HumanTask.task_key).where(
+                HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id)).all()
+        wanted = [task_id for task_id, key in rows if key == task_key]
+        if wanted:
+            return wanted[0]
+        assert rows, f"instance {instance_id} ended before a '{task_key}' task"
+        task_id, key = rows[0]
+        kinerja.complete_task(task_id, eligible_username(kinerja, task_id), {**ANSWERS, **answers}[key])
+    raise AssertionError(f"no '{task_key}' task within {max_steps} steps")
+
+
+class SignedIn:
+    """A user of the web app, by page session and by API token (password ``rahasia-<username>``)."""
+
+    def __init__(self, app: Any, username: str) -> None:
+        self.username = username
+        self.page = app.test_client()
+        response = self.page.post("/login", data={"username": username, "password": f"rahasia-{username}"})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        token = app.test_client().post("/api/v1/auth/token", json={"username": username,
+                                                                   "password": f"rahasia-{username}"})
+        self.headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+
+    def api(self, method: str, path: str, json: Any = None) -> Any:
+        """``(status, body)`` of an API call under /api/v1."""
+        response = self.page.open("/api/v1" + path, method=method.upper(), headers=self.headers, json=json)
+        return response.status_code, response.get_json()

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select, update
 from engine.audit_trail import (AuditQuery, TimelineFilter, as_csv, as_json, explain_decision, export_events,
                                 instance_audit, search_events)
 from engine.definitions import DefinitionFile
+from engine.delegation import delegate_task
 from engine.errors import Forbidden, NotFound
 from engine.models import AuditCheckpoint, AuditEvent, AuditHead
 from engine.read_models import instance_detail
@@ -148,7 +149,7 @@ def test_auditors_are_read_only(org: SmallOrg, deployed: Kinerja) -> None:
     task = inbox_task(deployed, "rina", "draft_skp")
     for attempt in (lambda: deployed.claim_task(task.id, "auditor"),
                     lambda: deployed.complete_task(task.id, "auditor", {}),
-                    lambda: deployed.delegate_task(task.id, "auditor", "kapus")):
+                    lambda: delegate_task(deployed, task.id, "auditor", "kapus", "Cuti")):
         with pytest.raises(Forbidden):
             attempt()
 

@@ -354,27 +354,6 @@ def test_realisations_are_reported_against_the_rhk_of_the_approved_skp(app: Flas
     assert "2. Posyandu" in history[-1]["_text"] and "90,5" in history[-1]["_text"]
 
 
-def test_a_supervisor_hands_an_approval_on(app: Flask, cycle: int, deployed: Kinerja) -> None:
-    do_task(deployed, "rina", "draft_skp", SKP)
-    approval = inbox_task(deployed, "kapus", "approve_skp")
-    kapus = login(app, "kapus")
-    assert elements(kapus.get(f"/tasks/{approval.id}").get_data(as_text=True), "delegate-form")
-    for username, message in (("nobody", "tidak ditemukan"), ("rina", "tidak dapat dialihkan"), ("", "Isi nama")):
-        response = kapus.post(f"/tasks/{approval.id}/delegate", data={"username": username})
-        assert response.status_code == 303 and response.headers["Location"].endswith(f"/tasks/{approval.id}")
-        assert message in text(kapus.get(response.headers["Location"]).get_data(as_text=True), "flash")
-    response = kapus.post(f"/tasks/{approval.id}/delegate", data={"username": "kadis"})
-    assert response.status_code == 303 and response.headers["Location"].endswith("/inbox")
-    assert "kadis" in text(kapus.get("/inbox").get_data(as_text=True), "flash")
-    kadis_inbox = login(app, "kadis").get("/inbox").get_data(as_text=True)
-    assert [r["data-task-id"] for r in elements(kadis_inbox, "task-row") if r["data-task-key"] == "approve_skp"] == [
-        str(approval.id)]
-    own_draft = inbox_task(deployed, "dedi", "draft_skp")
-    own_page = login(app, "dedi").get(f"/tasks/{own_draft.id}").get_data(as_text=True)
-    assert elements(own_page, "task-form") and not elements(own_page, "delegate-form"), \
-        "an employee's own step is not handed on"
-
-
 def test_what_people_type_is_escaped(app: Flask, cycle: int, deployed: Kinerja) -> None:
     rina = login(app, "rina")
     task = inbox_task(deployed, "rina", "draft_skp")

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from engine.clock import FixedClock
-from engine.errors import Forbidden, NotFound
+from engine.errors import NotFound
 from engine.inbox import InboxFilter, list_tasks, task_counts
 from engine.read_models import employee_instances, instance_detail, latest_deployment, task_detail
 from engine.services import Kinerja
@@ -61,19 +61,6 @@ def test_the_employee_sees_their_own_cycle_and_phase(cycle: int, deployed: Kiner
     with pytest.raises(NotFound):
         instance_detail(deployed, mine.id, "dedi")
     assert employee_instances(deployed, "auditor") == []
-
-
-def test_delegation_moves_the_task_and_is_recorded(cycle: int, deployed: Kinerja) -> None:
-    do_task(deployed, "rina", "draft_skp", SKP)
-    approval = inbox_task(deployed, "kapus", "approve_skp")
-    with pytest.raises(Forbidden):
-        deployed.delegate_task(approval.id, "kapus", "rina")
-    deployed.delegate_task(approval.id, "kapus", "kadis")
-    assert inbox_task(deployed, "kadis", "approve_skp").id == approval.id
-    with pytest.raises(Forbidden):
-        deployed.complete_task(approval.id, "kapus", {"skp_decision": "approve"})
-    events = [e for e in deployed.instance_history(approval.instance_id) if e["action"] == "task.delegated"]
-    assert events[0]["data"] == {"task_key": "approve_skp", "from": "kapus", "to": "kadis"}
 
 
 def test_latest_deployment_lists_every_file(cycle: int, deployed: Kinerja) -> None:

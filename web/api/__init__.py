@@ -5,7 +5,8 @@
 ``GET  /api/v1/tasks``                     ``?scope=mine|group&unit=&cycle=&task_key=&search=``
 ``GET  /api/v1/tasks/{id}``                a task with form, prefill, employee, history
 ``POST /api/v1/tasks/{id}/claim|unclaim``  take or give back a group task
-``POST /api/v1/tasks/{id}/delegate``       ``{"to": username}``
+``GET  /api/v1/tasks/{id}/delegates``      who the holder may hand the task to
+``POST /api/v1/tasks/{id}/delegate``       ``{"to": username, "reason"}``
 ``POST /api/v1/tasks/{id}/complete``       ``{"data": {...}}``
 ``GET  /api/v1/processes``                 the current deployment (HR, PPK, auditor)
 ``POST /api/v1/processes``                 multipart ``files`` (HR)

@@ -11,6 +11,7 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from engine.delegation import MAX_REASON
 from engine.notifications import EMAIL_DELIVERIES, KINDS
 from engine.reports import PREDIKATS, UNIT_RATINGS
 from engine.services import DEFAULT_CYCLE_SETTINGS
@@ -123,7 +124,21 @@ class TaskDetailSchema(TaskSchema):
 
 class DelegateRequestSchema(ma.Schema):
     to = Text(required=True, validate=validate.Length(min=1, max=200),
-              metadata={"description": "username of the new holder (same organisation)"})
+              metadata={"description": "username of the new holder, one of GET /tasks/{id}/delegates"})
+    reason = Text(required=True, validate=validate.Length(min=1, max=MAX_REASON),
+                  metadata={"description": "why the task is handed on (recorded in the audit trail)"})
+
+
+class DelegateSchema(ma.Schema):
+    username = fields.String(required=True, metadata={"description": "the value to send as `to`"})
+    name = fields.String(required=True)
+    position = fields.String(allow_none=True)
+
+
+class DelegateListSchema(ma.Schema):
+    items = fields.List(fields.Nested(DelegateSchema), required=True, metadata={
+        "description": "for an official's task: the officials of the holder's unit; for a group task: the "
+                       "group's other members; never the employee it is about, their subordinates or auditors"})
 
 
 class CompleteRequestSchema(ma.Schema):

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.delegation import delegate_task, delegates_for
 from engine.errors import NotFound
 from engine.inbox import InboxFilter, list_tasks, task_counts
 from engine.read_models import instance_detail, task_detail, visible_task
 
 from .common import ID, caller, engine, operation, protected_blueprint
-from .schemas import (CompletedTaskSchema, CompleteRequestSchema, DelegateRequestSchema, TaskDetailSchema,
-                      TaskListSchema, TaskQuerySchema, TaskSchema)
+from .schemas import (CompletedTaskSchema, CompleteRequestSchema, DelegateListSchema, DelegateRequestSchema,
+                      TaskDetailSchema, TaskListSchema, TaskQuerySchema, TaskSchema)
 
 blueprint = protected_blueprint("tasks", __name__, "/api/v1/tasks", "Human tasks (the inbox)")
 
@@ -62,15 +63,28 @@ def unclaim(task_id: int) -> Any:
     return visible_task(engine(), task_id, username)
 
 
-@blueprint.route(f"/<{ID}:task_id>/delegate", methods=["POST"])
+@blueprint.route(f"/<{ID}:task_id>/delegates", methods=["GET"])
 @operation(blueprint, errors=(403, 404, 409))
+@blueprint.response(200, DelegateListSchema)
+def delegates(task_id: int) -> dict[str, Any]:
+    """Who the caller may hand this task to, by name (403 if they do not hold it, or it is their own step)."""
+    username = caller().username
+    visible_task(engine(), task_id, username)
+    return {"items": delegates_for(engine(), task_id, username)}
+
+
+@blueprint.route(f"/<{ID}:task_id>/delegate", methods=["POST"])
+@operation(blueprint, errors=(403, 404, 409, 422))
 @blueprint.arguments(DelegateRequestSchema)
 @blueprint.response(200, TaskSchema)
 def delegate(body: dict[str, Any], task_id: int) -> Any:
-    """Hand a task one holds to another user of the same organisation; returns it as they see it."""
+    """Hand a task one holds to one of its delegates, with a reason; returns it as they see it.
+
+    422 when ``to`` is not among ``GET /tasks/{id}/delegates`` (details: ``code`` subject,
+    auditor, self, unknown or not_eligible) or the reason is blank."""
     username = caller().username
     visible_task(engine(), task_id, username)
-    engine().delegate_task(task_id, username, body["to"])
+    delegate_task(engine(), task_id, username, body["to"], body["reason"])
     return visible_task(engine(), task_id, body["to"])
 
 

@@ -11,7 +11,7 @@ URL map (all but ``/login`` need a session):
 ``GET  /tasks/<id>``                   task page: employee, context, history, form
 ``POST /tasks/<id>``                   submit the form (422 with messages when invalid)
 ``POST /tasks/<id>/claim|unclaim``     ``next`` (optional local URL) → redirect back
-``POST /tasks/<id>/delegate``          ``username`` of the new holder
+``POST /tasks/<id>/delegate``          ``to`` (one of the task's delegates) and ``reason``
 ``GET  /my-cycle``                     the employee's own cycles
 ``GET  /audit…``                       the auditor's pages (see :mod:`web.pages.audit`)
 ``GET  /cycles``, ``POST /cycles``      HR: the organisation's cycles; open one (``year``)

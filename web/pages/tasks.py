@@ -1,7 +1,7 @@
 """A task: the employee it is about, their context and history, and the form to complete it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from flask import flash, redirect, render_template, request, url_for
@@ -9,6 +9,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 
 from engine.access import user_profile
+from engine.delegation import MAX_REASON, Delegate, delegate_task, delegates_for
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.feedback import score_for_task
 from engine.read_models import CompletedStep, TaskDetail, task_detail
@@ -16,6 +17,7 @@ from engine.read_models import CompletedStep, TaskDetail, task_detail
 from ..auth import current_username, login_required
 from ..forms import (Entry, HtmlForm, apply_row_action, build_form, describe, map_errors, parse_form, row_action,
                      task_name, tr)
+from ..forms import N_
 from ..formatting import as_datetime
 from . import blueprint, engine, redirect_back
 from .feedback import question_labels
@@ -94,8 +96,10 @@ def complaint_entries(summary: dict[str, Any]) -> list[Entry]:
 
 def history_items(steps: list[CompletedStep], formatters: dict[str, Callable[[Any], str]]) -> list[HistoryItem]:
     names = ActorNames()
-    return [HistoryItem(task_name(step.task_key, step.name), names(step.actor), step.completed_at,
-                        describe(step.submitted, formatters=formatters, labels=rhk_labels()), step.task_key)
+    labels = {**rhk_labels(), "raters": _("Jumlah rekan pemberi masukan")}  # pooled peer input (no actor)
+    return [HistoryItem(task_name(step.task_key, step.name),
+                        names(step.actor) if step.actor else _("Rekan kerja (anonim)"), step.completed_at,
+                        describe(step.submitted, formatters=formatters, labels=labels), step.task_key)
             for step in steps]
 
 
@@ -107,8 +111,29 @@ def _form_for(detail: TaskDetail, values: dict[str, Any], errors: Optional[dict[
                       locale=str(get_locale()))
 
 
+@dataclass
+class Delegation:
+    """The hand-over form: who may receive the task, what was chosen and typed, the errors."""
+
+    choices: list[Delegate]
+    to: str = ""
+    reason: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def delegation_for(detail: TaskDetail, held: bool) -> Optional[Delegation]:
+    """The hand-over form if the user holds the task and may hand it on (the engine decides)."""
+    if not (detail.can_complete and held):
+        return None
+    try:
+        return Delegation(delegates_for(engine(), detail.task.id, current_username()))
+    except Forbidden:  # e.g. the employee's own step
+        return None
+
+
 def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
-                errors: Optional[dict[str, list[str]]] = None, status: int = 200):  # type: ignore[no-untyped-def]
+                errors: Optional[dict[str, list[str]]] = None, status: int = 200,
+                delegation: Optional[Delegation] = None):  # type: ignore[no-untyped-def]
     rhk = latest_skp(detail.history)
     formatters = rhk_formatters(rhk)
     task = detail.task
@@ -123,8 +148,7 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
         if not detail.can_complete else [],
         "can_claim": detail.can_complete and not held,
         "can_unclaim": detail.can_complete and task.assignee_user_id is None and task.claimed_by_user_id is not None,
-        # an employee's own step (lane Pegawai) is theirs to do, not to hand on
-        "can_delegate": detail.can_complete and held and task.lane != "Pegawai",
+        "delegation": delegation or delegation_for(detail, held), "max_reason": MAX_REASON,
     }
     return render_template("task.html", **context), status
 
@@ -186,27 +210,39 @@ def unclaim(task_id: int):  # type: ignore[no-untyped-def]
     return redirect_back(url_for("pages.inbox"))
 
 
+# Why a hand-over was refused, by the engine's code (its messages are English, for the API).
+DELEGATE_REFUSALS = {
+    "reason_missing": N_("Tuliskan alasan pengalihan."),
+    "reason_too_long": N_("Alasan terlalu panjang: paling banyak %(n)d karakter."),
+    "unknown": N_("Pilih penerima dari daftar."),
+    "subject": N_("Tugas tidak dapat dialihkan kepada pegawai yang dinilai."),
+    "auditor": N_("Auditor hanya membaca dan tidak dapat menerima tugas."),
+    "self": N_("Tugas ini sudah milik Anda."),
+    "not_eligible": N_("Orang ini tidak berhak memegang tugas ini. Pilih penerima dari daftar."),
+    "not_claimed": N_("Klaim tugas ini dahulu sebelum mengalihkannya."),
+    "own_step": N_("Langkah pegawai sendiri tidak dapat dialihkan."),
+    "not_holder": N_("Tugas ini bukan untuk Anda."),
+}
+
+
 @blueprint.post("/tasks/<int:task_id>/delegate")
 @login_required
 def delegate(task_id: int):  # type: ignore[no-untyped-def]
+    """Hand the task to someone from its list of delegates, with a reason (422 with the
+    messages next to the fields; 403 when the user may not hand it on)."""
     username = current_username()
-    detail = task_detail(engine(), task_id, username, with_prefill=False)  # only the access check is needed
-    _require_workable(detail)
-    target = (request.form.get("username") or "").strip()
-    back = url_for("pages.task_page", task_id=task_id)
-    if not target:
-        flash(_("Isi nama pengguna tujuan."), "error")
-        return redirect(back, code=303)
-    if detail.task.assignee_user_id is None and detail.task.claimed_by_user_id is None:
-        flash(_("Klaim tugas ini dahulu sebelum mengalihkannya."), "error")
-        return redirect(back, code=303)
+    _require_workable(task_detail(engine(), task_id, username, with_prefill=False))  # 404 / 409 / 403
+    target, reason = (request.form.get("to") or "").strip(), request.form.get("reason") or ""
     try:
-        engine().delegate_task(task_id, username, target)
-    except NotFound:
-        flash(_("Pengguna \u201c%(user)s\u201d tidak ditemukan di organisasi Anda.", user=target), "error")
-        return redirect(back, code=303)
-    except Forbidden:
-        flash(_("Tugas tidak dapat dialihkan kepada pegawai yang dinilai."), "error")
-        return redirect(back, code=303)
-    flash(_("Tugas dialihkan kepada %(user)s.", user=target), "success")
+        delegate_task(engine(), task_id, username, target, reason)
+    except ValidationFailed as refused:
+        detail = task_detail(engine(), task_id, username)
+        form = delegation_for(detail, held=True) or Delegation([])
+        form.to, form.reason = target, reason
+        for problem in refused.details:
+            form.errors.setdefault(problem["location"], []).append(_(DELEGATE_REFUSALS[problem["code"]], n=MAX_REASON))
+        return render_task(detail, status=422, delegation=form)
+    except Forbidden as refused:
+        raise Forbidden(tr(DELEGATE_REFUSALS[(refused.details or {}).get("code", "not_holder")])) from refused
+    flash(_("Tugas dialihkan kepada %(user)s.", user=user_profile(engine(), target).display_name), "success")
     return redirect(url_for("pages.inbox"), code=303)

@@ -1,0 +1,81 @@
+"""Peer raters are anonymous to the employee: she reads their input pooled and unsigned,
+wherever she can reach it (her task pages, her cycle, the API, her instance's history);
+her supervisor still sees who said what."""
+from __future__ import annotations
+
+import json
+
+from flask import Flask
+
+from engine.anonymity import aggregate_peer_input
+from engine.read_models import employee_instances, instance_history_for, task_detail
+from engine.services import Kinerja
+from tests.support import ANSWERS, BERAKHLAK, SignedIn, SmallOrg, complete_until
+from web import create_app
+
+CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "1000 per minute"}
+PEER_ANSWER = {"peer_behaviour": {key: 4 for key in BERAKHLAK}, "peer_comment": "Rajin dan teliti"}
+
+
+def test_peer_input_reaches_the_employee_pooled_and_unsigned(org: SmallOrg, deployed: Kinerja) -> None:
+    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr",
+                                     settings={"review_periods": 1, "midyear_period": 1})
+    (instance_id,) = deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    peer_task = complete_until(deployed, instance_id, "peer_input")
+    deployed.claim_task(peer_task, "dedi")
+    (mine,) = employee_instances(deployed, "rina")
+    assert [(t.task_key, t.claimed_by_user_id) for t in mine.open_tasks if t.task_key == "peer_input"] == [
+        ("peer_input", None)], "who took the peer input is not shown to her"
+    assert task_detail(deployed, peer_task, "rina").task.claimed_by_user_id is None
+    deployed.complete_task(peer_task, "dedi", PEER_ANSWER)
+    review = complete_until(deployed, instance_id, "review_predikat")
+
+    hers = task_detail(deployed, review, "rina")
+    (pooled,) = [step for step in hers.history if step.task_key == "peer_input"]
+    assert pooled.actor == "" and pooled.submitted == {
+        "raters": 1, "peer_behaviour": {key: 4.0 for key in BERAKHLAK}, "peer_comment": ["Rajin dan teliti"]}
+    assert "dedi" not in {step.actor for step in hers.history}
+    supervisors = task_detail(deployed, review, "kapus")
+    assert [(s.actor, s.submitted) for s in supervisors.history if s.task_key == "peer_input"] == [
+        ("dedi", PEER_ANSWER)], "the supervisor who rated sees who gave the input"
+
+    everything = deployed.instance_history(instance_id)
+    by_dedi = [event for event in everything if event["actor"] == "dedi"]
+    assert {event["action"] for event in by_dedi} == {"task.claimed", "task.completed"}
+    seen = instance_history_for(deployed, instance_id, "rina")
+    assert all(event["actor"] != "dedi" for event in seen)
+    assert len(seen) == len(everything) - len(by_dedi), "only what the peer did is withheld"
+    withheld_hashes = {event["hash"] for event in by_dedi}
+    assert not withheld_hashes & {event["prev_hash"] for event in seen}, \
+        "the chain does not hand her the hash to guess the peer's name against"
+    assert [e["actor"] for e in instance_history_for(deployed, instance_id, "kapus")].count("dedi") == 2
+
+
+def test_pages_and_api_show_her_no_peer_name(org: SmallOrg, deployed: Kinerja) -> None:
+    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr",
+                                     settings={"review_periods": 1, "midyear_period": 1})
+    (instance_id,) = deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    review = complete_until(deployed, instance_id, "review_predikat", answers={"peer_input": PEER_ANSWER})
+    app: Flask = create_app(deployed, CONFIG)
+    rina = SignedIn(app, "rina")
+    task_page = rina.page.get(f"/tasks/{review}").get_data(as_text=True)
+    assert "Rekan kerja (anonim)" in task_page and "Rajin dan teliti" in task_page
+    assert "Jumlah rekan pemberi masukan" in task_page
+    for html in (task_page, rina.page.get("/my-cycle").get_data(as_text=True)):
+        assert "Dedi" not in html and "dedi" not in html
+    for path in (f"/tasks/{review}", f"/instances/{instance_id}/history", f"/instances/{instance_id}"):
+        status, body = rina.api("get", path)
+        assert status == 200 and "dedi" not in json.dumps(body).lower(), path
+    kapus_page = SignedIn(app, "kapus").page.get(f"/tasks/{review}").get_data(as_text=True)
+    assert "Dedi Saputra" in kapus_page
+
+
+def test_several_peers_are_pooled_without_order_or_names() -> None:
+    pooled = aggregate_peer_input([
+        {"peer_behaviour": {"akuntabel": 5, "harmonis": 3}, "peer_comment": "Tepat waktu", "anonymous": True},
+        {"peer_behaviour": {"akuntabel": 4, "harmonis": 4}, "peer_comment": "  "},
+        {"peer_behaviour": {"akuntabel": 2, "harmonis": 4}, "peer_comment": "Aktif berdiskusi"},
+    ])
+    assert pooled == {"raters": 3, "peer_behaviour": {"akuntabel": 3.67, "harmonis": 3.67},
+                      "peer_comment": ["Aktif berdiskusi", "Tepat waktu"]}
+    assert aggregate_peer_input([ANSWERS["peer_input"]])["raters"] == 1
