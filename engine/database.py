@@ -4,6 +4,7 @@ SQLite gets WAL, foreign keys and ``BEGIN IMMEDIATE`` transactions: a writer tak
 write lock when it begins instead of when it first writes, so two writers queue instead
 of deadlocking on a lock upgrade. That makes SQLite a single-writer database, which the
 engine relies on there; on PostgreSQL, row locks and the revision column do the job.
+Sessions that only read (the inbox) begin a plain deferred transaction instead.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 DEFAULT_DATABASE_URL = "sqlite:///var/kinerja.sqlite3"
+# Execution option of sessions that only read (see make_read_session_factory).
+READ_ONLY = "kinerja_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -44,11 +47,19 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader needs no write lock: in WAL mode it reads a snapshot while a step writes.
+        read_only = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for queries only: on SQLite they begin a deferred transaction, so a long
+    step that holds the write lock (a script running to its time limit) does not stall them."""
+    return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 def _alembic_config(engine: Engine) -> Config:

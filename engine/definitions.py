@@ -27,7 +27,7 @@ from . import json_limits
 from .assignment import KNOWN_LANES
 from .errors import InvalidDefinition
 from .forms import with_text_limits
-from .scripting import find_script_problem
+from .scripting import script_problem
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NAME_LENGTH = 200  # characters of a file name before its extension
@@ -308,14 +308,16 @@ def _check_dmn_expressions(filename: str, root: Any) -> list[dict[str, Any]]:
         for text in root.iterfind(".//{%s}%s/{%s}text" % (namespace, tag, namespace)):
             source = (text.text or "").strip()
             if source and source != "-":
-                reason = find_script_problem(source, "eval")
+                reason = script_problem(source, "eval")
                 if reason:
                     problems.append(problem(filename, text.getparent().get("id"), f"expression '{source}': {reason}"))
     for text in root.iterfind(".//{%s}inputEntry/{%s}text" % (namespace, namespace)):
         source = (text.text or "").strip()
         if source and source != "-":
-            # An entry may be a bare comparison ("> 3"), which Spiff prefixes with the input.
-            reason = find_script_problem(source, "eval") and find_script_problem(f"v {source}", "eval")
+            # An entry may be a bare comparison ("> 3"), which Spiff prefixes with the input,
+            # or use "?" for the input ("1 < ? < 4"), which Spiff names dmninputexpr.
+            entry = _DMN_INPUT_MARK.sub("dmninputexpr", source)
+            reason = script_problem(entry, "eval") and script_problem(f"v {entry}", "eval")
             if reason:
                 problems.append(problem(filename, text.getparent().get("id"), f"entry '{source}': {reason}"))
     return problems
@@ -325,7 +327,7 @@ def _check_code(add: Any, element: Any, source: str, mode: str) -> None:
     if not source.strip():
         add(element, "empty script or expression")
         return
-    reason = _foreign_expression(source.strip()) or find_script_problem(source.strip(), mode)  # type: ignore[arg-type]
+    reason = _foreign_expression(source.strip()) or script_problem(source.strip(), mode)  # type: ignore[arg-type]
     if reason:
         add(element, f"{'script' if mode == 'exec' else 'expression'} '{source.strip()[:80]}': {reason}")
 
@@ -335,7 +337,7 @@ def _check_timer(add: Any, element: Any, tag: str, source: str) -> None:
         add(element, "repeating timers (timeCycle) are not supported; "
                      "model the repetition as a loop around a duration timer")
         return
-    reason = (_foreign_expression(source) or find_script_problem(source, "eval")) if source else "empty timer expression"
+    reason = (_foreign_expression(source) or script_problem(source, "eval")) if source else "empty timer expression"
     if reason:
         add(element, f"timer expression: {reason}")
         return
@@ -358,6 +360,8 @@ def _check_timer(add: Any, element: Any, tag: str, source: str) -> None:
             add(element, f"timer date '{value}' is not an ISO 8601 date-time")
 
 
+# Spiff's own pattern for "?" outside quotes in a DMN input entry (dmn/engine/DMNEngine.py).
+_DMN_INPUT_MARK = re.compile(r'(\?)(?=(?:[^\'"]|[\'"][^\'"]*[\'"])*$)')
 _ISO_LIKE = re.compile(r"^(P[0-9TWYMDHS.,]+|R[0-9]*/.*|[0-9]{4}-[0-9]{2}-[0-9]{2}(T.*)?)$")
 
 

@@ -58,3 +58,9 @@ class ProcessError(KinerjaError):
     """
 
     code = "process_error"
+
+
+class ScriptLimitExceeded(ScriptRejected):
+    """A script or expression ran past a limit: CPU time, allocations or the size of a value."""
+
+    code = "script_limit_exceeded"

@@ -73,7 +73,7 @@ def list_tasks(kinerja: Kinerja, username: str, scope: Scope = "mine", filters: 
                limit: int = 200, offset: int = 0) -> list[TaskView]:
     """Open tasks for the user, overdue first, then by due date (undated last)."""
     now = kinerja.clock.now()
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         user = load_user(uow.session, username)
         subject = aliased(Employee)
         query = _scoped(user, scope, select(HumanTask, subject).outerjoin(

@@ -34,7 +34,12 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from .definitions import DefinitionSet
+from .errors import ProcessError
 from .scripting import restricted_script_engine
+
+# Each evaluation has its own limits (engine/sandbox_limits.py); this bounds a diagram that
+# loops through cheap automatic tasks forever within one step.
+MAX_AUTOMATIC_TASKS_PER_STEP = 10_000
 
 # Spiff's own idea of a timer's due time: never, so only the engine fires timers.
 PARKED_DUE = "9999-12-31T00:00:00+00:00"
@@ -109,12 +114,19 @@ def run_engine_steps(workflow: BpmnWorkflow) -> list[DecisionRecord]:
     """Run every automatic task; return the DMN decisions taken along the way."""
     decisions: list[DecisionRecord] = []
     pending: dict[Any, DecisionRecord] = {}
+    completed: list[Any] = []
 
     def before(task: Task) -> None:
         if isinstance(task.task_spec, BusinessRuleTaskMixin):
             pending[task.id] = _explain_decision(task)
 
     def after(task: Task) -> None:
+        completed.append(task.id)
+        if len(completed) > MAX_AUTOMATIC_TASKS_PER_STEP:
+            element = task.task_spec.bpmn_id
+            raise ProcessError(f"process step failed at {element}: the step ran more than "
+                               f"{MAX_AUTOMATIC_TASKS_PER_STEP} automatic tasks (an endless loop in the diagram?)",
+                               details={"element_id": element})
         record = pending.pop(task.id, None)
         if record is not None:
             table = task.task_spec.dmnEngine.decision_table
@@ -156,7 +168,10 @@ class _DecisionContext:
         self.workflow = self
         self.script_engine = _SCRIPT_ENGINE
         self.task_spec = self
-        self.bpmn_id = self.name = decision_id
+        self.bpmn_id = self.name = self.bpmn_name = decision_id
+        # Spiff's error trace reads the workflow's spec file and top workflow.
+        self.spec = self.top_workflow = self
+        self.file = decision_id
 
 
 def evaluate_decision(dmn_engine: Any, decision_id: str, data: dict[str, Any]) -> DecisionRecord:

@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select
 from .assignment import LaneDirectory, Subject, may_work_on
 from .audit import Checkpoint, VerificationResult, instance_events, verify_chain, write_checkpoint
 from .clock import Clock, SystemClock
-from .database import make_engine, make_session_factory, upgrade_schema
+from .database import make_engine, make_read_session_factory, make_session_factory, upgrade_schema
 from .definitions import DefinitionFile, DefinitionSet, user_task_info
 from .errors import Conflict, Forbidden, InvalidDefinition, KinerjaError, NotFound, ProcessError, ScriptRejected
 from .forms import validate_form_data
@@ -54,6 +54,7 @@ from .runtime import (
     due_after,
     PARKED_DUE,
 )
+from .step_failures import records_step_failure
 from .unit_of_work import UnitOfWork
 
 SUMMARY_KEYS = ("rating_hasil_kerja", "rating_perilaku_kerja", "predikat", "predikat_label",
@@ -120,6 +121,7 @@ class Kinerja:
         self.audit_key = audit_key
         self.db = make_engine(database_url)
         self.session_factory = make_session_factory(self.db)
+        self._read_session_factory = make_read_session_factory(self.db)
         self.clock = clock or SystemClock()
         self._definition_sets: dict[int, DefinitionSet] = {}
         self._decision_sources: dict[tuple[int, str], dict[str, Any]] = {}
@@ -130,6 +132,10 @@ class Kinerja:
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.clock)
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work for queries only (it must not be committed)."""
+        return UnitOfWork(self._read_session_factory, self.clock)
 
     def dispose(self) -> None:
         self.db.dispose()
@@ -262,6 +268,7 @@ class Kinerja:
             uow.commit()
         return MigrationPlan(plan.from_deployment_id, plan.to_deployment_id, results)
 
+    @records_step_failure
     def _migrate_one(self, instance_id: int, to_deployment_id: int, actor: str) -> MigrationCandidate:
         with self.unit_of_work() as uow:
             instance = uow.session.get(ProcessInstance, instance_id)
@@ -320,6 +327,7 @@ class Kinerja:
 
     # -- instances -------------------------------------------------------------------------
 
+    @records_step_failure
     def start_instance(self, process_key: str, employee_id: int, actor: str, *,
                        data: Optional[dict[str, Any]] = None, cycle_id: Optional[int] = None,
                        business_key: Optional[str] = None) -> int:
@@ -409,6 +417,7 @@ class Kinerja:
                        instance_id=task.instance_id, task_id=task.id)
             uow.commit()
 
+    @records_step_failure
     def complete_task(self, task_id: int, username: str, data: dict[str, Any]) -> None:
         """Validate ``data`` against the task's form, complete it and run the process on."""
         with self.unit_of_work() as uow:
@@ -470,6 +479,7 @@ class Kinerja:
                 conflicts += 1  # someone moved the instance meanwhile; the next sweep retries
         return TimerSweep(fired, conflicts)
 
+    @records_step_failure
     def _fire_instance_timers(self, instance_id: int, now: Any) -> int:
         with self.unit_of_work() as uow:
             # SKIP LOCKED: a parallel sweeper that holds these rows is already firing them (PostgreSQL;
@@ -589,6 +599,7 @@ class Kinerja:
                                           Employee.active.is_(True), Employee.id.not_in(started))
                 .order_by(Employee.id)))
 
+    @records_step_failure
     def start_cycle_instances(self, cycle_id: int, employee_ids: Iterable[int], actor: str) -> list[int]:
         """Start the cycle's process for each employee, all in one transaction (one batch).
 
