@@ -20,7 +20,7 @@ from engine.services import Kinerja
 from tests.support import SKP, SignedIn, SmallOrg, do_task, inbox_task
 from web import create_app
 
-CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "1000 per minute"}
+CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False}
 KAPUS = "198002022005012002"
 KATU, KOOR, INSP = "198505052010011005", "198606062011011006", "198707072012011007"
 

@@ -27,7 +27,7 @@ from web import create_app, forms
 from web.limits import TooLargeNumber
 from web.auth import issue_token
 
-CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "1000 per minute"}
+CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False}
 AT_ONCE = 3.0  # seconds: far below the minutes a conversion of 1E999999 took, far above a normal request
 UNREADABLE_NUMBERS = ["1E999999", "9" * 5000, "NaN", "Infinity", "-Infinity"]
 SKP_PAGE = {"rhk-0-description": "Meningkatnya cakupan imunisasi dasar lengkap", "rhk-0-indicator": "Cakupan IDL",

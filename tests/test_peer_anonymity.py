@@ -13,7 +13,7 @@ from engine.services import Kinerja
 from tests.support import ANSWERS, BERAKHLAK, SignedIn, SmallOrg, complete_until
 from web import create_app
 
-CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "1000 per minute"}
+CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False}
 PEER_ANSWER = {"peer_behaviour": {key: 4 for key in BERAKHLAK}, "peer_comment": "Rajin dan teliti"}
 
 

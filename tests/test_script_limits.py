@@ -189,15 +189,14 @@ def test_pages_and_api_answer_a_failed_step_with_422_and_its_message(org: SmallO
 
     deployed.deploy([_hostile_file("script", HOSTILE_SCRIPTS["huge-list"][0])], actor="hr")
     task_id, username, first = _drive_to_failing_step(deployed, org.cycle_employee)
-    app = create_app(deployed, {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False,
-                                "LOGIN_RATE_LIMIT": "1000 per minute"})
+    app = create_app(deployed, {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False})
     page = app.test_client()
     assert page.post("/login", data={"username": username, "password": f"rahasia-{username}"}).status_code == 302
     answered = page.post(f"/tasks/{task_id}", data={"feedback": "Baik"})
     assert answered.status_code == 422 and "next_period" in answered.get_data(as_text=True)
 
     with app.app_context():
-        token = issue_token(username)
+        token = issue_token(username, 0)
     api = app.test_client().post(f"/api/v1/tasks/{task_id}/complete", json={"data": ANSWERS["give_feedback"]},
                                  headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 422
