@@ -193,7 +193,10 @@ def test_pages_and_api_answer_a_failed_step_with_422_and_its_message(org: SmallO
     page = app.test_client()
     assert page.post("/login", data={"username": username, "password": f"rahasia-{username}"}).status_code == 302
     answered = page.post(f"/tasks/{task_id}", data={"feedback": "Baik"})
-    assert answered.status_code == 422 and "next_period" in answered.get_data(as_text=True)
+    page_text = answered.get_data(as_text=True)
+    assert answered.status_code == 422 and "next_period" in page_text
+    assert "Isian Anda belum tersimpan" in page_text and 'data-testid="form-errors"' in page_text, \
+        "the task's form comes back with the failure on top, not a bare error page"
 
     with app.app_context():
         token = issue_token(username, 0)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from engine.access import user_profile
 from engine.delegation import MAX_REASON, Delegate, delegate_task, delegates_for
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.errors import Conflict, Forbidden, NotFound, ProcessError, ValidationFailed
 from engine.feedback import score_for_task
 from engine.read_models import CompletedStep, TaskDetail, task_detail
 
@@ -183,6 +183,10 @@ def complete(task_id: int):  # type: ignore[no-untyped-def]
     except ValidationFailed as error:
         errors = {**(map_errors(schema, error.details) or {"": [error.message]}), **too_large_numbers(data)}
         return render_task(detail, data, errors, status=422)
+    except ProcessError as error:  # the definition failed (a script over its limit): nothing was saved
+        failed = _("Isian Anda belum tersimpan: langkah proses berikutnya gagal dijalankan. "
+                   "Beri tahu BKPSDM (pengelola proses). Rincian: %(message)s", message=error.message)
+        return render_task(detail, data, {"": [failed]}, status=422)
     flash(_("Tugas selesai: %(task)s.", task=task_name(detail.task.task_key, detail.task.name)), "success")
     return redirect(url_for("pages.inbox"), code=303)
 
