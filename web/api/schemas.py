@@ -26,6 +26,11 @@ class Text(fields.String):
     """A string without NUL characters (PostgreSQL cannot store or compare them)."""
 
     default_error_messages = {"nul": "Must not contain NUL characters."}
+    NO_NUL = r"^[^\x00]*$"  # the same rule in the OpenAPI document, so clients (and fuzzers) know it
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["metadata"] = {"pattern": self.NO_NUL, **kwargs.get("metadata", {})}
+        super().__init__(*args, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
