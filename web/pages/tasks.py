@@ -15,9 +15,8 @@ from engine.feedback import score_for_task
 from engine.read_models import CompletedStep, TaskDetail, task_detail
 
 from ..auth import current_username, login_required
-from ..forms import (Entry, HtmlForm, apply_row_action, build_form, describe, map_errors, parse_form, row_action,
-                     task_name, tr)
-from ..forms import N_
+from ..forms import (N_, Entry, HtmlForm, apply_row_action, build_form, describe, map_errors, parse_form,
+                     row_action, task_name, tr)
 from ..formatting import as_datetime
 from ..limits import too_large_numbers
 from . import blueprint, engine, redirect_back
