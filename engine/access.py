@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK, may_work_on
+from .assignment import PEER_LANE, ROLE_AUDITOR, ROLE_HR, ROLE_PPK, may_work_on
 from .errors import NotFound
 from .models import Employee, HumanTask, Organisation, User
 
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from .unit_of_work import UnitOfWork
 
 ORGANISATION_WIDE_ROLES = {ROLE_HR, ROLE_PPK, ROLE_AUDITOR}
-# Peer input: its raters see the task, not the employee's file, and stay anonymous to the employee.
-PEER_LANE = "Rekan Kerja"
 
 
 def load_user(session: Session, username: str) -> User:

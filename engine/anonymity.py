@@ -1,7 +1,7 @@
 """Peer raters are anonymous to the employee (PP 30/2019 Pasal 41: input from peers).
 
 What the employee reads about their own instances passes through here: the audit events of
-peer-input tasks (lane :data:`engine.access.PEER_LANE`) that a person recorded (claimed,
+peer-input tasks (lane :data:`engine.assignment.PEER_LANE`) that a person recorded (claimed,
 released, handed on, completed) are withheld, and what the peers submitted comes back only
 aggregated (:func:`aggregate_peer_input`: how many gave input, averages, comments without
 names and in no particular order). Events the system recorded (the task created or
@@ -22,7 +22,7 @@ from dataclasses import replace
 from statistics import fmean
 from typing import Any
 
-from .access import PEER_LANE
+from .assignment import PEER_LANE
 from .inbox import TaskView
 
 SYSTEM_ACTOR = "system"

@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session, aliased
 from .errors import NotFound
 from .models import Employee, HumanTask, Unit, User, UserRole
 
-KNOWN_LANES = ("Pegawai", "Atasan", "Atasan Atasan", "PPK", "HR", "Rekan Kerja", "Kepala Unit")
+# Peer input: its raters see the task, not the employee's file, and stay anonymous to the employee.
+PEER_LANE = "Rekan Kerja"
+KNOWN_LANES = ("Pegawai", "Atasan", "Atasan Atasan", "PPK", "HR", PEER_LANE, "Kepala Unit")
 
 ROLE_HR = "hr"
 ROLE_PPK = "ppk"
@@ -121,7 +123,7 @@ class LaneDirectory:
             return fallback
         if lane == "Kepala Unit":
             return self._user_of(self._head_of(subject.unit_id)) or fallback
-        if lane == "Rekan Kerja":
+        if lane == PEER_LANE:
             if supervisor is not None and self._has_peers(subject):
                 return Assignment(candidate_group=team_group(supervisor))
             return self._user_of(supervisor) or fallback

@@ -112,16 +112,19 @@ def _history(events: list[dict[str, Any]], for_subject: bool) -> list[CompletedS
     peer_done: list[dict[str, Any]] = []
     if for_subject:
         events, peer_done = withhold_peer_actions(events)
-    steps = [CompletedStep(e["data"]["task_key"], e["data"].get("name", e["data"]["task_key"]), e["actor"],
-                           e["occurred_at"], e["data"].get("submitted", {}))
+    steps = [_completed_step(e, e["actor"], e["data"].get("submitted", {}))
              for e in events if e["action"] == "task.completed"]
     if peer_done:
-        last = peer_done[-1]
-        steps.append(CompletedStep(last["data"]["task_key"], last["data"].get("name", last["data"]["task_key"]), "",
-                                   last["occurred_at"], aggregate_peer_input([e["data"].get("submitted", {})
-                                                                              for e in peer_done])))
+        pooled = aggregate_peer_input([e["data"].get("submitted", {}) for e in peer_done])
+        steps.append(_completed_step(peer_done[-1], "", pooled))
         steps.sort(key=lambda step: step.completed_at)
     return steps
+
+
+def _completed_step(event: dict[str, Any], actor: str, submitted: dict[str, Any]) -> CompletedStep:
+    """A ``task.completed`` event as a step of the history, told by ``actor`` with ``submitted``."""
+    data = event["data"]
+    return CompletedStep(data["task_key"], data.get("name", data["task_key"]), actor, event["occurred_at"], submitted)
 
 
 def instance_detail(kinerja: Kinerja, instance_id: int, username: str) -> InstanceDetail:
