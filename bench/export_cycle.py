@@ -23,6 +23,10 @@ import tracemalloc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
+from engine.audit_verification import verify_audit_chain
+from engine.cycles import ensure_cycle
+from engine.deployment import deploy
+from engine.actors import Operator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -93,13 +97,13 @@ def synthetic_events(instance_id: int, nip: str, deployment_id: int, at: datetim
 
 def build(kinerja: Kinerja, n: int, batch: int = 500) -> tuple[int, int]:
     """The organisation, an auditor, a cycle of ``n`` finished instances; (cycle id, events)."""
-    deployment_id = kinerja.deploy([DefinitionFile.from_path(p) for p in sorted((ROOT / "bpmn").rglob("*"))
-                                    if p.suffix in {".bpmn", ".dmn", ".json"}], actor="bench").deployment_id
+    deployment_id = deploy(kinerja, Operator("bench"), [DefinitionFile.from_path(p) for p in sorted((ROOT / "bpmn").rglob("*"))
+                                    if p.suffix in {".bpmn", ".dmn", ".json"}]).deployment_id
     create_organisation(kinerja, "bench", "Kabupaten Bench", [("unit", "Unit")])
     nips = [f"19900101{i:010d}" for i in range(n)]
     ids = add_employees(kinerja, "bench", [EmployeeSpec(nip, f"Pegawai {nip}", "Staf", "unit") for nip in nips])
     add_user(kinerja, "bench", "auditor", "rahasia-auditor", "Auditor", roles=["auditor"])
-    cycle_id = kinerja.ensure_cycle("bench", 2026, "evaluation_cycle", actor="bench")
+    cycle_id = ensure_cycle(kinerja, Operator("bench"), "bench", 2026, "evaluation_cycle")
     events = 0
     for start in range(0, n, batch):
         chunk = nips[start:start + batch]
@@ -160,7 +164,7 @@ def main() -> None:
         cycle_id, events = build(kinerja, args.n)
         print(f"built a cycle of {args.n} instances and {events} audit events in "
               f"{time.perf_counter() - started:.1f} s ({url.split(':')[0]})")
-        assert kinerja.verify_audit_chain().ok
+        assert verify_audit_chain(kinerja, Operator("bench")).ok
 
         client = create_app(kinerja, {"SECRET_KEY": "bench", "TESTING": True}).test_client()
         token = client.post("/api/v1/auth/token", json={"username": "auditor", "password": "rahasia-auditor"}

@@ -27,14 +27,18 @@ from common import bundled_definitions, plain_start
 
 from engine.demo import generate_organisation
 from engine.models import Employee, HumanTask, ProcessInstance, User
-from engine.services import Kinerja
+from engine.kinerja import Kinerja
+from engine.cycles import employees_without_instance, ensure_cycle, start_cycle_instances
+from engine.deployment import deploy
+from engine.actors import Operator
+from engine.cycles import start_cycle_instances
 
 
 def engine_batches(kinerja: Kinerja, cycle_id: int, batch_size: int) -> float:
-    pending = kinerja.employees_without_instance(cycle_id)
+    pending = employees_without_instance(kinerja, Operator("bench"), cycle_id)
     started = time.perf_counter()
     for offset in range(0, len(pending), batch_size):
-        kinerja.start_cycle_instances(cycle_id, pending[offset:offset + batch_size], actor="bench")
+        start_cycle_instances(kinerja, Operator("bench"), cycle_id, pending[offset:offset + batch_size])
     return time.perf_counter() - started
 
 
@@ -66,9 +70,9 @@ def check(kinerja: Kinerja, cycle_id: int, n: int) -> str:
         employees = uow.session.scalar(select(func.count()).select_from(Employee).join(
             ProcessInstance, ProcessInstance.subject_employee_id == Employee.id).where(
             ProcessInstance.cycle_id == cycle_id))
-    second_run = kinerja.start_cycle_instances(cycle_id, kinerja.employees_without_instance(cycle_id), "bench")
+    second_run = start_cycle_instances(kinerja, Operator("bench"), cycle_id, employees_without_instance(kinerja, Operator("bench"), cycle_id))
     assert instances == employees == in_own_inbox == n, (instances, employees, in_own_inbox, n)
-    assert second_run == [] and kinerja.employees_without_instance(cycle_id) == []
+    assert second_run == [] and employees_without_instance(kinerja, Operator("bench"), cycle_id) == []
     return f"{instances} instances, {in_own_inbox} draft_skp tasks in their employee's inbox, second run started 0"
 
 
@@ -85,9 +89,9 @@ def main() -> None:
         plain_seconds = plain_start(n)[0]  # the workflows are dropped: live objects slow every later GC
         kinerja = Kinerja(url)
         kinerja.init_db()
-        kinerja.deploy(bundled_definitions(), actor="bench")
+        deploy(kinerja, Operator("bench"), bundled_definitions())
         generate_organisation(kinerja, "bench", "Bench", n, "bench")
-        cycle_id = kinerja.ensure_cycle("bench", 2026, "evaluation_cycle", actor="bench")
+        cycle_id = ensure_cycle(kinerja, Operator("bench"), "bench", 2026, "evaluation_cycle")
         engine_seconds = engine_batches(kinerja, cycle_id, options.batch_size)
         verdict = check(kinerja, cycle_id, n)
         print(f"N = {n} instances of evaluation_cycle ({url.split(':')[0]}), batches of {options.batch_size}")
@@ -98,7 +102,7 @@ def main() -> None:
         if options.flow:
             generate_organisation(kinerja, "flow", "Flow", n, "bench")
             flow_seconds = prefect_flow(kinerja, "flow", options.batch_size, scratch)
-            flow_cycle = kinerja.ensure_cycle("flow", 2026, "evaluation_cycle", actor="bench")
+            flow_cycle = ensure_cycle(kinerja, Operator("bench"), "flow", 2026, "evaluation_cycle")
             print(f"{'open-cycle flow (embedded)':32}{flow_seconds:9.1f}{n / flow_seconds:9.1f}"
                   f"{plain_seconds / flow_seconds:7.2f}")
             verdict += f"; flow: {check(kinerja, flow_cycle, n)}"

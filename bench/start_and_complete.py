@@ -19,8 +19,12 @@ from SpiffWorkflow.util.task import TaskState
 from common import bundled_definitions, plain_start
 
 from engine.org import EmployeeSpec, add_employees, create_organisation
-from engine.services import Kinerja
+from engine.kinerja import Kinerja
 from engine.inbox import list_tasks
+from engine.cycles import ensure_cycle, start_cycle_instances
+from engine.deployment import deploy
+from engine.tasks import complete_task
+from engine.actors import Operator
 
 SKP = {"rhk": [{"description": "Cakupan imunisasi dasar lengkap", "indicator": "Cakupan IDL",
                 "indicator_type": "kuantitas", "target_value": 95, "unit": "persen"}]}
@@ -40,24 +44,24 @@ def plain_spiff(n: int) -> tuple[float, float]:
 def engine(n: int, database_url: str) -> tuple[float, float, list[float]]:
     kinerja = Kinerja(database_url)
     kinerja.init_db()
-    kinerja.deploy(bundled_definitions(), actor="bench")
+    deploy(kinerja, Operator("bench"), bundled_definitions())
     create_organisation(kinerja, "bench", "Bench", [("unit", "Unit")])
     specs = [EmployeeSpec("1" * 18, "Kepala", "Kepala", "unit", username="head", password="x")]
     specs += [EmployeeSpec(f"{i:018d}", f"Pegawai {i}", "Perawat", "unit", "1" * 18, username=f"p{i}", password="x")
               for i in range(n)]
     ids = add_employees(kinerja, "bench", specs)
-    cycle_id = kinerja.ensure_cycle("bench", 2026, "evaluation_cycle", actor="bench")
+    cycle_id = ensure_cycle(kinerja, Operator("bench"), "bench", 2026, "evaluation_cycle")
     employees = [ids[f"{i:018d}"] for i in range(n)]
     started = time.perf_counter()
     for offset in range(0, n, 200):
-        kinerja.start_cycle_instances(cycle_id, employees[offset:offset + 200], actor="bench")
+        start_cycle_instances(kinerja, Operator("bench"), cycle_id, employees[offset:offset + 200])
     start_seconds = time.perf_counter() - started
     tasks = [(f"p{i}", list_tasks(kinerja, f"p{i}")[0].id) for i in range(n)]
     latencies = []
     started = time.perf_counter()
     for username, task_id in tasks:
         begin = time.perf_counter()
-        kinerja.complete_task(task_id, username, SKP)
+        complete_task(kinerja, username, task_id, SKP)
         latencies.append(time.perf_counter() - begin)
     complete_seconds = time.perf_counter() - started
     kinerja.dispose()

@@ -1,6 +1,6 @@
-"""Who may see what: read access to employees' data and instances.
+"""Who may see what, and the one check every use case starts with (:func:`authorise`).
 
-Working on a task is decided by :func:`engine.assignment.may_work_on`; this module
+Role rules are named in :mod:`engine.permissions`. Working on a task is decided by :func:`engine.assignment.may_work_on`; this module
 decides reading. An employee sees their own data; a supervisor sees the data of everyone
 below them in the hierarchy; HR, PPK and auditors see their whole organisation (auditors
 read-only: they have no tasks to work on).
@@ -19,22 +19,51 @@ from typing import TYPE_CHECKING, Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .assignment import PEER_LANE, ROLE_AUDITOR, ROLE_HR, ROLE_PPK, may_work_on
+from .actors import Actor, Operator
+from .assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK, is_unit_head, may_work_on
 from .errors import NotFound
 from .models import Employee, HumanTask, Organisation, User
+from .permissions import Permission, allowed_by
+from .vocabulary import PEER_LANE
 
 if TYPE_CHECKING:
-    from .services import Kinerja
+    from .kinerja import Kinerja
     from .unit_of_work import UnitOfWork
 
 ORGANISATION_WIDE_ROLES = {ROLE_HR, ROLE_PPK, ROLE_AUDITOR}
+READ_FEEDBACK = "read_feedback"  # a profile key beside engine.permissions' (a data rule: HR or a unit head)
+
+
+def active_user(session: Session, username: str) -> Optional[User]:
+    """The active user with this name (the one place a username becomes a user)."""
+    return session.scalar(select(User).where(User.username == username, User.active.is_(True)))
 
 
 def load_user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    user = active_user(session, username)
     if user is None:
         raise NotFound(f"user '{username}' does not exist")
     return user
+
+
+def authorise(session: Session, actor: Actor, permission: Optional[Permission] = None) -> Optional[User]:
+    """The acting user, refused unless they hold ``permission``'s roles; None for an operator.
+
+    Every use case begins here; data rules (whose task, whose organisation) follow with the
+    user this returns."""
+    if isinstance(actor, Operator):
+        return None
+    user = load_user(session, actor)
+    if permission is not None:
+        permission.check(user.role_names)
+    return user
+
+
+def require_own_organisation(user: Optional[User], organisation_id: int, what: str) -> None:
+    """Another organisation's records do not exist for a user (404: their existence is not
+    theirs to learn); operators reach every organisation."""
+    if user is not None and user.organisation_id != organisation_id:
+        raise NotFound(f"{what} does not exist")
 
 
 def may_view_employee(session: Session, viewer: User, employee_id: Optional[int]) -> bool:
@@ -97,9 +126,7 @@ class UserProfile:
     organisation_code: str
     roles: frozenset[str]
     employee_id: Optional[int]
-
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
+    allowed: frozenset[str]  # keys of what the user may do (engine.permissions), for the navigation
 
 
 def user_profile(kinerja: "Kinerja", username: str) -> UserProfile:
@@ -109,5 +136,11 @@ def user_profile(kinerja: "Kinerja", username: str) -> UserProfile:
 
 def profile_of(session: Session, user: User) -> UserProfile:
     organisation = session.get(Organisation, user.organisation_id)
+    allowed = allowed_by(user.role_names) | ({READ_FEEDBACK} if reads_feedback(user) else set())
     return UserProfile(user.username, user.display_name, user.organisation_id, organisation.code,
-                       frozenset(user.role_names), user.employee_id)
+                       frozenset(user.role_names), user.employee_id, frozenset(allowed))
+
+
+def reads_feedback(user: User) -> bool:
+    """HR and the heads of units read their citizens' feedback (:mod:`engine.feedback`)."""
+    return ROLE_HR in user.role_names or (user.employee is not None and is_unit_head(user.employee))

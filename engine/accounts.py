@@ -17,18 +17,17 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import login_throttle
-from .access import UserProfile, load_user, profile_of
+from .access import UserProfile, active_user, load_user, profile_of
 from .errors import KinerjaError, ValidationFailed
 from .login_throttle import ThrottlePolicy
 from .models import User
 
 if TYPE_CHECKING:
-    from .services import Kinerja
+    from .kinerja import Kinerja
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
@@ -75,7 +74,7 @@ def sign_in(kinerja: "Kinerja", username: str, password: str, client: str,
     with kinerja.unit_of_work() as uow:
         now = uow.clock.now()
         login_throttle.check(uow.session, username, client, now, policy)
-        user = uow.session.scalar(select(User).where(User.username == username, User.active.is_(True))) \
+        user = active_user(uow.session, username) \
             if len(username) <= USERNAME_LENGTH else None
         stored_hash = user.password_hash if user is not None else ""
         # Exactly one hash check on every path: unknown names and password-less accounts are

@@ -1,7 +1,7 @@
 """Peer raters are anonymous to the employee (PP 30/2019 Pasal 41: input from peers).
 
 What the employee reads about their own instances passes through here: the audit events of
-peer-input tasks (lane :data:`engine.assignment.PEER_LANE`) that a person recorded (claimed,
+peer-input tasks (lane :data:`engine.vocabulary.PEER_LANE`) that a person recorded (claimed,
 released, handed on, completed) are withheld, and what the peers submitted comes back only
 aggregated (:func:`aggregate_peer_input`: how many gave input, averages, comments without
 names and in no particular order). Events the system recorded (the task created or
@@ -22,10 +22,9 @@ from dataclasses import replace
 from statistics import fmean
 from typing import Any
 
-from .assignment import PEER_LANE
+from .actors import SYSTEM
 from .inbox import TaskView
-
-SYSTEM_ACTOR = "system"
+from .vocabulary import PEER_LANE
 
 
 def withhold_peer_actions(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -37,7 +36,7 @@ def withhold_peer_actions(events: list[dict[str, Any]]) -> tuple[list[dict[str, 
     completed: list[dict[str, Any]] = []
     withheld_seqs: set[int] = set()
     for event in events:
-        if event["task_id"] in peer_tasks and event["actor"] != SYSTEM_ACTOR:
+        if event["task_id"] in peer_tasks and event["actor"] != SYSTEM.name:
             withheld_seqs.add(event["seq"])
             if event["action"] == "task.completed":
                 completed.append(event)

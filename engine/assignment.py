@@ -26,10 +26,15 @@ from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFound
 from .models import Employee, HumanTask, Unit, User, UserRole
-
-# Peer input: its raters see the task, not the employee's file, and stay anonymous to the employee.
-PEER_LANE = "Rekan Kerja"
-KNOWN_LANES = ("Pegawai", "Atasan", "Atasan Atasan", "PPK", "HR", PEER_LANE, "Kepala Unit")
+from .vocabulary import (
+    EMPLOYEE_LANE,
+    HR_LANE,
+    PEER_LANE,
+    PPK_LANE,
+    SECOND_SUPERVISOR_LANE,
+    SUPERVISOR_LANE,
+    UNIT_HEAD_LANE,
+)
 
 ROLE_HR = "hr"
 ROLE_PPK = "ppk"
@@ -111,17 +116,17 @@ class LaneDirectory:
     def resolve(self, lane: Optional[str], subject: Subject) -> Assignment:
         fallback = Assignment(candidate_group=hr_group(subject.organisation_id))
         supervisor = subject.supervisor_id
-        if lane == "Pegawai":
+        if lane == EMPLOYEE_LANE:
             return self._user_of(subject.id) or fallback
-        if lane == "Atasan":
+        if lane == SUPERVISOR_LANE:
             return self._user_of(supervisor) or fallback
-        if lane == "Atasan Atasan":
+        if lane == SECOND_SUPERVISOR_LANE:
             return self._user_of(self._second.get(supervisor) if supervisor else None) or fallback
-        if lane == "PPK":
+        if lane == PPK_LANE:
             return Assignment(candidate_group=ppk_group(subject.organisation_id))
-        if lane == "HR":
+        if lane == HR_LANE:
             return fallback
-        if lane == "Kepala Unit":
+        if lane == UNIT_HEAD_LANE:
             return self._user_of(self._head_of(subject.unit_id)) or fallback
         if lane == PEER_LANE:
             if supervisor is not None and self._has_peers(subject):

@@ -23,15 +23,25 @@ from lxml import etree
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from .access import load_user, may_view_employee, note_auditor_read
-from .assignment import ROLE_AUDITOR
+from .access import authorise, may_view_employee, note_auditor_read
 from .audit import event_as_dict, instance_events
 from .definitions import NS, DefinitionFile, parse_xml
-from .errors import Forbidden, NotFound
-from .models import AuditEvent, AuditHead, Cycle, DefinitionVersion, Deployment, Employee, ProcessInstance, Timer, \
-    Unit, User
+from .errors import NotFound
+from .kinerja import Kinerja
+from .models import (
+    AuditEvent,
+    AuditHead,
+    Cycle,
+    DefinitionVersion,
+    Deployment,
+    Employee,
+    ProcessInstance,
+    Timer,
+    Unit,
+    User,
+)
+from .permissions import AUDIT
 from .read_models import InstanceDetail, describe_instance, employee_card, readable_instance
-from .services import Kinerja
 from .unit_of_work import UnitOfWork
 
 EXPORT_COLUMNS = ("seq", "occurred_at", "actor", "action", "instance_id", "task_id", "data", "prev_hash", "hash")
@@ -39,9 +49,9 @@ EXPORT_BATCH = 1000
 
 
 def _auditor(session: Session, username: str) -> User:
-    user = load_user(session, username)
-    if ROLE_AUDITOR not in user.role_names:
-        raise Forbidden("the audit views are for auditors")
+    """The auditor reading (a person: their reads are logged); 403 for anyone else."""
+    user = authorise(session, username, AUDIT)
+    assert user is not None  # a username always yields a user (or a refusal)
     return user
 
 
@@ -135,7 +145,7 @@ class InstanceAudit:
     diagrams: list[Diagram] = field(default_factory=list)
 
 
-def instance_audit(kinerja: Kinerja, instance_id: int, username: str,
+def instance_audit(kinerja: Kinerja, username: str, instance_id: int,
                    filters: TimelineFilter = TimelineFilter(), with_diagrams: bool = True) -> InstanceAudit:
     """An instance's whole trail for an auditor of its organisation (404 for other organisations)."""
     with kinerja.unit_of_work() as uow:
@@ -237,7 +247,7 @@ def _diagrams(kinerja: Kinerja, uow: UnitOfWork, instance: ProcessInstance,
     it went through marked done and where it waits now (open tasks, waiting timers) current.
     A call activity is done or current when the process it calls is; a timer only when it
     fired (a scheduled one is merely armed)."""
-    definitions = kinerja.definitions_for(uow, instance.deployment_id)
+    definitions = kinerja.definitions.of(uow.session, instance.deployment_id)
     visited = {element_of(e["data"]) for e in events if e["action"] != "timer.scheduled"} - {None}
     current = {task.task_key for task in describe_instance(uow.session, instance, kinerja.clock.now()).open_tasks}
     current |= set(uow.session.scalars(select(Timer.event_key).where(
@@ -376,7 +386,7 @@ class EmployeeReport:
     instances: list[InstanceAudit]
 
 
-def employee_report(kinerja: Kinerja, nip: str, username: str) -> EmployeeReport:
+def employee_report(kinerja: Kinerja, username: str, nip: str) -> EmployeeReport:
     """Every instance of one employee with its decisions and timeline (no diagrams: for print)."""
     with kinerja.unit_of_work() as uow:
         user = _auditor(uow.session, username)

@@ -24,10 +24,10 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from . import json_limits
-from .assignment import KNOWN_LANES
 from .errors import InvalidDefinition
 from .forms import with_text_limits
 from .scripting import script_problem
+from .vocabulary import KNOWN_LANES
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_NAME_LENGTH = 200  # characters of a file name before its extension

@@ -35,11 +35,11 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .assignment import ROLE_AUDITOR, group_members, may_work_on, unit_heads
 from .access import load_user
+from .assignment import ROLE_AUDITOR, group_members, may_work_on, unit_heads
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .kinerja import Kinerja
 from .models import Employee, HumanTask, User
-from .services import Kinerja
 
 MAX_REASON = 500
 
@@ -53,7 +53,7 @@ class Delegate:
     position: Optional[str]
 
 
-def delegates_for(kinerja: Kinerja, task_id: int, username: str) -> list[Delegate]:
+def delegates_for(kinerja: Kinerja, username: str, task_id: int) -> list[Delegate]:
     """Who the holder of ``task_id`` may hand it to, by name (``Forbidden`` if they may not
     hand it on at all)."""
     with kinerja.unit_of_work() as uow:
@@ -61,7 +61,7 @@ def delegates_for(kinerja: Kinerja, task_id: int, username: str) -> list[Delegat
         return [_as_delegate(user) for user in _eligible(uow.session, task, holder)]
 
 
-def delegate_task(kinerja: Kinerja, task_id: int, username: str, to_username: str, reason: str) -> None:
+def delegate_task(kinerja: Kinerja, username: str, task_id: int, to_username: str, reason: str) -> None:
     """Hand the task to ``to_username``, one of :func:`delegates_for`, recording ``reason``."""
     reason = reason.strip()
     with kinerja.unit_of_work() as uow:

@@ -14,9 +14,11 @@ from werkzeug.security import generate_password_hash
 
 from .assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
 from .errors import Conflict
+from .kinerja import Kinerja
 from .models import Employee, Organisation, Unit, User, UserRole
 from .org import EmployeeSpec, add_employees, add_user, create_organisation
-from .services import Kinerja
+from .tasks import complete_task
+from .vocabulary import DRAFT_SKP
 
 ORG_CODE = "bungo"
 DEMO_PASSWORD = "demo12345"
@@ -161,8 +163,8 @@ def submit_demo_drafts(kinerja: Kinerja) -> int:
         if username == "pegawai":
             continue
         for task in list_tasks(kinerja, username):
-            if task.task_key == "draft_skp":
-                kinerja.complete_task(task.id, username, DEMO_SKP)
+            if task.task_key == DRAFT_SKP:
+                complete_task(kinerja, username, task.id, DEMO_SKP)
                 submitted += 1
     return submitted
 

@@ -16,10 +16,14 @@ from typing import Any, Mapping, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .assignment import ROLE_HR, is_unit_head, unit_heads
+from .access import active_user
+from .assignment import ROLE_HR, LaneDirectory, is_unit_head, unit_heads
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .instances import NewInstance, start_many
+from .kinerja import Kinerja
 from .models import AuditEvent, Employee, HumanTask, Organisation, ProcessInstance, ServiceFeedback, Unit, User
-from .services import Kinerja
+from .step_failures import records_step_failure
+from .vocabulary import COMPLAINT_PROCESS, ESCALATED_COMPLAINT, RATE_PERFORMANCE
 
 QUESTIONS: tuple[str, ...] = ("speed", "friendliness", "clarity", "overall")
 MAX_COMMENT = 2000
@@ -106,7 +110,7 @@ def submit_feedback(kinerja: Kinerja, organisation_code: str, unit_code: str,
 
 def _authorise(uow, username: str, unit_id: int) -> None:  # type: ignore[no-untyped-def]
     """HR of the unit's organisation or a head of the unit may read and answer its feedback."""
-    user = uow.session.scalar(select(User).where(User.username == username))
+    user = active_user(uow.session, username)
     unit = uow.session.get(Unit, unit_id)
     if user is None or unit is None or user.organisation_id != unit.organisation_id:
         raise Forbidden(f"{username} may not see this unit's feedback")
@@ -130,7 +134,7 @@ def feedback_overview(kinerja: Kinerja, username: str) -> list[UnitFeedbackSumma
     head: their unit), each with its number of ratings, their average and how many await an
     answer; Forbidden for everyone else."""
     with kinerja.unit_of_work() as uow:
-        user = uow.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        user = active_user(uow.session, username)
         unit_filter = _readable_units(user)
         if user is None or unit_filter is None:
             raise Forbidden(f"{username} may not see feedback")
@@ -143,11 +147,6 @@ def feedback_overview(kinerja: Kinerja, username: str) -> list[UnitFeedbackSumma
         return [UnitFeedbackSummary(UnitRef(unit.id, org.code, org.name, unit.code, unit.name), count,
                                     round(float(average), 2) if average is not None else None, open_count)
                 for unit, org, count, average, open_count in rows]
-
-
-def reads_feedback(user: User) -> bool:
-    """Whether the user has a feedback overview (HR or a unit head): the navigation asks."""
-    return _readable_units(user) is not None
 
 
 def _readable_units(user: Optional[User]) -> Any:
@@ -175,8 +174,6 @@ def list_feedback(kinerja: Kinerja, username: str, organisation_code: str, unit_
 
 # -- complaints: a follow-up process per complaint ------------------------------------------
 
-COMPLAINT_PROCESS = "complaint_follow_up"
-ESCALATED_TASK = "respond_complaint_escalated"
 
 
 def _business_key(feedback_id: int) -> str:
@@ -184,6 +181,7 @@ def _business_key(feedback_id: int) -> str:
     return f"complaint:{feedback_id}"
 
 
+@records_step_failure
 def open_follow_up(kinerja: Kinerja, username: str, feedback_id: int) -> int:
     """Turn a feedback into a complaint the unit head must answer (process
     ``complaint_follow_up``: the head responds within its deadline, else the head's
@@ -204,17 +202,21 @@ def open_follow_up(kinerja: Kinerja, username: str, feedback_id: int) -> int:
         head = unit_heads(uow.session, {row.unit_id}).get(row.unit_id)
         if head is None:
             raise Conflict(f"the unit of feedback {feedback_id} has no head to answer it; answer it directly")
-        complaint = {"feedback_id": row.id, "unit": uow.session.get(Unit, row.unit_id).name, "submitted_at": row.submitted_at.isoformat(),
-                     "average": row.average, "scores": dict(row.scores), "comment": row.comment}
-    return kinerja.start_instance(COMPLAINT_PROCESS, head, username, data={"complaint": complaint},
-                                  business_key=_business_key(feedback_id))
+        complaint = {"feedback_id": row.id, "unit": uow.session.get(Unit, row.unit_id).name,
+                     "submitted_at": row.submitted_at.isoformat(), "average": row.average,
+                     "scores": dict(row.scores), "comment": row.comment}
+        directory = LaneDirectory(uow.session, [head])
+        (instance_id,) = start_many(kinerja, uow, username, COMPLAINT_PROCESS, [NewInstance(
+            directory.subject(head), _business_key(feedback_id), {"complaint": complaint})], None, directory)
+        uow.commit()
+        return instance_id
 
 
 def _follow_ups(session: Session, feedback_ids: list[int]) -> dict[int, FollowUpView]:
     keys = {_business_key(i): i for i in feedback_ids}
     instances = session.scalars(select(ProcessInstance).where(ProcessInstance.business_key.in_(keys))).all()
     escalated = set(session.scalars(select(HumanTask.instance_id).where(
-        HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.task_key == ESCALATED_TASK)))
+        HumanTask.instance_id.in_([i.id for i in instances]), HumanTask.task_key == ESCALATED_COMPLAINT)))
     views = {}
     for instance in instances:
         summary = instance.summary or {}
@@ -253,7 +255,7 @@ def satisfaction(session: Session, unit_ids: set[int], year: int) -> Optional[tu
 
 
 # Final-appraisal tasks that show the subject's unit score to the supervisor.
-SCORED_TASKS = frozenset({"rate_performance"})
+SCORED_TASKS = frozenset({RATE_PERFORMANCE})
 
 
 @dataclass(frozen=True)
@@ -264,7 +266,7 @@ class UnitScore:
     ratings: int
 
 
-def score_for_task(kinerja: Kinerja, task_id: int, username: str) -> Optional[UnitScore]:
+def score_for_task(kinerja: Kinerja, username: str, task_id: int) -> Optional[UnitScore]:
     """The citizen score of the task's employee's unit in the current year, for final-appraisal
     tasks; its use is audited (``feedback.score_shown``) since it may sway the rating: once
     per viewer and figure, so reloading the page does not repeat it but a changed score does.

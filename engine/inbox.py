@@ -10,8 +10,8 @@ from sqlalchemy.orm import aliased
 
 from .access import load_user
 from .assignment import groups_of
+from .kinerja import Kinerja
 from .models import Employee, HumanTask, ProcessInstance, Unit, User
-from .services import Kinerja
 
 Scope = Literal["mine", "group"]
 

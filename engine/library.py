@@ -12,10 +12,13 @@ from typing import Optional
 
 from sqlalchemy import func, select
 
+from .access import authorise
+from .actors import Actor
 from .definitions import filename_of
 from .errors import NotFound
+from .kinerja import Kinerja
 from .models import DefinitionVersion, Deployment, DeploymentFile, ProcessInstance
-from .services import Kinerja
+from .permissions import READ_DEFINITIONS
 
 MEDIA_TYPES = {"bpmn": "application/xml", "dmn": "application/xml", "form": "application/json"}
 
@@ -60,8 +63,9 @@ class DeploymentSummary:
     running_instances: int
 
 
-def definition_library(kinerja: Kinerja) -> list[LibraryEntry]:
+def definition_library(kinerja: Kinerja, actor: Actor) -> list[LibraryEntry]:
     with kinerja.unit_of_work() as uow:
+        authorise(uow.session, actor, READ_DEFINITIONS)
         running = dict(uow.session.execute(
             select(DeploymentFile.definition_version_id, func.count(ProcessInstance.id))
             .join(ProcessInstance, ProcessInstance.deployment_id == DeploymentFile.deployment_id)
@@ -79,9 +83,10 @@ def definition_library(kinerja: Kinerja) -> list[LibraryEntry]:
         return list(entries.values())
 
 
-def definition_version(kinerja: Kinerja, kind: str, name: str, version: Optional[int] = None) -> VersionContent:
+def definition_version(kinerja: Kinerja, actor: Actor, kind: str, name: str, version: Optional[int] = None) -> VersionContent:
     """One version's content; without ``version``, the one in the newest deployment."""
     with kinerja.unit_of_work() as uow:
+        authorise(uow.session, actor, READ_DEFINITIONS)
         query = select(DefinitionVersion).where(DefinitionVersion.kind == kind, DefinitionVersion.name == name)
         if version is None:
             newest = select(func.max(Deployment.id)).scalar_subquery()
@@ -96,16 +101,17 @@ def definition_version(kinerja: Kinerja, kind: str, name: str, version: Optional
                               MEDIA_TYPES[row.kind])
 
 
-def compare_versions(kinerja: Kinerja, kind: str, name: str, old: int, new: int) -> list[str]:
+def compare_versions(kinerja: Kinerja, actor: Actor, kind: str, name: str, old: int, new: int) -> list[str]:
     """A unified diff of two versions' text (what HR reviews before and after a change)."""
-    before, after = definition_version(kinerja, kind, name, old), definition_version(kinerja, kind, name, new)
+    before, after = definition_version(kinerja, actor, kind, name, old), definition_version(kinerja, actor, kind, name, new)
     return list(difflib.unified_diff(before.content.splitlines(), after.content.splitlines(),
                                      f"{before.filename} v{old}", f"{after.filename} v{new}", lineterm=""))
 
 
-def deployments_with_running_instances(kinerja: Kinerja) -> list[DeploymentSummary]:
+def deployments_with_running_instances(kinerja: Kinerja, actor: Actor) -> list[DeploymentSummary]:
     """Older deployments that still have running instances: the candidates for a migration."""
     with kinerja.unit_of_work() as uow:
+        authorise(uow.session, actor, READ_DEFINITIONS)
         rows = uow.session.execute(
             select(Deployment, func.count(ProcessInstance.id))
             .join(ProcessInstance, ProcessInstance.deployment_id == Deployment.id)

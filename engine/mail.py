@@ -24,7 +24,7 @@ from .models import OutboxMessage, User
 from .notifications import queue_reminders
 
 if TYPE_CHECKING:
-    from .services import Kinerja
+    from .kinerja import Kinerja
 
 BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)

@@ -25,19 +25,20 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from .access import load_user
 from .assignment import group_members
 from .errors import NotFound, ValidationFailed
 from .models import HumanTask, NotificationPreference, OutboxMessage, User
 from .unit_of_work import UnitOfWork
+from .vocabulary import DECISION_FIELDS
 
-if TYPE_CHECKING:  # services imports this module to queue messages
-    from .services import Kinerja
+if TYPE_CHECKING:
+    from .kinerja import Kinerja
 
 KINDS = ("task_assigned", "due_soon", "overdue", "escalated", "decision_made")
 EMAIL_DELIVERIES = ("immediate", "daily", "off")
 DUE_SOON = timedelta(hours=24)
 # Outcome fields whose new value is a decision the employee is told about, with its label.
-DECISIONS = {"predikat_label": "Predikat kinerja", "follow_up_approved": "Keputusan tindak lanjut"}
 OUTBOX = OutboxMessage.__table__
 
 
@@ -119,7 +120,7 @@ def escalated_drafts(tasks: Iterable[HumanTask]) -> list[Draft]:
 def decision_drafts(session: Session, subject_employee_id: Optional[int], before: dict[str, Any],
                     after: dict[str, Any]) -> list[Draft]:
     """Tell the employee about each decision whose outcome field changed in this step."""
-    changed = [(key, label) for key, label in DECISIONS.items()
+    changed = [(key, label) for key, label in DECISION_FIELDS.items()
                if after.get(key) is not None and after.get(key) != before.get(key)]
     user_id = _users_of_employees(session, {subject_employee_id}).get(subject_employee_id) if changed else None
     if user_id is None:
@@ -226,7 +227,7 @@ def list_notifications(kinerja: Kinerja, username: str, limit: int = 50,
                        unread_only: bool = False) -> list[NotificationView]:
     """The user's messages, newest first."""
     with kinerja.unit_of_work() as uow:
-        query = select(OutboxMessage).where(OutboxMessage.user_id == _user(uow.session, username).id)
+        query = select(OutboxMessage).where(OutboxMessage.user_id == load_user(uow.session, username).id)
         if unread_only:
             query = query.where(OutboxMessage.read_at.is_(None))
         rows = uow.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)).all()
@@ -238,7 +239,7 @@ def mark_read(kinerja: Kinerja, username: str, notification_id: Optional[int] = 
     """Mark one message (or, without an id, all) of the user read; NotFound for someone
     else's message. Returns how many changed."""
     with kinerja.unit_of_work() as uow:
-        user = _user(uow.session, username)
+        user = load_user(uow.session, username)
         query = update(OutboxMessage).where(OutboxMessage.user_id == user.id, OutboxMessage.read_at.is_(None))
         if notification_id is not None:
             if uow.session.scalar(select(OutboxMessage.user_id).where(OutboxMessage.id == notification_id)) != user.id:
@@ -251,7 +252,7 @@ def mark_read(kinerja: Kinerja, username: str, notification_id: Optional[int] = 
 
 def preferences_of(kinerja: Kinerja, username: str) -> Preferences:
     with kinerja.unit_of_work() as uow:
-        user = _user(uow.session, username)
+        user = load_user(uow.session, username)
         stored = uow.session.get(NotificationPreference, user.id)
         return Preferences(user.email, frozenset(stored.muted_kinds if stored else ()),
                            stored.email_delivery if stored else "immediate")
@@ -270,7 +271,7 @@ def set_preferences(kinerja: Kinerja, username: str, muted_kinds: Iterable[str],
     if problems:
         raise ValidationFailed("the notification settings are not valid", problems)
     with kinerja.unit_of_work() as uow:
-        user = _user(uow.session, username)
+        user = load_user(uow.session, username)
         stored = uow.session.get(NotificationPreference, user.id) or NotificationPreference(user_id=user.id)
         stored.muted_kinds, stored.email_delivery = muted, email_delivery
         user.email = email
@@ -281,8 +282,3 @@ def set_preferences(kinerja: Kinerja, username: str, muted_kinds: Iterable[str],
     return Preferences(email, frozenset(muted), email_delivery)
 
 
-def _user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None:
-        raise NotFound(f"user '{username}' does not exist")
-    return user

@@ -11,9 +11,10 @@ from typing import Iterable, Optional
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from .access import active_user
 from .errors import Conflict, NotFound
+from .kinerja import Kinerja
 from .models import Employee, Organisation, Unit, User, UserRole
-from .services import Kinerja
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def organisation_id_of(kinerja: Kinerja, code: str) -> int:
 def staff_usernames(kinerja: Kinerja, supervisor_username: str) -> list[str]:
     """Usernames of the employees who report directly to this user's employee record."""
     with kinerja.unit_of_work() as uow:
-        supervisor = uow.session.scalar(select(User).where(User.username == supervisor_username))
+        supervisor = active_user(uow.session, supervisor_username)
         if supervisor is None or supervisor.employee_id is None:
             raise NotFound(f"user '{supervisor_username}' is not an employee")
         return list(uow.session.scalars(

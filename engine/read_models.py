@@ -13,20 +13,20 @@ from typing import Any, Optional
 
 from sqlalchemy import func, select
 
-from .access import is_subject, load_user, may_view_employee, note_auditor_read, reads_task_context
+from .access import authorise, is_subject, load_user, may_view_employee, note_auditor_read, reads_task_context
+from .actors import Actor, Operator
 from .anonymity import aggregate_peer_input, anonymous_task, withhold_peer_actions
 from .assignment import may_work_on
 from .audit import instance_events
+from .definition_cache import newest_deployment
 from .errors import NotFound
-from .feedback import COMPLAINT_PROCESS
 from .inbox import TaskView, task_view
-from .models import Deployment, Employee, HumanTask, ProcessInstance, Unit
-from .runtime import find_task, load_state
-from .services import Kinerja
+from .instance_run import InstanceRun
+from .kinerja import Kinerja
+from .models import Cycle, Employee, HumanTask, ProcessInstance, Unit
+from .permissions import READ_DEFINITIONS
 from .unit_of_work import UnitOfWork
-
-# The phases of the bundled cycle, in order, keyed by the process a task belongs to.
-PHASES = ("target_setting", "periodic_review", "final_appraisal", "reward_sanction")
+from .vocabulary import COMPLAINT_PROCESS, phase_of
 
 
 @dataclass(frozen=True)
@@ -63,10 +63,11 @@ class InstanceDetail:
     cycle_id: Optional[int]
     summary: dict[str, Any]
     open_tasks: list[TaskView] = field(default_factory=list)
-    phase: Optional[str] = None
+    phase: Optional[str] = None  # see engine.vocabulary.phase_of
+    cycle_year: Optional[int] = None
 
 
-def task_detail(kinerja: Kinerja, task_id: int, username: str, with_prefill: bool = True) -> TaskDetail:
+def task_detail(kinerja: Kinerja, username: str, task_id: int, with_prefill: bool = True) -> TaskDetail:
     """A task with its form, prefilled values and the employee's context (404 if not visible).
 
     Prefill restores the workflow state; callers that handle a submission (and so show the
@@ -82,13 +83,11 @@ def task_detail(kinerja: Kinerja, task_id: int, username: str, with_prefill: boo
         if not can_complete and not reads_employee_file:
             raise NotFound(f"task {task_id} does not exist")
         instance = uow.session.get(ProcessInstance, row.instance_id)
-        definitions = kinerja.definitions_for(uow, instance.deployment_id)
+        definitions = kinerja.definitions.of(uow.session, instance.deployment_id)
         schema = definitions.forms.get(row.form_key) if row.form_key else None
         prefill: dict[str, Any] = {}
         if with_prefill and row.status == "open" and schema is not None:
-            workflow = load_state(definitions, instance.process_key, instance.state)
-            spiff_task = find_task(workflow, row.spiff_task_id)
-            data = spiff_task.data if spiff_task is not None else {}
+            data = InstanceRun.load(definitions, instance.process_key, instance.state).task_data(row.spiff_task_id)
             prefill = {key: data[key] for key, field_schema in schema.get("properties", {}).items()
                        if key in data and field_schema.get("x-prefill", True)}
         subject = uow.session.get(Employee, row.subject_employee_id) if row.subject_employee_id else None
@@ -127,7 +126,7 @@ def _completed_step(event: dict[str, Any], actor: str, submitted: dict[str, Any]
     return CompletedStep(data["task_key"], data.get("name", data["task_key"]), actor, event["occurred_at"], submitted)
 
 
-def instance_detail(kinerja: Kinerja, instance_id: int, username: str) -> InstanceDetail:
+def instance_detail(kinerja: Kinerja, username: str, instance_id: int) -> InstanceDetail:
     with kinerja.unit_of_work() as uow:
         instance = readable_instance(uow, instance_id, username, "instance")
         return describe_instance(uow.session, instance, kinerja.clock.now(),
@@ -166,19 +165,19 @@ def describe_instance(session: Any, instance: ProcessInstance, now: datetime,
     """An instance with its open tasks; ``for_subject``: as the employee it is about sees it
     (who holds peer input is not shown)."""
     subject = instance.subject
-    open_rows = session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == instance.id, HumanTask.status == "open").order_by(HumanTask.id)).all()
-    open_tasks = [task_view(row, subject, now) for row in open_rows]
+    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id)).all()
+    open_tasks = [task_view(row, subject, now) for row in rows if row.status == "open"]
     if for_subject:
         open_tasks = [anonymous_task(task) for task in open_tasks]
-    phase = "completed" if instance.status == "completed" else next(
-        (task.process_key for task in open_tasks if task.process_key in PHASES), None)
+    phase = phase_of(instance.status == "completed", [task.task_key for task in open_tasks],
+                     [row.task_key for row in reversed(rows)])
     return InstanceDetail(
         id=instance.id, process_key=instance.process_key, business_key=instance.business_key,
         deployment_id=instance.deployment_id, status=instance.status, started_at=instance.started_at,
         completed_at=instance.completed_at, subject_nip=subject.nip if subject else None,
         subject_name=subject.name if subject else None, cycle_id=instance.cycle_id,
-        summary=dict(instance.summary or {}), open_tasks=open_tasks, phase=phase)
+        summary=dict(instance.summary or {}), open_tasks=open_tasks, phase=phase,
+        cycle_year=session.get(Cycle, instance.cycle_id).year if instance.cycle_id else None)
 
 
 def employee_card(session: Any, employee: Optional[Employee]) -> dict[str, Any]:
@@ -210,10 +209,11 @@ class DeploymentView:
     files: list[DeployedDefinition]
 
 
-def latest_deployment(kinerja: Kinerja) -> Optional[DeploymentView]:
+def latest_deployment(kinerja: Kinerja, actor: Actor) -> Optional[DeploymentView]:
     """The current deployment with each file's version (None before the first deploy)."""
     with kinerja.unit_of_work() as uow:
-        deployment = uow.session.scalar(select(Deployment).order_by(Deployment.id.desc()).limit(1))
+        authorise(uow.session, actor, READ_DEFINITIONS)
+        deployment = newest_deployment(uow.session)
         if deployment is None:
             return None
         running = uow.session.scalar(select(func.count()).select_from(ProcessInstance).where(
@@ -223,17 +223,22 @@ def latest_deployment(kinerja: Kinerja) -> Optional[DeploymentView]:
         return DeploymentView(deployment.id, deployment.deployed_by, deployment.deployed_at, running or 0, files)
 
 
-def instance_history_for(kinerja: Kinerja, instance_id: int, username: str) -> list[dict[str, Any]]:
-    """An instance's audit events, for a user who may read its employee's data (404 otherwise)."""
+def instance_history(kinerja: Kinerja, actor: Actor, instance_id: int) -> list[dict[str, Any]]:
+    """An instance's audit events, for a user who may read its employee's data (404 otherwise;
+    the employee it is about does not see who gave peer input), or an operator."""
     with kinerja.unit_of_work() as uow:
-        instance = readable_instance(uow, instance_id, username, "history")
+        if isinstance(actor, Operator):
+            if uow.session.get(ProcessInstance, instance_id) is None:
+                raise NotFound(f"instance {instance_id} does not exist")
+            return instance_events(uow.session, instance_id)
+        instance = readable_instance(uow, instance_id, actor, "history")
         events = instance_events(uow.session, instance_id)
-        if is_subject(load_user(uow.session, username), instance.subject_employee_id):
+        if is_subject(load_user(uow.session, actor), instance.subject_employee_id):
             return withhold_peer_actions(events)[0]
         return events
 
 
-def visible_task(kinerja: Kinerja, task_id: int, username: str) -> TaskView:
+def visible_task(kinerja: Kinerja, username: str, task_id: int) -> TaskView:
     """One task as an inbox row, without its form or context, for a user who may work on it
     (or did) or may read its employee's data; ``NotFound`` for anyone else, so a task id
     cannot be probed. Cheap: reads the projection only."""
@@ -245,3 +250,20 @@ def visible_task(kinerja: Kinerja, task_id: int, username: str) -> TaskView:
             raise NotFound(f"task {task_id} does not exist")
         subject = uow.session.get(Employee, row.subject_employee_id) if row.subject_employee_id else None
         return task_view(row, subject, kinerja.clock.now())
+
+
+@dataclass(frozen=True)
+class Overview:
+    running: int
+    completed: int
+    open_tasks: int
+
+
+def overview(kinerja: Kinerja) -> Overview:
+    """Headline counts for the health check: public aggregates, so no actor."""
+    with kinerja.reading() as uow:
+        by_status = dict(uow.session.execute(
+            select(ProcessInstance.status, func.count()).group_by(ProcessInstance.status)).all())
+        open_tasks = uow.session.scalar(
+            select(func.count()).select_from(HumanTask).where(HumanTask.status == "open"))
+        return Overview(by_status.get("running", 0), by_status.get("completed", 0), open_tasks or 0)

@@ -16,9 +16,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .actors import Actor, actor_name
+from .cycles import cycle_for
 from .errors import NotFound
-from .models import Cycle, CycleReport, Employee, ProcessInstance, Unit
-from .services import Kinerja
+from .kinerja import Kinerja
+from .models import CycleReport, Employee, ProcessInstance, Unit
+from .permissions import RUN_CYCLES
 
 PREDIKATS = ("SANGAT_BAIK", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
 UNIT_RATINGS = ("ISTIMEWA", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
@@ -58,15 +61,22 @@ def distribution_settings(cycle_settings: dict[str, Any]) -> dict[str, Any]:
             "quotas": {**DEFAULT_DISTRIBUTION["quotas"], **configured.get("quotas", {})}}
 
 
-def predikat_distribution(kinerja: Kinerja, cycle_id: int) -> list[UnitDistribution]:
+def request_report(kinerja: Kinerja, actor: Actor, cycle_id: int) -> None:
+    """Ask for a new distribution report of the cycle (HR of its organisation); the report
+    flow (``workflows/reports.py``) computes and stores it."""
+    with kinerja.unit_of_work() as uow:
+        cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
+        uow.record(actor_name(actor), "report.requested", {"cycle_id": cycle_id})
+        uow.commit()
+
+
+def predikat_distribution(kinerja: Kinerja, actor: Actor, cycle_id: int) -> list[UnitDistribution]:
     """Per unit of the cycle's organisation: predikat counts and shares, quotas and flags.
 
     Reads the predikat from each instance's summary (no workflow is deserialized).
     """
     with kinerja.unit_of_work() as uow:
-        cycle = uow.session.get(Cycle, cycle_id)
-        if cycle is None:
-            raise NotFound(f"cycle {cycle_id} does not exist")
+        cycle = cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
         config = distribution_settings(cycle.settings)
         rows = uow.session.execute(
             select(Unit.code, Unit.name, ProcessInstance.summary)
@@ -93,35 +103,41 @@ def predikat_distribution(kinerja: Kinerja, cycle_id: int) -> list[UnitDistribut
     return result
 
 
-def save_report(kinerja: Kinerja, cycle_id: int, actor: str, units: list[UnitDistribution],
+def save_report(kinerja: Kinerja, actor: Actor, cycle_id: int, units: list[UnitDistribution],
                 csv: str, png: bytes) -> int:
     """Store a report with its exports (audited); return its id."""
     with kinerja.unit_of_work() as uow:
-        report = CycleReport(cycle_id=cycle_id, requested_by=actor, created_at=uow.clock.now(), units=len(units),
+        cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
+        report = CycleReport(cycle_id=cycle_id, requested_by=actor_name(actor), created_at=uow.clock.now(), units=len(units),
                              flagged_units=sum(1 for unit in units if unit.flags),
                              rows=[unit.as_row() for unit in units], csv=csv, png=png)
         uow.session.add(report)
         uow.flush()
-        uow.record(actor, "report.created", {"cycle_id": cycle_id, "report_id": report.id, "units": report.units,
+        uow.record(actor_name(actor), "report.created", {"cycle_id": cycle_id, "report_id": report.id, "units": report.units,
                                             "flagged_units": report.flagged_units,
                                             "flagged": {u.unit_code: u.flags for u in units if u.flags}})
         uow.commit()
         return report.id
 
 
-def cycle_reports(kinerja: Kinerja, cycle_id: int) -> list[dict[str, Any]]:
+def cycle_reports(kinerja: Kinerja, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
     """The cycle's reports, newest first, without their exports."""
     with kinerja.unit_of_work() as uow:
+        cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
         return [{"id": r.id, "requested_by": r.requested_by, "created_at": r.created_at, "units": r.units,
                  "flagged_units": r.flagged_units, "rows": r.rows}
                 for r in uow.session.scalars(select(CycleReport).where(CycleReport.cycle_id == cycle_id)
                                              .order_by(CycleReport.id.desc()))]
 
 
-def report_export(kinerja: Kinerja, report_id: int) -> tuple[int, str, bytes]:
+def report_export(kinerja: Kinerja, actor: Actor, report_id: int) -> tuple[int, str, bytes]:
     """A report's cycle id, CSV and PNG chart."""
     with kinerja.unit_of_work() as uow:
         report = uow.session.get(CycleReport, report_id)
         if report is None:
             raise NotFound(f"report {report_id} does not exist")
+        try:
+            cycle_for(uow.session, actor, report.cycle_id, RUN_CYCLES)
+        except NotFound:
+            raise NotFound(f"report {report_id} does not exist") from None
         return report.cycle_id, report.csv, report.png

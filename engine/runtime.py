@@ -8,7 +8,7 @@ Two decisions live here:
 - **The engine owns time.** Spiff compares timers with the wall clock. The engine
   computes each timer's due time from its own clock, records it in the timer
   projection, and parks Spiff's own due time far in the future; a timer fires only when
-  :func:`fire_timer` says so (see ``fire_due_timers`` in the services).
+  :func:`fire_timer` says so (see :func:`engine.timers.fire_due_timers`).
 """
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.task import Task

@@ -11,6 +11,7 @@ import functools
 import inspect
 from typing import Any, Callable, Optional, TypeVar
 
+from .actors import SYSTEM, actor_name
 from .errors import ProcessError
 from .models import HumanTask
 
@@ -18,7 +19,7 @@ Method = TypeVar("Method", bound=Callable[..., Any])
 
 
 def records_step_failure(method: Method) -> Method:
-    """Decorate a service method whose step may fail with a :class:`ProcessError`.
+    """Decorate a use case whose step may fail with a :class:`ProcessError`.
 
     The actor, instance and task are read from the method's own arguments (``username`` or
     ``actor``, ``instance_id``, ``task_id``); a timer sweep's actor is ``system``.
@@ -26,12 +27,12 @@ def records_step_failure(method: Method) -> Method:
     signature = inspect.signature(method)
 
     @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(kinerja: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return method(self, *args, **kwargs)
+            return method(kinerja, *args, **kwargs)
         except ProcessError as error:
-            arguments = signature.bind(self, *args, **kwargs).arguments
-            _record(self, error, arguments.get("username") or arguments.get("actor") or "system",
+            arguments = signature.bind(kinerja, *args, **kwargs).arguments
+            _record(kinerja, error, actor_name(arguments.get("username") or arguments.get("actor") or SYSTEM),
                     arguments.get("instance_id"), arguments.get("task_id"), arguments.get("process_key"))
             raise
     return wrapper  # type: ignore[return-value]

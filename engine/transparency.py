@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from .errors import NotFound
 from .feedback import satisfaction
+from .kinerja import Kinerja
 from .models import Cycle, Employee, HumanTask, Organisation, ProcessInstance, Unit
-from .services import Kinerja
 from .small_cells import MIN_PEOPLE, Equation, suppress
 
 MIN_GROUP = MIN_PEOPLE

@@ -13,13 +13,17 @@ from typing import Any, Callable, Iterable, Optional
 
 import click
 
+from engine import deployment
+from engine.actors import Operator
 from engine.audit import Checkpoint
 from engine.audit_trail import EXPORT_FORMATS, iter_events
+from engine.audit_verification import verify_audit_chain, write_audit_checkpoint
 from engine.database import DEFAULT_DATABASE_URL
 from engine.definitions import DefinitionFile
 from engine.errors import KinerjaError, ValidationFailed
+from engine.kinerja import Kinerja
+from engine.migration import migrate_instances, plan_migration
 from engine.org import organisation_id_of
-from engine.services import Kinerja
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_BPMN_DIR = PROJECT_ROOT / "bpmn"
@@ -75,7 +79,7 @@ def init_db(kinerja: Kinerja) -> None:
 def deploy(kinerja: Kinerja, files: tuple[Path, ...], actor: str) -> None:
     """Deploy BPMN, DMN and form (.json) files, or directories of them, as a new version."""
     definitions = _fail_on_refusal(lambda: [DefinitionFile.from_path(p) for p in _expand(files)])
-    result = _fail_on_refusal(lambda: kinerja.deploy(definitions, actor=actor))
+    result = _fail_on_refusal(lambda: deployment.deploy(kinerja, Operator(actor), definitions))
     if not result.created:
         click.echo(f"nothing changed; deployment {result.deployment_id} is current")
         return
@@ -96,10 +100,9 @@ def migrate(kinerja: Kinerja, from_deployment: int, to_deployment: Optional[int]
     """Move the running instances of a deployment to another one where their waiting task still exists."""
     organisation_id = _fail_on_refusal(lambda: organisation_id_of(kinerja, organisation)) if organisation else None
     if dry_run:
-        plan = _fail_on_refusal(lambda: kinerja.plan_migration(from_deployment, to_deployment, organisation_id))
+        plan = _fail_on_refusal(lambda: plan_migration(kinerja, Operator(actor), from_deployment, to_deployment, organisation_id))
     else:
-        plan = _fail_on_refusal(lambda: kinerja.migrate_instances(from_deployment, to_deployment, actor,
-                                                                  organisation_id=organisation_id))
+        plan = _fail_on_refusal(lambda: migrate_instances(kinerja, Operator(actor), from_deployment, to_deployment, organisation_id=organisation_id))
     for candidate in plan.candidates:
         outcome = "moved" if candidate.migrated else ("can move" if candidate.movable else "stays")
         waiting = ", ".join(candidate.waiting_on) or "nothing"
@@ -203,7 +206,7 @@ def audit() -> None:
 def audit_verify(kinerja: Kinerja, checkpoint_file: Optional[Path]) -> None:
     """Check the hash chain and its checkpoints; exit 1 and name the first bad event if it was altered."""
     extra = _fail_on_refusal(lambda: _read_checkpoints(checkpoint_file)) if checkpoint_file else []
-    result = kinerja.verify_audit_chain(extra)
+    result = verify_audit_chain(kinerja, Operator("cli"), extra)
     if result.ok:
         signed = "signatures checked" if kinerja.audit_key else "signatures NOT checked: no KINERJA_AUDIT_KEY"
         click.echo(f"audit chain intact: {result.events_checked} events verified, "
@@ -228,7 +231,7 @@ def _read_checkpoints(path: Path) -> list[Checkpoint]:
 @click.pass_obj
 def audit_checkpoint(kinerja: Kinerja, checkpoint_file: Optional[Path], actor: str) -> None:
     """Sign the chain head with KINERJA_AUDIT_KEY and store it, so a cut tail is detected."""
-    checkpoint = _fail_on_refusal(lambda: kinerja.write_audit_checkpoint(actor))
+    checkpoint = _fail_on_refusal(lambda: write_audit_checkpoint(kinerja, Operator(actor)))
     if checkpoint_file is not None:
         with checkpoint_file.open("a", encoding="utf-8") as out:
             out.write(json.dumps(checkpoint.as_dict()) + "\n")

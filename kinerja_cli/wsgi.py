@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from engine.database import DEFAULT_DATABASE_URL
-from engine.services import Kinerja
+from engine.kinerja import Kinerja
 from web import create_app
 from workflows.launcher import launcher_from_environment
 

@@ -13,18 +13,14 @@ from typing import Any, Optional
 
 from flask import Flask, request, session
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_wtf.csrf import CSRFProtect
-from werkzeug.routing import IntegerConverter, Map
 
-from engine.services import Kinerja
+from engine.kinerja import Kinerja
+from engine.read_models import overview
 
 from . import auth, errors, formatting, limits, security
+from .extensions import csrf, limiter
 
 SUPPORTED_LANGUAGES = ("id", "en")
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
-csrf = CSRFProtect()
 
 
 def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Flask:
@@ -43,7 +39,7 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
         **security.settings_from_environment(),
     )
     app.config.update(config or {})
-    app.url_map.converters["int"] = DatabaseId
+    app.url_map.converters["int"] = limits.DatabaseId
     app.extensions["kinerja"] = kinerja
     app.extensions["flow_launcher"] = app.config.get("FLOW_LAUNCHER")
     Babel(app, locale_selector=_choose_language)
@@ -63,27 +59,11 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
 
     @app.get("/healthz")
     def health():  # type: ignore[no-untyped-def]
-        return {"status": "ok", **kinerja.overview().__dict__}
+        return {"status": "ok", **overview(kinerja).__dict__}
 
     return app
 
 
-class DatabaseId(IntegerConverter):
-    """``<int:…>`` in every route: ids beyond the databases' 32-bit integers are a 404, not an overflow."""
-
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
-        kwargs.setdefault("max", MAX_DATABASE_ID)
-        super().__init__(map, *args, **kwargs)
-
-
-MAX_DATABASE_ID = 2**31 - 1
-
-
-def kinerja() -> Kinerja:
-    """The engine object of the current app."""
-    from flask import current_app
-
-    return current_app.extensions["kinerja"]
 
 
 def _choose_language() -> str:

@@ -18,21 +18,18 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
-from engine.accounts import SessionEnded, SignedIn, end_sessions, sign_in, signed_in_user
-from engine.errors import Forbidden, NotFound
-from engine.feedback import reads_feedback
+from engine.accounts import SessionEnded, SignedIn, end_sessions, sign_in, signed_in_profile
+from engine.errors import NotFound
 from engine.login_throttle import ThrottlePolicy, TooManyAttempts
+from engine.permissions import Permission
 
+from .engine_access import kinerja
 from .security import local_path
 
 TOKEN_MAX_AGE_SECONDS = 8 * 3600
 SESSION_VERSION_KEY = "session_version"
 blueprint = Blueprint("auth", __name__)
 View = TypeVar("View", bound=Callable[..., Any])
-
-
-def _engine():  # type: ignore[no-untyped-def]
-    return current_app.extensions["kinerja"]
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -67,7 +64,7 @@ def throttle_policy() -> ThrottlePolicy:
 
 def checked_sign_in(username: str, password: str) -> SignedIn | None:
     """:func:`engine.accounts.sign_in` for this request's client and the app's throttle."""
-    return sign_in(_engine(), username, password, client_address(), throttle_policy())
+    return sign_in(kinerja(), username, password, client_address(), throttle_policy())
 
 
 def start_session(username: str, session_version: int) -> None:
@@ -90,16 +87,13 @@ def _load_current_user() -> None:
     username = session.get("username")
     if username is None:
         return
-    with _engine().unit_of_work() as uow:
-        try:
-            user = signed_in_user(uow.session, username, session.get(SESSION_VERSION_KEY))
-        except (NotFound, SessionEnded):
-            session.pop("username", None)
-            session.pop(SESSION_VERSION_KEY, None)
-            return
-        g.username = user.username
-        g.user = {"username": user.username, "display_name": user.display_name, "roles": sorted(user.role_names),
-                  "employee_id": user.employee_id, "reads_feedback": reads_feedback(user)}
+    try:
+        g.user = signed_in_profile(kinerja(), username, session.get(SESSION_VERSION_KEY))
+    except (NotFound, SessionEnded):
+        session.pop("username", None)
+        session.pop(SESSION_VERSION_KEY, None)
+        return
+    g.username = g.user.username
 
 
 def login_required(view: View) -> View:
@@ -112,14 +106,15 @@ def login_required(view: View) -> View:
     return wrapped  # type: ignore[return-value]
 
 
-def roles_required(*roles: str) -> Callable[[View], View]:
-    """Pages for some roles only: signed-in users without one of ``roles`` get a 403 page."""
+def permission_required(permission: Permission) -> Callable[[View], View]:
+    """Pages behind one of the engine's permissions: the signed-in user is asked for it before
+    the form is read (the use case asks again), so a refused user learns nothing from
+    validation messages."""
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not set(roles) & set(g.user["roles"]):
-                raise Forbidden(_("Halaman ini hanya untuk peran: %(roles)s.", roles=", ".join(roles)))
+            permission.check(g.user.roles)
             return view(*args, **kwargs)
 
         return login_required(wrapped)  # type: ignore[arg-type]
@@ -157,7 +152,7 @@ def too_many_attempts(body: Any, refused: TooManyAttempts) -> Response:
 def logout():  # type: ignore[no-untyped-def]
     """Sign out everywhere: every session and token of the user ends, not only this browser's."""
     if g.get("username") is not None:
-        end_sessions(_engine(), g.username, "sign_out")
+        end_sessions(kinerja(), g.username, "sign_out")
     session.pop("username", None)
     session.pop(SESSION_VERSION_KEY, None)
     flash(_("Anda sudah keluar."), "success")

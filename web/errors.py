@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, Forbidden, KinerjaError, NotFound
@@ -50,6 +51,14 @@ def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
 def register(app: Flask) -> None:
     @app.errorhandler(KinerjaError)
     def _engine_error(error: KinerjaError):  # type: ignore[no-untyped-def]
-        return error_response(status_for(error), error.code, error.message, error.details)
+        return error_response(status_for(error), error.code, _page_message(error), error.details)
 
     app.register_error_handler(HTTPException, http_error)
+
+
+def _page_message(error: KinerjaError) -> str:
+    """The engine's message; on pages, a role refusal in the reader's language."""
+    details = error.details if isinstance(error.details, dict) else {}
+    if wants_json() or details.get("reason") != "role_required":
+        return error.message
+    return _("Halaman ini hanya untuk peran: %(roles)s.", roles=", ".join(details["roles"]))

@@ -1,4 +1,5 @@
-"""Starting organisation-wide work from a request: queue a run, hand it to Prefect, return.
+"""Starting organisation-wide work from a request: the use case authorises and records the
+request, then the launcher hands the work to Prefect, and the request returns.
 
 The launcher comes from the app config (``FLOW_LAUNCHER``, set by whoever composes the
 app); without one, ``KINERJA_FLOWS`` decides (see ``workflows.launcher``).
@@ -9,7 +10,10 @@ from typing import Any, Optional
 
 from flask import current_app
 
-from . import kinerja
+from engine.cycles import request_cycle_opening
+from engine.reports import request_report as record_report_request
+
+from .engine_access import kinerja
 
 BATCH_SIZE = 200  # instances started per transaction
 
@@ -23,17 +27,19 @@ def _launcher() -> Any:
     return launcher
 
 
-def open_cycle(organisation: str, year: int, process_key: str, actor: str,
+def open_cycle(organisation: str, year: int, process_key: str, username: str,
                settings: Optional[dict[str, Any]] = None) -> int:
     """Queue the opening of a cycle and start the flow that does it; return the cycle id."""
     engine = kinerja()
-    cycle_id, run_id = engine.request_cycle_opening(organisation, year, process_key, actor, settings)
+    cycle_id, run_id = request_cycle_opening(engine, username, organisation, year, process_key, settings)
     _launcher().open_cycle({"database_url": engine.database_url, "organisation": organisation, "year": year,
-                            "process_key": process_key, "actor": actor, "batch_size": BATCH_SIZE,
+                            "process_key": process_key, "actor": username, "batch_size": BATCH_SIZE,
                             "settings": settings, "run_id": run_id})
     return cycle_id
 
 
-def request_report(cycle_id: int, actor: str) -> None:
-    """Start the predikat-report flow for a cycle; the report appears on the cycle page when done."""
-    _launcher().report({"cycle_id": cycle_id, "actor": actor, "database_url": kinerja().database_url})
+def request_report(cycle_id: int, username: str) -> None:
+    """Record the request (HR of the cycle's organisation) and start the predikat-report flow;
+    the report appears on the cycle page when done."""
+    record_report_request(kinerja(), username, cycle_id)
+    _launcher().report({"cycle_id": cycle_id, "actor": username, "database_url": kinerja().database_url})

@@ -18,12 +18,14 @@ from flask import Flask, Response, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter, Map
 
 from engine import json_limits
 
 from .errors import error_response
 
 MAX_ROW_INDEX = 999  # rows of one table in a posted form: indices 0..999
+MAX_DATABASE_ID = 2**31 - 1  # ids are 32-bit integers in every supported database
 NUMBER_LIKE = re.compile(r"[+-]?[\d.,]+(?:[eE][+-]?\d+)?", re.ASCII)  # what someone typing a number may type
 
 
@@ -77,3 +79,11 @@ def row_index(digits: str) -> int:
 
 def register(app: Flask) -> None:
     app.before_request(refuse_unbounded_json)
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in every route: ids beyond the databases' 32-bit integers are a 404, not an overflow."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", MAX_DATABASE_ID)
+        super().__init__(map, *args, **kwargs)

@@ -15,6 +15,15 @@ from typing import Any, Optional
 
 from prefect import flow, task
 
+from engine.actors import SYSTEM, Operator
+from engine.cycles import (
+    cycle_progress,
+    cycle_run_started,
+    employees_without_instance,
+    finish_cycle_run,
+    request_cycle_opening,
+    start_cycle_instances,
+)
 from engine.errors import KinerjaError
 
 from .engine_access import kinerja_for
@@ -31,7 +40,7 @@ class CycleOpening:
 
 @task(retries=2, retry_delay_seconds=1, task_run_name="start-batch-{batch_number}")
 def start_batch(database_url: Optional[str], cycle_id: int, employee_ids: list[int], actor: str, batch_number: int) -> int:
-    return len(kinerja_for(database_url).start_cycle_instances(cycle_id, employee_ids, actor))
+    return len(start_cycle_instances(kinerja_for(database_url), Operator(actor), cycle_id, employee_ids))
 
 
 @flow(name="open-cycle", log_prints=True)
@@ -43,14 +52,14 @@ def open_cycle(database_url: Optional[str], organisation: str, year: int, proces
     ``database_url``: None on a worker, which uses its ``KINERJA_DATABASE_URL``."""
     kinerja = kinerja_for(database_url)
     if run_id is None:
-        _cycle_id, run_id = kinerja.request_cycle_opening(organisation, year, process_key, actor, settings)
-    cycle_id = kinerja.cycle_run_started(run_id)
+        _cycle_id, run_id = request_cycle_opening(kinerja, Operator(actor), organisation, year, process_key, settings)
+    cycle_id = cycle_run_started(kinerja, SYSTEM, run_id)
     try:
         result = _start_everyone(database_url, cycle_id, run_id, actor, batch_size)
     except Exception as error:  # the run must not stay "running" when the flow itself dies
-        kinerja.finish_cycle_run(run_id, 0, 0, [{"employee_ids": [], "reason": _reason(error)}])
+        finish_cycle_run(kinerja, SYSTEM, run_id, 0, 0, [{"employee_ids": [], "reason": _reason(error)}])
         raise
-    kinerja.finish_cycle_run(run_id, result.started, result.skipped, result.failed)
+    finish_cycle_run(kinerja, SYSTEM, run_id, result.started, result.skipped, result.failed)
     print(f"cycle {cycle_id}: {result.started} started, {result.skipped} already running, "
           f"{sum(len(f['employee_ids']) for f in result.failed)} failed")
     return asdict(result)
@@ -58,8 +67,8 @@ def open_cycle(database_url: Optional[str], organisation: str, year: int, proces
 
 def _start_everyone(database_url: Optional[str], cycle_id: int, run_id: int, actor: str, batch_size: int) -> CycleOpening:
     kinerja = kinerja_for(database_url)
-    pending = kinerja.employees_without_instance(cycle_id)
-    before = kinerja.cycle_progress(cycle_id)
+    pending = employees_without_instance(kinerja, Operator(actor), cycle_id)
+    before = cycle_progress(kinerja, Operator(actor), cycle_id)
     result = CycleOpening(cycle_id=cycle_id, run_id=run_id, skipped=before["employees"] - len(pending))
     # Batches run one after another: SQLite has a single writer, and on PostgreSQL the
     # scale-out path runs several flows on several workers instead.
@@ -70,7 +79,7 @@ def _start_everyone(database_url: Optional[str], cycle_id: int, run_id: int, act
         except Exception as error:  # recorded per batch; the flow reports instead of dying
             result.failed.append({"employee_ids": batch, "reason": _reason(error)})
     # Counted from the database: a batch that committed and then failed was retried as a no-op.
-    result.started = kinerja.cycle_progress(cycle_id)["started"] - before["started"]
+    result.started = cycle_progress(kinerja, Operator(actor), cycle_id)["started"] - before["started"]
     return result
 
 

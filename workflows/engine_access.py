@@ -12,7 +12,7 @@ import threading
 from typing import Optional
 
 from engine.database import DEFAULT_DATABASE_URL
-from engine.services import Kinerja
+from engine.kinerja import Kinerja
 
 _engines: dict[str, Kinerja] = {}
 _lock = threading.Lock()

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from engine.services import Kinerja
+from engine.actors import SYSTEM
+from engine.cycles import finish_cycle_run
+from engine.kinerja import Kinerja
 
 from .engine_access import share
 
@@ -81,7 +83,7 @@ class EmbeddedLauncher:
         from .cycles import open_cycle
 
         def record_failure(reason: str) -> None:  # the run row must not stay queued
-            self.kinerja.finish_cycle_run(parameters["run_id"], 0, 0, [{"employee_ids": [], "reason": reason}])
+            finish_cycle_run(self.kinerja, SYSTEM, parameters["run_id"], 0, 0, [{"employee_ids": [], "reason": reason}])
 
         self._in_thread(open_cycle, parameters, record_failure)
 

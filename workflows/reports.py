@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from prefect import flow, task
 
+from engine.actors import Operator
 from engine.reports import PREDIKATS, UnitDistribution, predikat_distribution, save_report
 
 from .engine_access import kinerja_for
@@ -67,9 +68,8 @@ def render_chart(units: list[UnitDistribution], title: str) -> bytes:
 def predikat_report(cycle_id: int, actor: str = "hr", database_url: Optional[str] = None) -> dict[str, Any]:
     """Compute the cycle's distribution per unit, export it, store the report; return its id and flags."""
     kinerja = kinerja_for(database_url)
-    units = predikat_distribution(kinerja, cycle_id)
-    report_id = save_report(kinerja, cycle_id, actor, units, render_csv(units),
-                            render_chart(units, f"Predikat kinerja per unit, siklus {cycle_id}"))
+    units = predikat_distribution(kinerja, Operator(actor), cycle_id)
+    report_id = save_report(kinerja, Operator(actor), cycle_id, units, render_csv(units), render_chart(units, f"Predikat kinerja per unit, siklus {cycle_id}"))
     flagged = {unit.unit_code: unit.flags for unit in units if unit.flags}
     print(f"report {report_id} of cycle {cycle_id}: {len(units)} units, {len(flagged)} flagged for calibration")
     return {"report_id": report_id, "units": len(units), "flagged": flagged}

@@ -9,10 +9,12 @@ from typing import Optional
 
 from prefect import flow
 
+from engine import timers
+
 from .engine_access import kinerja_for
 
 
 @flow(name="fire-due-timers", retries=1, retry_delay_seconds=5)
 def fire_due_timers(database_url: Optional[str] = None, limit: int = 1000) -> dict[str, int]:
-    sweep = kinerja_for(database_url).fire_due_timers(limit)
+    sweep = timers.fire_due_timers(kinerja_for(database_url), limit)
     return {"fired": sweep.fired, "conflicts": sweep.conflicts}

@@ -83,7 +83,7 @@ def _first_problem(messages: Any, path: tuple[str, ...] = ()) -> str:
 
 def register_api(app: Flask) -> None:
     """Attach the API blueprints to ``app``."""
-    from .. import csrf
+    from ..extensions import csrf
 
     for key, value in API_CONFIG.items():
         app.config.setdefault(key, value)

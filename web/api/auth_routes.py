@@ -10,8 +10,9 @@ from engine.accounts import change_password, end_sessions
 from engine.login_throttle import TooManyAttempts
 
 from ..auth import TOKEN_MAX_AGE_SECONDS, checked_sign_in, issue_token, too_many_attempts
+from ..engine_access import kinerja
 from ..errors import error_response
-from .common import caller, engine, operation, protected_blueprint
+from .common import caller, operation, protected_blueprint
 from .schemas import PasswordChangeSchema, TokenRequestSchema, TokenSchema
 
 blueprint = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth", description="Bearer tokens")
@@ -51,7 +52,7 @@ def password(change: dict[str, Any]) -> dict[str, Any]:
     ``min_length``, ``max_length``, ``contains_username``, ``contains_nip``, ``common_password``).
     """
     username = caller().username
-    version = change_password(engine(), username, change["current_password"], change["new_password"])
+    version = change_password(kinerja(), username, change["current_password"], change["new_password"])
     return _token(username, version)
 
 
@@ -60,7 +61,7 @@ def password(change: dict[str, Any]) -> dict[str, Any]:
 @account_blueprint.response(204)
 def revoke() -> None:
     """End every token and browser session of the caller, this token included."""
-    end_sessions(engine(), caller().username, "revoke")
+    end_sessions(kinerja(), caller().username, "revoke")
 
 
 def _token(username: str, session_version: int) -> dict[str, Any]:

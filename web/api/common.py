@@ -3,7 +3,7 @@ before any argument parsing), role requirements and the documented error respons
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Optional, TypeVar
 
 import marshmallow as ma
 from flask import Request, abort, current_app, g, request
@@ -13,10 +13,11 @@ from werkzeug.datastructures import MultiDict
 
 from engine.access import UserProfile
 from engine.accounts import SessionEnded, signed_in_profile
-from engine.errors import Forbidden, NotFound
-from engine.services import Kinerja
+from engine.errors import NotFound
+from engine.permissions import Permission
 
 from ..auth import require_api_user
+from ..engine_access import kinerja
 from .schemas import MAX_ID, ErrorSchema
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -34,10 +35,6 @@ ERROR_DESCRIPTIONS = {
 }
 
 
-def engine() -> Kinerja:
-    return current_app.extensions["kinerja"]
-
-
 def caller() -> UserProfile:
     """The authenticated user of this request (set by :func:`authenticate`)."""
     return g.api_profile
@@ -48,16 +45,15 @@ def authenticate() -> None:
     then the roles the view requires (403), before any argument is parsed."""
     username, session_version = require_api_user()
     try:
-        g.api_profile = signed_in_profile(engine(), username, session_version)
+        g.api_profile = signed_in_profile(kinerja(), username, session_version)
     except NotFound:
         abort(401, description="the token's user no longer exists or is inactive")
     except SessionEnded:
         abort(401, description="the token was revoked (the user signed out, changed the password or revoked "
                                "their tokens); get a new one")
-    view = current_app.view_functions.get(request.endpoint or "")
-    roles: frozenset[str] = getattr(view, "_api_roles", frozenset())
-    if roles and not roles & g.api_profile.roles:
-        raise Forbidden(f"this needs one of the roles: {', '.join(sorted(roles))}")
+    permission = getattr(current_app.view_functions.get(request.endpoint or ""), "_api_permission", None)
+    if permission is not None:
+        permission.check(g.api_profile.roles)
 
 
 class StrictParser(FlaskParser):
@@ -91,11 +87,11 @@ def protected_blueprint(name: str, import_name: str, url_prefix: str, descriptio
     return blueprint
 
 
-def operation(blueprint: Blueprint, *, errors: Iterable[int] = (), roles: Iterable[str] = (),
+def operation(blueprint: Blueprint, *, errors: Iterable[int] = (), permission: Optional[Permission] = None,
               auth: bool = True) -> Callable[[View], View]:
-    """Document an operation's security and error responses; ``roles``: the caller needs one."""
-    required = frozenset(roles)
-    statuses = sorted({*errors, *((401,) if auth else ()), *((403,) if required else ())})
+    """Document an operation's security and error responses; ``permission``: the engine's
+    permission its use case needs, asked before the arguments are parsed."""
+    statuses = sorted({*errors, *((401,) if auth else ()), *((403,) if permission else ())})
 
     def decorator(view: View) -> View:
         if auth:
@@ -103,7 +99,8 @@ def operation(blueprint: Blueprint, *, errors: Iterable[int] = (), roles: Iterab
         for status in statuses:
             view = blueprint.alt_response(status, schema=ErrorSchema,
                                           description=ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase))(view)
-        view._api_roles = required  # type: ignore[attr-defined]
+        view._api_permission = permission  # type: ignore[attr-defined]
         return view
 
     return decorator
+

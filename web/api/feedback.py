@@ -5,7 +5,8 @@ from typing import Any
 
 from engine.feedback import open_follow_up
 
-from .common import ID, caller, engine, operation, protected_blueprint
+from ..engine_access import kinerja
+from .common import ID, caller, operation, protected_blueprint
 from .schemas import FollowUpSchema
 
 blueprint = protected_blueprint("feedback", __name__, "/api/v1/feedback", "Citizen feedback")
@@ -17,4 +18,4 @@ blueprint = protected_blueprint("feedback", __name__, "/api/v1/feedback", "Citiz
 def follow_up(feedback_id: int) -> dict[str, Any]:
     """Start the complaint follow-up process (HR or the unit's head): the unit head answers
     within 5 days, else the head's supervisor. Once per feedback (409 after)."""
-    return {"instance_id": open_follow_up(engine(), caller().username, feedback_id)}
+    return {"instance_id": open_follow_up(kinerja(), caller().username, feedback_id)}

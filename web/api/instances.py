@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.read_models import instance_detail, instance_history_for
+from engine.read_models import instance_detail, instance_history
 
-from .common import ID, caller, engine, operation, protected_blueprint
+from ..engine_access import kinerja
+from .common import ID, caller, operation, protected_blueprint
 from .schemas import HistorySchema, InstanceSchema
 
 blueprint = protected_blueprint("instances", __name__, "/api/v1/instances", "Process instances")
@@ -19,7 +20,7 @@ def get(instance_id: int) -> Any:
 
     Visible to the employee, their supervisors, and HR, PPK and auditors of the organisation;
     404 for anyone else."""
-    return instance_detail(engine(), instance_id, caller().username)
+    return instance_detail(kinerja(), caller().username, instance_id)
 
 
 @blueprint.route(f"/<{ID}:instance_id>/history", methods=["GET"])
@@ -30,4 +31,4 @@ def history(instance_id: int) -> dict[str, Any]:
 
     Every event in order: who did what when, with the submitted data; DMN evaluations
     (``decision.evaluated``) carry inputs, matched rules and outputs."""
-    return {"items": instance_history_for(engine(), instance_id, caller().username)}
+    return {"items": instance_history(kinerja(), caller().username, instance_id)}

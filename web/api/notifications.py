@@ -5,9 +5,9 @@ from typing import Any
 
 from engine.notifications import list_notifications, mark_read, preferences_of, set_preferences, unread_count
 
-from .common import ID, caller, engine, operation, protected_blueprint
-from .schemas import (MarkedReadSchema, NotificationListSchema, NotificationPreferencesSchema,
-                      NotificationQuerySchema)
+from ..engine_access import kinerja
+from .common import ID, caller, operation, protected_blueprint
+from .schemas import MarkedReadSchema, NotificationListSchema, NotificationPreferencesSchema, NotificationQuerySchema
 
 blueprint = protected_blueprint("notifications", __name__, "/api/v1/notifications", "The caller's notifications")
 
@@ -19,8 +19,8 @@ blueprint = protected_blueprint("notifications", __name__, "/api/v1/notification
 def list_(query: dict[str, Any]) -> dict[str, Any]:
     """The caller's messages, newest first, and how many are unread."""
     username = caller().username
-    return {"items": list_notifications(engine(), username, query["limit"], unread_only=query["unread"]),
-            "unread": unread_count(engine(), username)}
+    return {"items": list_notifications(kinerja(), username, query["limit"], unread_only=query["unread"]),
+            "unread": unread_count(kinerja(), username)}
 
 
 @blueprint.route(f"/<{ID}:notification_id>/read", methods=["POST"])
@@ -28,7 +28,7 @@ def list_(query: dict[str, Any]) -> dict[str, Any]:
 @blueprint.response(200, MarkedReadSchema)
 def read(notification_id: int) -> dict[str, int]:
     """Mark one of the caller's messages read (404 for anyone else's)."""
-    return {"marked": mark_read(engine(), caller().username, notification_id)}
+    return {"marked": mark_read(kinerja(), caller().username, notification_id)}
 
 
 @blueprint.route("/read-all", methods=["POST"])
@@ -36,7 +36,7 @@ def read(notification_id: int) -> dict[str, int]:
 @blueprint.response(200, MarkedReadSchema)
 def read_all() -> dict[str, int]:
     """Mark all the caller's messages read."""
-    return {"marked": mark_read(engine(), caller().username)}
+    return {"marked": mark_read(kinerja(), caller().username)}
 
 
 @blueprint.route("/preferences", methods=["GET"])
@@ -44,7 +44,7 @@ def read_all() -> dict[str, int]:
 @blueprint.response(200, NotificationPreferencesSchema)
 def preferences() -> Any:
     """What the caller receives and how email arrives."""
-    return _dump(preferences_of(engine(), caller().username))
+    return _dump(preferences_of(kinerja(), caller().username))
 
 
 @blueprint.route("/preferences", methods=["PUT"])
@@ -53,7 +53,7 @@ def preferences() -> Any:
 @blueprint.response(200, NotificationPreferencesSchema)
 def update_preferences(body: dict[str, Any]) -> Any:
     """Replace the caller's settings; they apply to messages queued from now on."""
-    return _dump(set_preferences(engine(), caller().username, body["muted_kinds"], body["email_delivery"],
+    return _dump(set_preferences(kinerja(), caller().username, body["muted_kinds"], body["email_delivery"],
                                  body.get("email")))
 
 

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
 from engine.definitions import DefinitionFile
+from engine.deployment import check_definitions
+from engine.deployment import deploy as deploy_files
 from engine.errors import InvalidDefinition
 from engine.library import definition_library
+from engine.migration import migrate_instances, plan_migration
+from engine.permissions import CHANGE_DEFINITIONS, READ_DEFINITIONS
 from engine.read_models import latest_deployment
 
-from .common import ID, caller, engine, operation, protected_blueprint
+from ..engine_access import kinerja
+from .common import ID, caller, operation, protected_blueprint
 from .schemas import (
     CheckResultSchema,
     CurrentDeploymentSchema,
@@ -25,18 +29,18 @@ blueprint = protected_blueprint("processes", __name__, "/api/v1/processes", "Dep
 
 
 @blueprint.route("", methods=["GET"])
-@operation(blueprint, roles=(ROLE_HR, ROLE_PPK, ROLE_AUDITOR))
+@operation(blueprint, permission=READ_DEFINITIONS)
 @blueprint.response(200, CurrentDeploymentSchema)
 def current() -> dict[str, Any]:
     """The current deployment of processes, decisions and forms.
 
     Every file's version, content hash, author and date, and how many instances run on this
     deployment; ``deployment`` is null before the first deployment."""
-    return {"deployment": latest_deployment(engine())}
+    return {"deployment": latest_deployment(kinerja(), caller().username)}
 
 
 @blueprint.route("", methods=["POST"])
-@operation(blueprint, roles=(ROLE_HR,), errors=(422,))
+@operation(blueprint, permission=CHANGE_DEFINITIONS, errors=(422,))
 @blueprint.arguments(UploadSchema, location="files")
 @blueprint.response(201, DeployResultSchema)
 @blueprint.alt_response(200, schema=DeployResultSchema, success=True,
@@ -48,12 +52,12 @@ def deploy(upload: dict[str, Any]) -> Any:
     nothing is stored and the 422 lists each problem with its file, element id and message.
     Running instances stay on the version they started with.
     """
-    result = engine().deploy(_files(upload), actor=caller().username)
+    result = deploy_files(kinerja(), caller().username, _files(upload))
     return result, 201 if result.created else 200
 
 
 @blueprint.route("/check", methods=["POST"])
-@operation(blueprint, roles=(ROLE_HR,), errors=(422,))
+@operation(blueprint, permission=CHANGE_DEFINITIONS, errors=(422,))
 @blueprint.arguments(UploadSchema, location="files")
 @blueprint.response(200, CheckResultSchema)
 def check(upload: dict[str, Any]) -> dict[str, Any]:
@@ -65,30 +69,30 @@ def check(upload: dict[str, Any]) -> dict[str, Any]:
         files = _files(upload)
     except InvalidDefinition as error:
         return {"problems": error.details or []}
-    return {"problems": engine().check_definitions(files)}
+    return {"problems": check_definitions(kinerja(), caller().username, files)}
 
 
 @blueprint.route("/versions", methods=["GET"])
-@operation(blueprint, roles=(ROLE_HR, ROLE_PPK, ROLE_AUDITOR))
+@operation(blueprint, permission=READ_DEFINITIONS)
 @blueprint.response(200, LibrarySchema)
 def versions() -> dict[str, Any]:
     """Every definition file ever deployed, with its versions (newest first), author, date,
     content hash and the running instances on deployments that contain it."""
-    return {"items": definition_library(engine())}
+    return {"items": definition_library(kinerja(), caller().username)}
 
 
 @blueprint.route(f"/migrations/<{ID}:deployment_id>", methods=["GET"])
-@operation(blueprint, roles=(ROLE_HR,), errors=(404, 409))
+@operation(blueprint, permission=CHANGE_DEFINITIONS, errors=(404, 409))
 @blueprint.arguments(MigrationQuerySchema, location="query")
 @blueprint.response(200, MigrationPlanSchema)
 def migration_plan(query: dict[str, Any], deployment_id: int) -> Any:
     """Which running instances of the caller's organisation on a deployment could move to another
     (default: the newest), and why not."""
-    return engine().plan_migration(deployment_id, query["to_deployment"], caller().organisation_id)
+    return plan_migration(kinerja(), caller().username, deployment_id, query["to_deployment"])
 
 
 @blueprint.route(f"/migrations/<{ID}:deployment_id>", methods=["POST"])
-@operation(blueprint, roles=(ROLE_HR,), errors=(404, 409, 422))
+@operation(blueprint, permission=CHANGE_DEFINITIONS, errors=(404, 409, 422))
 @blueprint.arguments(MigrationRequestSchema)
 @blueprint.response(200, MigrationPlanSchema)
 def migrate(request: dict[str, Any], deployment_id: int) -> Any:
@@ -96,8 +100,8 @@ def migrate(request: dict[str, Any], deployment_id: int) -> Any:
 
     Each move is an ``instance.migrated`` audit event; the request as a whole an
     ``instances.migration`` event."""
-    return engine().migrate_instances(deployment_id, request["to_deployment"], caller().username,
-                                      request["instance_ids"], caller().organisation_id)
+    return migrate_instances(kinerja(), caller().username, deployment_id, request["to_deployment"],
+                             request["instance_ids"])
 
 
 def _files(upload: dict[str, Any]) -> list[DefinitionFile]:

@@ -12,12 +12,12 @@ from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
 from werkzeug.datastructures import FileStorage
 
+from engine.cycles import DEFAULT_CYCLE_SETTINGS
 from engine.delegation import MAX_REASON
 from engine.notifications import EMAIL_DELIVERIES, KINDS
 from engine.reports import PREDIKATS, UNIT_RATINGS
-from engine.services import DEFAULT_CYCLE_SETTINGS
 
-from .. import MAX_DATABASE_ID
+from ..limits import MAX_DATABASE_ID
 
 MAX_ID = MAX_DATABASE_ID  # ids are 32-bit integers in every supported database
 

@@ -11,10 +11,20 @@ from engine.delegation import delegate_task, delegates_for
 from engine.errors import NotFound
 from engine.inbox import InboxFilter, list_tasks, task_counts
 from engine.read_models import instance_detail, task_detail, visible_task
+from engine.tasks import claim_task, complete_task, unclaim_task
 
-from .common import ID, caller, engine, operation, protected_blueprint
-from .schemas import (CompletedTaskSchema, CompleteRequestSchema, DelegateListSchema, DelegateRequestSchema,
-                      TaskDetailSchema, TaskListSchema, TaskQuerySchema, TaskSchema)
+from ..engine_access import kinerja
+from .common import ID, caller, operation, protected_blueprint
+from .schemas import (
+    CompletedTaskSchema,
+    CompleteRequestSchema,
+    DelegateListSchema,
+    DelegateRequestSchema,
+    TaskDetailSchema,
+    TaskListSchema,
+    TaskQuerySchema,
+    TaskSchema,
+)
 
 blueprint = protected_blueprint("tasks", __name__, "/api/v1/tasks", "Human tasks (the inbox)")
 
@@ -28,8 +38,8 @@ def list_(query: dict[str, Any]) -> dict[str, Any]:
     username = caller().username
     filters = InboxFilter(unit_code=query.get("unit"), cycle_id=query.get("cycle"), task_key=query.get("task_key"),
                           search=query.get("search"))
-    items = list_tasks(engine(), username, query["scope"], filters, limit=query["limit"], offset=query["offset"])
-    return {"items": items, "counts": task_counts(engine(), username)}
+    items = list_tasks(kinerja(), username, query["scope"], filters, limit=query["limit"], offset=query["offset"])
+    return {"items": items, "counts": task_counts(kinerja(), username)}
 
 
 @blueprint.route(f"/<{ID}:task_id>", methods=["GET"])
@@ -37,7 +47,7 @@ def list_(query: dict[str, Any]) -> dict[str, Any]:
 @blueprint.response(200, TaskDetailSchema)
 def get(task_id: int) -> dict[str, Any]:
     """A task with its form (JSON Schema), prefilled values, the employee and the history so far."""
-    detail = task_detail(engine(), task_id, caller().username)
+    detail = task_detail(kinerja(), caller().username, task_id)
     return {**detail.task.__dict__, **{key: value for key, value in detail.__dict__.items() if key != "task"}}
 
 
@@ -47,9 +57,9 @@ def get(task_id: int) -> dict[str, Any]:
 def claim(task_id: int) -> Any:
     """Take a group task (candidate group) so nobody else works on it."""
     username = caller().username
-    visible_task(engine(), task_id, username)
-    engine().claim_task(task_id, username)
-    return visible_task(engine(), task_id, username)
+    visible_task(kinerja(), username, task_id)
+    claim_task(kinerja(), username, task_id)
+    return visible_task(kinerja(), username, task_id)
 
 
 @blueprint.route(f"/<{ID}:task_id>/unclaim", methods=["POST"])
@@ -58,9 +68,9 @@ def claim(task_id: int) -> Any:
 def unclaim(task_id: int) -> Any:
     """Give a claimed task back to its candidate group."""
     username = caller().username
-    visible_task(engine(), task_id, username)
-    engine().unclaim_task(task_id, username)
-    return visible_task(engine(), task_id, username)
+    visible_task(kinerja(), username, task_id)
+    unclaim_task(kinerja(), username, task_id)
+    return visible_task(kinerja(), username, task_id)
 
 
 @blueprint.route(f"/<{ID}:task_id>/delegates", methods=["GET"])
@@ -69,8 +79,8 @@ def unclaim(task_id: int) -> Any:
 def delegates(task_id: int) -> dict[str, Any]:
     """Who the caller may hand this task to, by name (403 if they do not hold it, or it is their own step)."""
     username = caller().username
-    visible_task(engine(), task_id, username)
-    return {"items": delegates_for(engine(), task_id, username)}
+    visible_task(kinerja(), username, task_id)
+    return {"items": delegates_for(kinerja(), username, task_id)}
 
 
 @blueprint.route(f"/<{ID}:task_id>/delegate", methods=["POST"])
@@ -83,9 +93,9 @@ def delegate(body: dict[str, Any], task_id: int) -> Any:
     422 when ``to`` is not among ``GET /tasks/{id}/delegates`` (details: ``code`` subject,
     auditor, self, unknown or not_eligible) or the reason is blank."""
     username = caller().username
-    visible_task(engine(), task_id, username)
-    delegate_task(engine(), task_id, username, body["to"], body["reason"])
-    return visible_task(engine(), task_id, body["to"])
+    visible_task(kinerja(), username, task_id)
+    delegate_task(kinerja(), username, task_id, body["to"], body["reason"])
+    return visible_task(kinerja(), body["to"], task_id)
 
 
 @blueprint.route(f"/<{ID}:task_id>/complete", methods=["POST"])
@@ -99,10 +109,10 @@ def complete(body: dict[str, Any], task_id: int) -> dict[str, Any]:
     on to its next wait state in the same transaction. ``instance`` is the instance afterwards,
     or null when the caller may not read it (e.g. a peer's input)."""
     username = caller().username
-    task = visible_task(engine(), task_id, username)
-    engine().complete_task(task_id, username, body["data"])
+    task = visible_task(kinerja(), username, task_id)
+    complete_task(kinerja(), username, task_id, body["data"])
     try:
-        instance = instance_detail(engine(), task.instance_id, username)
+        instance = instance_detail(kinerja(), username, task.instance_id)
     except NotFound:  # e.g. peer input: the peer may not read the colleague's instance
         instance = None
     return {"status": "completed", "task_id": task_id, "instance_id": task.instance_id, "instance": instance}

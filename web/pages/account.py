@@ -13,7 +13,8 @@ from engine.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, change_pas
 from engine.errors import ValidationFailed
 
 from ..auth import current_username, login_required, start_session
-from . import blueprint, engine
+from ..engine_access import kinerja
+from .common import blueprint
 
 
 def _rule_messages() -> dict[str, str]:
@@ -38,7 +39,7 @@ def change_password_page():  # type: ignore[no-untyped-def]
         else:
             username = current_username()
             try:
-                version = change_password(engine(), username, request.form.get("current_password", ""), new_password)
+                version = change_password(kinerja(), username, request.form.get("current_password", ""), new_password)
             except ValidationFailed as refused:
                 messages = _rule_messages()
                 for problem in refused.details:

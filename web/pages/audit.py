@@ -19,23 +19,27 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from flask import render_template, request
-from flask_babel import gettext as _
 from marshmallow import ValidationError
-from werkzeug.exceptions import NotFound as HttpNotFound
 
-from engine.access import user_profile
-from engine.assignment import ROLE_AUDITOR
-from engine.audit_trail import (EXPORT_FORMATS, TimelineFilter, employee_report, export_events, instance_audit,
-                                search_events)
-from engine.errors import Forbidden
+from engine.audit_trail import (
+    EXPORT_FORMATS,
+    TimelineFilter,
+    employee_report,
+    export_events,
+    instance_audit,
+    search_events,
+)
+from engine.audit_verification import verify_audit_chain
 
 from ..api.schemas import AuditSearchQuerySchema
 from ..audit_support import audit_query, export_response
 from ..auth import current_username, login_required
+from ..engine_access import kinerja
 from ..forms import N_, enum_label, task_name, tr
-from . import blueprint, engine
+from .common import blueprint
 
 PAGE_SIZE = 50
+FORMATS = ", ".join(EXPORT_FORMATS)  # the export formats, as a route converter's choices
 ACTION_LABELS = {
     "instance.started": N_("Proses dimulai"),
     "instance.completed": N_("Proses selesai"),
@@ -77,7 +81,7 @@ def audit_search():  # type: ignore[no-untyped-def]
         values = AuditSearchQuerySchema().load({**arguments, "limit": PAGE_SIZE})
     except ValidationError as error:
         errors, values = error.messages, {"limit": PAGE_SIZE, "offset": 0}  # type: ignore[assignment]
-    results = search_events(engine(), current_username(), audit_query(values))
+    results = search_events(kinerja(), current_username(), audit_query(values))
     return render_template("audit_search.html", args=arguments, errors=errors, results=results,
                            actions=sorted(ACTION_LABELS), predikats=("SANGAT_BAIK", "BAIK", "BUTUH_PERBAIKAN",
                                                                      "KURANG", "SANGAT_KURANG"))
@@ -87,43 +91,33 @@ def audit_search():  # type: ignore[no-untyped-def]
 @login_required
 def audit_instance(instance_id: int):  # type: ignore[no-untyped-def]
     filters = TimelineFilter(action=_optional("action"), actor=_optional("actor"), element=_optional("element"))
-    audit = instance_audit(engine(), instance_id, current_username(), filters)
+    audit = instance_audit(kinerja(), current_username(), instance_id, filters)
     return render_template("audit_instance.html", audit=audit, filters=filters,
                            filtering=any(vars(filters).values()))
 
 
-def _format(output_format: str) -> str:
-    if output_format not in EXPORT_FORMATS:
-        raise HttpNotFound()
-    return output_format
-
-
-@blueprint.get("/audit/instances/<int:instance_id>/export.<output_format>")
+@blueprint.get(f"/audit/instances/<int:instance_id>/export.<any({FORMATS}):output_format>")
 @login_required
 def audit_instance_export(instance_id: int, output_format: str):  # type: ignore[no-untyped-def]
-    output_format = _format(output_format)
-    events = export_events(engine(), current_username(), instance_id=instance_id)
+    events = export_events(kinerja(), current_username(), instance_id=instance_id)
     return export_response(events, output_format, f"audit-instance-{instance_id}")
 
 
-@blueprint.get("/audit/cycles/<int:cycle_id>/export.<output_format>")
+@blueprint.get(f"/audit/cycles/<int:cycle_id>/export.<any({FORMATS}):output_format>")
 @login_required
 def audit_cycle_export(cycle_id: int, output_format: str):  # type: ignore[no-untyped-def]
-    output_format = _format(output_format)
-    events = export_events(engine(), current_username(), cycle_id=cycle_id)
+    events = export_events(kinerja(), current_username(), cycle_id=cycle_id)
     return export_response(events, output_format, f"audit-cycle-{cycle_id}")
 
 
 @blueprint.get("/audit/employees/<nip>/report")
 @login_required
 def audit_report(nip: str):  # type: ignore[no-untyped-def]
-    report = employee_report(engine(), nip, current_username())
-    return render_template("audit_report.html", report=report, printed_at=engine().clock.now())
+    report = employee_report(kinerja(), current_username(), nip)
+    return render_template("audit_report.html", report=report, printed_at=kinerja().clock.now())
 
 
 @blueprint.get("/audit/verify")
 @login_required
 def audit_verify():  # type: ignore[no-untyped-def]
-    if not user_profile(engine(), current_username()).has_role(ROLE_AUDITOR):
-        raise Forbidden(_("Halaman ini khusus auditor."))
-    return render_template("audit_verify.html", result=engine().verify_audit_chain())
+    return render_template("audit_verify.html", result=verify_audit_chain(kinerja(), current_username()))

@@ -14,11 +14,20 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from engine.errors import ValidationFailed
-from engine.feedback import (MAX_COMMENT, QUESTIONS, answer_feedback, feedback_overview, find_unit, list_feedback,
-                             open_follow_up, submit_feedback)
+from engine.feedback import (
+    MAX_COMMENT,
+    QUESTIONS,
+    answer_feedback,
+    feedback_overview,
+    find_unit,
+    list_feedback,
+    open_follow_up,
+    submit_feedback,
+)
 
 from ..auth import current_username, login_required
-from . import blueprint, engine
+from ..engine_access import kinerja
+from .common import blueprint
 
 MAX_BODY = 16 * 1024
 CHALLENGE_MAX_AGE = 3600
@@ -57,20 +66,20 @@ def _render_form(unit: Any, status: int = 200, errors: Optional[list[str]] = Non
 
 @blueprint.get("/public/<organisation>/<unit_code>/feedback")
 def feedback_form(organisation: str, unit_code: str):  # type: ignore[no-untyped-def]
-    return _render_form(find_unit(engine(), organisation, unit_code))
+    return _render_form(find_unit(kinerja(), organisation, unit_code))
 
 
 def feedback_submit(organisation: str, unit_code: str):  # type: ignore[no-untyped-def]
     if (request.content_length or 0) > MAX_BODY:
         abort(413, description=_("Isian terlalu besar (paling banyak %(n)d KB).", n=MAX_BODY // 1024))
-    unit = find_unit(engine(), organisation, unit_code)
+    unit = find_unit(kinerja(), organisation, unit_code)
     values = request.form.to_dict()
     if values.get("website"):  # the honeypot: people never see this field
         abort(422, description=_("Isian ditolak."))
     if not _challenge_passed(values.get("challenge_token", ""), values.get("challenge", "")):
         return _render_form(unit, 422, [_("Jawaban pertanyaan hitungan salah; coba lagi.")], values)
     try:
-        submit_feedback(engine(), organisation, unit_code, values, values.get("comment", ""))
+        submit_feedback(kinerja(), organisation, unit_code, values, values.get("comment", ""))
     except ValidationFailed:
         return _render_form(unit, 422, [_("Beri nilai 1–5 untuk setiap pertanyaan; komentar paling banyak "
                                           "%(n)d karakter.", n=MAX_COMMENT)], values)
@@ -80,14 +89,14 @@ def feedback_submit(organisation: str, unit_code: str):  # type: ignore[no-untyp
 @blueprint.get("/feedback")
 @login_required
 def feedback_units():  # type: ignore[no-untyped-def]
-    return render_template("feedback_units.html", units=feedback_overview(engine(), current_username()))
+    return render_template("feedback_units.html", units=feedback_overview(kinerja(), current_username()))
 
 
 @blueprint.get("/units/<organisation>/<unit_code>/feedback")
 @login_required
 def feedback_list(organisation: str, unit_code: str):  # type: ignore[no-untyped-def]
-    unit = find_unit(engine(), organisation, unit_code)
-    items = list_feedback(engine(), current_username(), organisation, unit_code)
+    unit = find_unit(kinerja(), organisation, unit_code)
+    items = list_feedback(kinerja(), current_username(), organisation, unit_code)
     return render_template("feedback_list.html", unit=unit, items=items, questions=question_labels(),
                            follow_up_labels=follow_up_labels())
 
@@ -95,7 +104,7 @@ def feedback_list(organisation: str, unit_code: str):  # type: ignore[no-untyped
 @blueprint.post("/units/<organisation>/<unit_code>/feedback/<int:feedback_id>/answer")
 @login_required
 def feedback_answer(organisation: str, unit_code: str, feedback_id: int):  # type: ignore[no-untyped-def]
-    answer_feedback(engine(), current_username(), feedback_id, request.form.get("answer", ""))
+    answer_feedback(kinerja(), current_username(), feedback_id, request.form.get("answer", ""))
     flash(_("Jawaban tersimpan."), "success")
     return redirect(url_for("pages.feedback_list", organisation=organisation, unit_code=unit_code), code=303)
 
@@ -103,7 +112,7 @@ def feedback_answer(organisation: str, unit_code: str, feedback_id: int):  # typ
 @blueprint.post("/units/<organisation>/<unit_code>/feedback/<int:feedback_id>/follow-up")
 @login_required
 def feedback_follow_up(organisation: str, unit_code: str, feedback_id: int):  # type: ignore[no-untyped-def]
-    open_follow_up(engine(), current_username(), feedback_id)
+    open_follow_up(kinerja(), current_username(), feedback_id)
     flash(_("Pengaduan diteruskan ke kepala unit untuk ditanggapi dalam 5 hari."), "success")
     return redirect(url_for("pages.feedback_list", organisation=organisation, unit_code=unit_code), code=303)
 
@@ -115,7 +124,7 @@ def follow_up_labels() -> dict[str, str]:
 
 def register_rate_limit() -> None:
     """Rate-limit the public POST per client (limit read from config at request time)."""
-    from .. import limiter
+    from ..extensions import limiter
 
     limited = limiter.limit(lambda: current_app.config.get("FEEDBACK_RATE_LIMIT", "10 per hour"))(feedback_submit)
     blueprint.add_url_rule("/public/<organisation>/<unit_code>/feedback", "feedback_submit", limited,

@@ -8,8 +8,9 @@ from flask import g, render_template, request
 from engine.inbox import InboxFilter, list_tasks, task_counts
 
 from ..auth import current_username, login_required
+from ..engine_access import kinerja
 from ..forms import TASK_NAMES, task_name
-from . import blueprint, engine
+from .common import blueprint
 
 SCOPES = ("mine", "group")
 PAGE_SIZE = 100
@@ -36,8 +37,8 @@ def inbox():  # type: ignore[no-untyped-def]
     scope = request.args.get("scope") if request.args.get("scope") in SCOPES else "mine"
     filters = inbox_filter(request.args)
     username = current_username()
-    tasks = list_tasks(engine(), username, scope, filters, limit=PAGE_SIZE)  # type: ignore[arg-type]
-    counts = g.inbox_counts = task_counts(engine(), username)  # the header badge reuses them
+    tasks = list_tasks(kinerja(), username, scope, filters, limit=PAGE_SIZE)  # type: ignore[arg-type]
+    counts = g.inbox_counts = task_counts(kinerja(), username)  # the header badge reuses them
     task_types = [(key, task_name(key)) for key in TASK_NAMES]
     filtering = any(value is not None for value in filters.__dict__.values())
     return render_template("inbox.html", tasks=tasks, scope=scope, counts=counts, filters=filters,

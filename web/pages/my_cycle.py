@@ -7,30 +7,21 @@ from typing import Any, Optional
 from flask import g, render_template
 from flask_babel import gettext as _
 
-from engine.errors import NotFound
-from engine.read_models import InstanceDetail, employee_instances, instance_history_for
+from engine.read_models import InstanceDetail, employee_instances, instance_history
+from engine.vocabulary import COMPLETED_PHASE, DRAFT_SKP, EMPLOYEE_LANE, FOLLOW_UP_FIELDS, PHASES, SKP_APPROVALS
 
 from ..auth import current_username, login_required
+from ..engine_access import kinerja
 from ..forms import ENUM_LABELS, N_, Entry, describe, enum_label, task_name, tr
-from . import blueprint, engine
+from .common import blueprint
 
-PHASES: list[tuple[str, str]] = [
-    ("target_setting", N_("Penetapan SKP")),
-    ("periodic_review", N_("Reviu berkala")),
-    ("final_appraisal", N_("Penilaian akhir")),
-    ("reward_sanction", N_("Tindak lanjut")),
-    ("completed", N_("Selesai")),
-]
-# Where each bundled user task belongs, to place an instance that waits on a timer or coaching.
-TASK_PHASES = {
-    "draft_skp": "target_setting", "approve_skp": "target_setting", "approve_skp_escalated": "target_setting",
-    "report_realisation": "periodic_review", "give_feedback": "periodic_review", "midyear_review": "periodic_review",
-    "self_assessment": "final_appraisal", "peer_input": "final_appraisal", "rate_performance": "final_appraisal",
-    "review_predikat": "final_appraisal", "decide_objection": "final_appraisal",
-    "approve_follow_up": "reward_sanction",
+PHASE_LABELS = {
+    "target_setting": N_("Penetapan SKP"),
+    "periodic_review": N_("Reviu berkala"),
+    "final_appraisal": N_("Penilaian akhir"),
+    "reward_sanction": N_("Tindak lanjut"),
+    COMPLETED_PHASE: N_("Selesai"),
 }
-APPROVAL_TASKS = ("approve_skp", "approve_skp_escalated")
-EMPLOYEE_LANE = "Pegawai"
 
 
 @dataclass
@@ -58,24 +49,13 @@ class CycleView:
         return any(task.lane == EMPLOYEE_LANE for task, _name in self.open_tasks)
 
 
-def current_phase(instance: InstanceDetail, events: list[dict[str, Any]]) -> Optional[str]:
-    if instance.status == "completed":
-        return "completed"
-    if instance.phase:
-        return instance.phase
-    for event in reversed(events):  # coaching, or waiting for a timer: the phase of the latest task
-        task_key = (event.get("data") or {}).get("task_key")
-        if task_key in TASK_PHASES:
-            return TASK_PHASES[task_key]
-    return None
-
-
 def stepper(phase: Optional[str]) -> list[Step]:
-    keys = [key for key, _label in PHASES]
+    keys = [*PHASES, COMPLETED_PHASE]
     position = keys.index(phase) if phase in keys else -1
     steps = []
-    for index, (key, label) in enumerate(PHASES):
-        if key == "completed" and phase == "completed":
+    for index, key in enumerate(keys):
+        label = PHASE_LABELS[key]
+        if key == COMPLETED_PHASE and phase == COMPLETED_PHASE:
             state = "done current"
         elif index < position:
             state = "done"
@@ -90,12 +70,12 @@ def stepper(phase: Optional[str]) -> list[Step]:
 def skp_from(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
     """The newest SKP submitted and what became of it."""
     completed = [e["data"] for e in events if e.get("action") == "task.completed"]
-    drafts = [i for i, data in enumerate(completed) if data.get("task_key") == "draft_skp"]
+    drafts = [i for i, data in enumerate(completed) if data.get("task_key") == DRAFT_SKP]
     if not drafts:
         return [], _("SKP belum disusun.")
     rhk = completed[drafts[-1]].get("submitted", {}).get("rhk") or []
     decisions = [data.get("submitted", {}).get("skp_decision") for data in completed[drafts[-1] + 1:]
-                 if data.get("task_key") in APPROVAL_TASKS]
+                 if data.get("task_key") in SKP_APPROVALS]
     if not decisions:
         return rhk, _("Menunggu persetujuan atasan.")
     if decisions[-1] == "approve":
@@ -117,19 +97,14 @@ def predikat_of(summary: dict[str, Any]) -> tuple[Optional[str], Optional[str]]:
                     hasil=enum_label(hasil), perilaku=enum_label(perilaku), predikat=label)
 
 
-def cycle_view(instance: InstanceDetail, username: str, years: dict[int, Optional[int]]) -> CycleView:
-    events = instance_history_for(engine(), instance.id, username)
-    if instance.cycle_id is not None and instance.cycle_id not in years:
-        try:
-            years[instance.cycle_id] = engine().cycle_info(instance.cycle_id)["year"]
-        except NotFound:
-            years[instance.cycle_id] = None
-    phase = current_phase(instance, events)
+def cycle_view(instance: InstanceDetail, username: str) -> CycleView:
+    events = instance_history(kinerja(), username, instance.id)
+    phase = instance.phase
     rhk, skp_status = skp_from(events)
     predikat, explanation = predikat_of(instance.summary)
-    follow_up = describe({key: instance.summary[key] for key in ("follow_up", "follow_up_detail", "follow_up_approved")
+    follow_up = describe({key: instance.summary[key] for key in FOLLOW_UP_FIELDS
                           if instance.summary.get(key) is not None}, formatters={"follow_up_detail": tr})
-    return CycleView(instance=instance, year=years.get(instance.cycle_id) if instance.cycle_id else None,
+    return CycleView(instance=instance, year=instance.cycle_year,
                      steps=stepper(phase), phase=phase, skp=describe({"rhk": rhk}) if rhk else [],
                      skp_status=skp_status, predikat=predikat, explanation=explanation, follow_up=follow_up,
                      open_tasks=[(task, task_name(task.task_key, task.name)) for task in instance.open_tasks])
@@ -139,6 +114,5 @@ def cycle_view(instance: InstanceDetail, username: str, years: dict[int, Optiona
 @login_required
 def my_cycle():  # type: ignore[no-untyped-def]
     username = current_username()
-    years: dict[int, Optional[int]] = {}
-    cycles = [cycle_view(instance, username, years) for instance in employee_instances(engine(), username)]
-    return render_template("my_cycle.html", cycles=cycles, is_employee=g.user.get("employee_id") is not None)
+    cycles = [cycle_view(instance, username) for instance in employee_instances(kinerja(), username)]
+    return render_template("my_cycle.html", cycles=cycles, is_employee=g.user.employee_id is not None)

@@ -6,11 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import ValidationFailed
-from engine.notifications import (EMAIL_DELIVERIES, KINDS, list_notifications, mark_read, preferences_of,
-                                  set_preferences)
+from engine.notifications import EMAIL_DELIVERIES, KINDS, list_notifications, mark_read, preferences_of, set_preferences
 
 from ..auth import current_username, login_required
-from . import blueprint, engine, safe_next
+from ..engine_access import kinerja
+from .common import blueprint, safe_next
 
 PAGE_SIZE = 100
 
@@ -32,21 +32,21 @@ def delivery_labels() -> dict[str, str]:
 @blueprint.get("/notifications")
 @login_required
 def notifications():  # type: ignore[no-untyped-def]
-    items = list_notifications(engine(), current_username(), limit=PAGE_SIZE)
+    items = list_notifications(kinerja(), current_username(), limit=PAGE_SIZE)
     return render_template("notifications.html", items=items, page_size=PAGE_SIZE)
 
 
 @blueprint.post("/notifications/<int:notification_id>/read")
 @login_required
 def notification_read(notification_id: int):  # type: ignore[no-untyped-def]
-    mark_read(engine(), current_username(), notification_id)
+    mark_read(kinerja(), current_username(), notification_id)
     return redirect(safe_next(url_for("pages.notifications")), code=303)
 
 
 @blueprint.post("/notifications/read-all")
 @login_required
 def notifications_read_all():  # type: ignore[no-untyped-def]
-    mark_read(engine(), current_username())
+    mark_read(kinerja(), current_username())
     flash(_("Semua pemberitahuan ditandai sudah dibaca."), "success")
     return redirect(url_for("pages.notifications"), code=303)
 
@@ -59,7 +59,7 @@ def notification_settings():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         muted = [kind for kind in KINDS if kind not in request.form.getlist("receive")]
         try:
-            set_preferences(engine(), username, muted, request.form.get("email_delivery", ""),
+            set_preferences(kinerja(), username, muted, request.form.get("email_delivery", ""),
                             request.form.get("email"))
         except ValidationFailed as refused:
             messages = {"email": _("Alamat email tidak valid."),
@@ -69,6 +69,6 @@ def notification_settings():  # type: ignore[no-untyped-def]
         else:
             flash(_("Pengaturan pemberitahuan tersimpan."), "success")
             return redirect(url_for("pages.notification_settings"), code=303)
-    return render_template("notification_settings.html", preferences=preferences_of(engine(), username),
+    return render_template("notification_settings.html", preferences=preferences_of(kinerja(), username),
                            kinds=kind_labels(), deliveries={key: delivery_labels()[key] for key in EMAIL_DELIVERIES},
                            errors=errors), 422 if errors else 200

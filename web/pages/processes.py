@@ -1,6 +1,6 @@
 """HR's process library: versions, downloads, comparisons, the browser modeler, and moving
 running instances to a new version. Reading is open to HR, the PPK and auditors; changing
-is HR's alone. The modeler talks to ``/processes/check`` and ``/processes/deploy`` in JSON
+is HR's alone (:mod:`engine.permissions`). The modeler talks to ``/processes/check`` and ``/processes/deploy`` in JSON
 (session + CSRF header), and gets the same validation as ``kinerja deploy`` and the API.
 """
 from __future__ import annotations
@@ -11,9 +11,8 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from engine.assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
-from engine.access import user_profile
 from engine.definitions import DefinitionFile
+from engine.deployment import check_definitions, deploy
 from engine.errors import InvalidDefinition
 from engine.library import (
     compare_versions,
@@ -21,12 +20,14 @@ from engine.library import (
     definition_version,
     deployments_with_running_instances,
 )
+from engine.migration import migrate_instances, plan_migration
+from engine.permissions import CHANGE_DEFINITIONS, READ_DEFINITIONS
 
-from .. import MAX_DATABASE_ID
-from ..auth import current_username, roles_required
-from . import blueprint, engine
+from ..auth import current_username, permission_required
+from ..engine_access import kinerja
+from ..limits import MAX_DATABASE_ID
+from .common import blueprint
 
-READERS = (ROLE_HR, ROLE_PPK, ROLE_AUDITOR)
 EDITABLE_KINDS = ("bpmn", "dmn")
 NEW_DEFINITION_TEMPLATES = {
     "bpmn": """<?xml version="1.0" encoding="UTF-8"?>
@@ -49,42 +50,42 @@ NEW_DEFINITION_TEMPLATES = {
 
 
 @blueprint.get("/processes")
-@roles_required(*READERS)
+@permission_required(READ_DEFINITIONS)
 def library():  # type: ignore[no-untyped-def]
-    return render_template("processes.html", entries=definition_library(engine()),
-                           older_deployments=deployments_with_running_instances(engine()))
+    return render_template("processes.html", entries=definition_library(kinerja(), current_username()),
+                           older_deployments=deployments_with_running_instances(kinerja(), current_username()))
 
 
 @blueprint.get("/processes/<kind>/<name>/v<int:version>")
-@roles_required(*READERS)
+@permission_required(READ_DEFINITIONS)
 def download(kind: str, name: str, version: int) -> Response:
-    content = definition_version(engine(), kind, name, version)
+    content = definition_version(kinerja(), current_username(), kind, name, version)
     return Response(content.content, mimetype=content.media_type, headers={
         "Content-Disposition": f'attachment; filename="{content.name}.v{content.version}.{content.filename.split(".")[-1]}"'})
 
 
 @blueprint.get("/processes/<kind>/<name>/compare")
-@roles_required(*READERS)
+@permission_required(READ_DEFINITIONS)
 def compare(kind: str, name: str):  # type: ignore[no-untyped-def]
     old, new = _number(request.args.get("from")), _number(request.args.get("to"))
     if old is None or new is None:
         flash(_("Pilih dua versi untuk dibandingkan."), "error")
         return redirect(url_for("pages.library"), code=303)
     return render_template("process_compare.html", kind=kind, name=name, old=old, new=new,
-                           lines=compare_versions(engine(), kind, name, old, new))
+                           lines=compare_versions(kinerja(), current_username(), kind, name, old, new))
 
 
 @blueprint.get("/processes/<kind>/<name>/edit")
-@roles_required(ROLE_HR)
+@permission_required(CHANGE_DEFINITIONS)
 def edit(kind: str, name: str):  # type: ignore[no-untyped-def]
     if kind not in EDITABLE_KINDS:
         raise InvalidDefinition(_("Hanya berkas BPMN dan DMN yang disunting di modeler."))
-    current = definition_version(engine(), kind, name)
+    current = definition_version(kinerja(), current_username(), kind, name)
     return _editor(kind, current.filename, current.content, current.version)
 
 
 @blueprint.post("/processes/new")
-@roles_required(ROLE_HR)
+@permission_required(CHANGE_DEFINITIONS)
 def new_process():  # type: ignore[no-untyped-def]
     name = (request.form.get("name") or "").strip()
     if not name.isidentifier() or len(name) > 100:
@@ -124,7 +125,7 @@ def _editor(kind: str, filename: str, content: str, version: Any):  # type: igno
 
 
 @blueprint.post("/processes/check")
-@roles_required(ROLE_HR)
+@permission_required(CHANGE_DEFINITIONS)
 def check_definition():  # type: ignore[no-untyped-def]
     try:
         file = _uploaded_file()
@@ -132,13 +133,13 @@ def check_definition():  # type: ignore[no-untyped-def]
         if not error.details:  # not a definition file problem: the request itself is wrong
             raise
         return {"problems": error.details}  # too large, not UTF-8, unknown kind: findings like any other
-    return {"problems": engine().check_definitions([file])}
+    return {"problems": check_definitions(kinerja(), current_username(), [file])}
 
 
 @blueprint.post("/processes/deploy")
-@roles_required(ROLE_HR)
+@permission_required(CHANGE_DEFINITIONS)
 def deploy_definition():  # type: ignore[no-untyped-def]
-    result = engine().deploy([_uploaded_file()], actor=current_username())
+    result = deploy(kinerja(), current_username(), [_uploaded_file()])
     return {"deployment_id": result.deployment_id, "created": result.created,
             "changed_files": result.changed_files}, 201 if result.created else 200
 
@@ -152,11 +153,6 @@ def _number(text: Optional[str]) -> Optional[int]:
     return None
 
 
-def _organisation_id() -> int:
-    """Migrations move only the HR user's own organisation's instances (deployments are shared)."""
-    return user_profile(engine(), current_username()).organisation_id
-
-
 def _uploaded_file() -> DefinitionFile:
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("filename"), str) \
@@ -166,21 +162,21 @@ def _uploaded_file() -> DefinitionFile:
 
 
 @blueprint.get("/processes/migrations/<int:deployment_id>")
-@roles_required(ROLE_HR)
+@permission_required(CHANGE_DEFINITIONS)
 def migration_plan(deployment_id: int):  # type: ignore[no-untyped-def]
-    plan = engine().plan_migration(deployment_id, organisation_id=_organisation_id())
+    plan = plan_migration(kinerja(), current_username(), deployment_id)
     return render_template("process_migration.html", plan=plan, result=False)
 
 
 @blueprint.post("/processes/migrations/<int:deployment_id>")
-@roles_required(ROLE_HR)
+@permission_required(CHANGE_DEFINITIONS)
 def migrate(deployment_id: int):  # type: ignore[no-untyped-def]
     chosen = [number for value in request.form.getlist("instance_id") if (number := _number(value)) is not None]
     if not chosen:
         flash(_("Pilih instans yang akan dipindahkan."), "error")
         return redirect(url_for("pages.migration_plan", deployment_id=deployment_id), code=303)
     to_deployment = _number(request.form.get("to_deployment"))
-    result = engine().migrate_instances(deployment_id, to_deployment, current_username(), chosen, _organisation_id())
+    result = migrate_instances(kinerja(), current_username(), deployment_id, to_deployment, chosen)
     moved = sum(1 for candidate in result.candidates if candidate.migrated)
     flash(_("%(moved)d instans dipindahkan ke deployment %(target)d; %(stayed)d tetap.", moved=moved,
             target=result.to_deployment_id, stayed=len(result.candidates) - moved),

@@ -13,13 +13,26 @@ from engine.delegation import MAX_REASON, Delegate, delegate_task, delegates_for
 from engine.errors import Conflict, Forbidden, NotFound, ProcessError, ValidationFailed
 from engine.feedback import score_for_task
 from engine.read_models import CompletedStep, TaskDetail, task_detail
+from engine.tasks import claim_task, complete_task, unclaim_task
 
 from ..auth import current_username, login_required
-from ..forms import (N_, Entry, HtmlForm, apply_row_action, build_form, describe, map_errors, parse_form,
-                     row_action, task_name, tr)
+from ..engine_access import kinerja
 from ..formatting import as_datetime
+from ..forms import (
+    N_,
+    Entry,
+    HtmlForm,
+    apply_row_action,
+    build_form,
+    describe,
+    map_errors,
+    parse_form,
+    row_action,
+    task_name,
+    tr,
+)
 from ..limits import too_large_numbers
-from . import blueprint, engine, redirect_back
+from .common import blueprint, redirect_back
 from .feedback import question_labels
 
 SKP_TASKS = ("draft_skp",)
@@ -46,7 +59,7 @@ class ActorNames:
     def __call__(self, username: str) -> str:
         if username not in self._names:
             try:
-                self._names[username] = user_profile(engine(), username).display_name
+                self._names[username] = user_profile(kinerja(), username).display_name
             except NotFound:
                 self._names[username] = username
         return self._names[username]
@@ -126,7 +139,7 @@ def delegation_for(detail: TaskDetail, held: bool) -> Optional[Delegation]:
     if not (detail.can_complete and held):
         return None
     try:
-        return Delegation(delegates_for(engine(), detail.task.id, current_username()))
+        return Delegation(delegates_for(kinerja(), current_username(), detail.task.id))
     except Forbidden:  # e.g. the employee's own step
         return None
 
@@ -140,7 +153,7 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
     form = _form_for(detail, detail.prefill if values is None else values, errors) if detail.can_complete else None
     held = task.assignee_user_id is not None or task.claimed_by_user_id is not None
     context = {
-        "detail": detail, "task": task, "citizen_score": score_for_task(engine(), task.id, current_username()), "title": task_name(task.task_key, task.name), "form": form,
+        "detail": detail, "task": task, "citizen_score": score_for_task(kinerja(), current_username(), task.id), "title": task_name(task.task_key, task.name), "form": form,
         "history": history_items(detail.history, formatters), "summary": summary_entries(detail.summary),
         "complaint": complaint_entries(detail.summary),
         "skp": describe({"rhk": rhk}) if rhk and task.task_key not in SKP_TASKS else [],
@@ -156,7 +169,7 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
 @blueprint.get("/tasks/<int:task_id>")
 @login_required
 def task_page(task_id: int):  # type: ignore[no-untyped-def]
-    return render_task(task_detail(engine(), task_id, current_username()))
+    return render_task(task_detail(kinerja(), current_username(), task_id))
 
 
 def _require_workable(detail: TaskDetail) -> None:
@@ -170,7 +183,7 @@ def _require_workable(detail: TaskDetail) -> None:
 @login_required
 def complete(task_id: int):  # type: ignore[no-untyped-def]
     username = current_username()
-    detail = task_detail(engine(), task_id, username, with_prefill=False)  # the form shows what was sent
+    detail = task_detail(kinerja(), username, task_id, with_prefill=False)  # the form shows what was sent
     _require_workable(detail)
     schema = detail.form_schema or {"type": "object", "properties": {}}
     action = row_action(request.form)
@@ -178,7 +191,7 @@ def complete(task_id: int):  # type: ignore[no-untyped-def]
     if action is not None:  # "Tambah baris" / "Hapus" without JavaScript: show the form again
         return render_task(detail, apply_row_action(schema, data, action))
     try:
-        engine().complete_task(task_id, username, data)
+        complete_task(kinerja(), username, task_id, data)
     except ValidationFailed as error:
         errors = {**(map_errors(schema, error.details) or {"": [error.message]}), **too_large_numbers(data)}
         return render_task(detail, data, errors, status=422)
@@ -194,7 +207,7 @@ def complete(task_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def claim(task_id: int):  # type: ignore[no-untyped-def]
     try:
-        engine().claim_task(task_id, current_username())
+        claim_task(kinerja(), current_username(), task_id)
     except (Forbidden, Conflict):
         flash(_("Tugas ini tidak dapat diklaim: mungkin sudah diklaim orang lain atau sudah selesai."), "error")
         return redirect(url_for("pages.inbox", scope="group"), code=303)
@@ -206,7 +219,7 @@ def claim(task_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def unclaim(task_id: int):  # type: ignore[no-untyped-def]
     try:
-        engine().unclaim_task(task_id, current_username())
+        unclaim_task(kinerja(), current_username(), task_id)
     except (Forbidden, Conflict):
         flash(_("Klaim tugas ini tidak dapat dilepas."), "error")
         return redirect(url_for("pages.inbox"), code=303)
@@ -235,12 +248,12 @@ def delegate(task_id: int):  # type: ignore[no-untyped-def]
     """Hand the task to someone from its list of delegates, with a reason (422 with the
     messages next to the fields; 403 when the user may not hand it on)."""
     username = current_username()
-    _require_workable(task_detail(engine(), task_id, username, with_prefill=False))  # 404 / 409 / 403
+    _require_workable(task_detail(kinerja(), username, task_id, with_prefill=False))  # 404 / 409 / 403
     target, reason = (request.form.get("to") or "").strip(), request.form.get("reason") or ""
     try:
-        delegate_task(engine(), task_id, username, target, reason)
+        delegate_task(kinerja(), username, task_id, target, reason)
     except ValidationFailed as refused:
-        detail = task_detail(engine(), task_id, username)
+        detail = task_detail(kinerja(), username, task_id)
         form = delegation_for(detail, held=True) or Delegation([])
         form.to, form.reason = target, reason
         for problem in refused.details:
@@ -248,5 +261,5 @@ def delegate(task_id: int):  # type: ignore[no-untyped-def]
         return render_task(detail, status=422, delegation=form)
     except Forbidden as refused:
         raise Forbidden(tr(DELEGATE_REFUSALS[(refused.details or {}).get("code", "not_holder")])) from refused
-    flash(_("Tugas dialihkan kepada %(user)s.", user=user_profile(engine(), target).display_name), "success")
+    flash(_("Tugas dialihkan kepada %(user)s.", user=user_profile(kinerja(), target).display_name), "success")
     return redirect(url_for("pages.inbox"), code=303)

@@ -5,9 +5,10 @@ from flask import render_template
 
 from engine.transparency import MIN_GROUP, transparency
 
-from . import blueprint, engine
+from ..engine_access import kinerja
+from .common import blueprint
 
 
 @blueprint.get("/public/<organisation>/transparency")
 def transparency_page(organisation: str):  # type: ignore[no-untyped-def]
-    return render_template("transparency.html", data=transparency(engine(), organisation), min_group=MIN_GROUP)
+    return render_template("transparency.html", data=transparency(kinerja(), organisation), min_group=MIN_GROUP)

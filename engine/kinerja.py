@@ -1,0 +1,43 @@
+"""The engine's handle: one per process, shared by threads.
+
+A :class:`Kinerja` holds what every use case needs and nothing that decides: the database
+and its session factories, the clock, the audit key and the cache of parsed definitions.
+The behaviours themselves are module functions of one shape, ``verb(kinerja, actor, ...)``,
+grouped by subject (:mod:`engine.tasks`, :mod:`engine.cycles`, ...); docs/ARCHITECTURE.md
+lists them all.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from .clock import Clock, SystemClock
+from .database import make_engine, make_read_session_factory, make_session_factory, upgrade_schema
+from .definition_cache import DefinitionCache
+from .unit_of_work import UnitOfWork
+
+
+class Kinerja:
+    def __init__(self, database_url: str, clock: Optional[Clock] = None, audit_key: Optional[str] = None) -> None:
+        """``audit_key``: the secret that signs audit checkpoints (``KINERJA_AUDIT_KEY``); kept
+        out of the database so that whoever can rewrite the audit tables cannot forge one."""
+        self.database_url = database_url
+        self.audit_key = audit_key
+        self.db = make_engine(database_url)
+        self.session_factory = make_session_factory(self.db)
+        self._read_session_factory = make_read_session_factory(self.db)
+        self.clock = clock or SystemClock()
+        self.definitions = DefinitionCache()
+
+    def init_db(self) -> None:
+        upgrade_schema(self.db)
+
+    def unit_of_work(self) -> UnitOfWork:
+        """One transaction: everything a use case changes commits together or not at all."""
+        return UnitOfWork(self.session_factory, self.clock)
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work for queries only (it must not be committed)."""
+        return UnitOfWork(self._read_session_factory, self.clock)
+
+    def dispose(self) -> None:
+        self.db.dispose()
