@@ -23,23 +23,23 @@ import tracemalloc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
-from engine.audit_verification import verify_audit_chain
-from engine.cycles import ensure_cycle
-from engine.deployment import deploy
-from engine.actors import Operator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
+from engine.actors import SYSTEM, Operator  # noqa: E402
 from engine.audit import PendingEvent, append_events  # noqa: E402
 from engine.audit_trail import iter_events  # noqa: E402
+from engine.audit_verification import verify_audit_chain  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
+from engine.cycles import ensure_cycle  # noqa: E402
 from engine.definitions import DefinitionFile  # noqa: E402
+from engine.deployment import deploy  # noqa: E402
+from engine.kinerja import Kinerja  # noqa: E402
 from engine.models import ProcessInstance  # noqa: E402
 from engine.org import EmployeeSpec, add_employees, add_user, create_organisation  # noqa: E402
-from engine.services import Kinerja  # noqa: E402
 from web import create_app  # noqa: E402
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
@@ -97,12 +97,13 @@ def synthetic_events(instance_id: int, nip: str, deployment_id: int, at: datetim
 
 def build(kinerja: Kinerja, n: int, batch: int = 500) -> tuple[int, int]:
     """The organisation, an auditor, a cycle of ``n`` finished instances; (cycle id, events)."""
-    deployment_id = deploy(kinerja, Operator("bench"), [DefinitionFile.from_path(p) for p in sorted((ROOT / "bpmn").rglob("*"))
-                                    if p.suffix in {".bpmn", ".dmn", ".json"}]).deployment_id
-    create_organisation(kinerja, "bench", "Kabupaten Bench", [("unit", "Unit")])
+    files = [DefinitionFile.from_path(p) for p in sorted((ROOT / "bpmn").rglob("*"))
+             if p.suffix in {".bpmn", ".dmn", ".json"}]
+    deployment_id = deploy(kinerja, Operator("bench"), files).deployment_id
+    create_organisation(kinerja, SYSTEM, "bench", "Kabupaten Bench", [("unit", "Unit")])
     nips = [f"19900101{i:010d}" for i in range(n)]
-    ids = add_employees(kinerja, "bench", [EmployeeSpec(nip, f"Pegawai {nip}", "Staf", "unit") for nip in nips])
-    add_user(kinerja, "bench", "auditor", "rahasia-auditor", "Auditor", roles=["auditor"])
+    ids = add_employees(kinerja, SYSTEM, "bench", [EmployeeSpec(nip, f"Pegawai {nip}", "Staf", "unit") for nip in nips])
+    add_user(kinerja, SYSTEM, "bench", "auditor", "rahasia-auditor", "Auditor", roles=["auditor"])
     cycle_id = ensure_cycle(kinerja, Operator("bench"), "bench", 2026, "evaluation_cycle")
     events = 0
     for start in range(0, n, batch):

@@ -25,13 +25,12 @@ from sqlalchemy import func, select
 
 from common import bundled_definitions, plain_start
 
-from engine.demo import generate_organisation
-from engine.models import Employee, HumanTask, ProcessInstance, User
-from engine.kinerja import Kinerja
-from engine.cycles import employees_without_instance, ensure_cycle, start_cycle_instances
-from engine.deployment import deploy
 from engine.actors import Operator
-from engine.cycles import start_cycle_instances
+from engine.cycles import employees_without_instance, ensure_cycle, start_cycle_instances
+from engine.demo import generate_organisation
+from engine.deployment import deploy
+from engine.kinerja import Kinerja
+from engine.models import Employee, HumanTask, ProcessInstance, User
 
 
 def engine_batches(kinerja: Kinerja, cycle_id: int, batch_size: int) -> float:
@@ -70,7 +69,8 @@ def check(kinerja: Kinerja, cycle_id: int, n: int) -> str:
         employees = uow.session.scalar(select(func.count()).select_from(Employee).join(
             ProcessInstance, ProcessInstance.subject_employee_id == Employee.id).where(
             ProcessInstance.cycle_id == cycle_id))
-    second_run = start_cycle_instances(kinerja, Operator("bench"), cycle_id, employees_without_instance(kinerja, Operator("bench"), cycle_id))
+    bench = Operator("bench")
+    second_run = start_cycle_instances(kinerja, bench, cycle_id, employees_without_instance(kinerja, bench, cycle_id))
     assert instances == employees == in_own_inbox == n, (instances, employees, in_own_inbox, n)
     assert second_run == [] and employees_without_instance(kinerja, Operator("bench"), cycle_id) == []
     return f"{instances} instances, {in_own_inbox} draft_skp tasks in their employee's inbox, second run started 0"

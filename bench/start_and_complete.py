@@ -18,13 +18,13 @@ from SpiffWorkflow.util.task import TaskState
 
 from common import bundled_definitions, plain_start
 
-from engine.org import EmployeeSpec, add_employees, create_organisation
-from engine.kinerja import Kinerja
-from engine.inbox import list_tasks
+from engine.actors import SYSTEM, Operator
 from engine.cycles import ensure_cycle, start_cycle_instances
 from engine.deployment import deploy
+from engine.inbox import list_tasks
+from engine.kinerja import Kinerja
+from engine.org import EmployeeSpec, add_employees, create_organisation
 from engine.tasks import complete_task
-from engine.actors import Operator
 
 SKP = {"rhk": [{"description": "Cakupan imunisasi dasar lengkap", "indicator": "Cakupan IDL",
                 "indicator_type": "kuantitas", "target_value": 95, "unit": "persen"}]}
@@ -45,11 +45,11 @@ def engine(n: int, database_url: str) -> tuple[float, float, list[float]]:
     kinerja = Kinerja(database_url)
     kinerja.init_db()
     deploy(kinerja, Operator("bench"), bundled_definitions())
-    create_organisation(kinerja, "bench", "Bench", [("unit", "Unit")])
+    create_organisation(kinerja, SYSTEM, "bench", "Bench", [("unit", "Unit")])
     specs = [EmployeeSpec("1" * 18, "Kepala", "Kepala", "unit", username="head", password="x")]
     specs += [EmployeeSpec(f"{i:018d}", f"Pegawai {i}", "Perawat", "unit", "1" * 18, username=f"p{i}", password="x")
               for i in range(n)]
-    ids = add_employees(kinerja, "bench", specs)
+    ids = add_employees(kinerja, SYSTEM, "bench", specs)
     cycle_id = ensure_cycle(kinerja, Operator("bench"), "bench", 2026, "evaluation_cycle")
     employees = [ids[f"{i:018d}"] for i in range(n)]
     started = time.perf_counter()

@@ -1,6 +1,7 @@
 """Who may see what, and the one check every use case starts with (:func:`authorise`).
 
-Role rules are named in :mod:`engine.permissions`. Working on a task is decided by :func:`engine.assignment.may_work_on`; this module
+Role rules are named in :mod:`engine.permissions`. Working on a task is decided by
+:func:`engine.assignment.may_work_on`; this module
 decides reading. An employee sees their own data; a supervisor sees the data of everyone
 below them in the hierarchy; HR, PPK and auditors see their whole organisation (auditors
 read-only: they have no tasks to work on).
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from .actors import Actor, Operator
 from .assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK, is_unit_head, may_work_on
-from .errors import NotFound
+from .errors import Forbidden, NotFound
 from .models import Employee, HumanTask, Organisation, User
 from .permissions import Permission, allowed_by
 from .vocabulary import PEER_LANE
@@ -57,6 +58,12 @@ def authorise(session: Session, actor: Actor, permission: Optional[Permission] =
     if permission is not None:
         permission.check(user.role_names)
     return user
+
+
+def require_operator(actor: Actor, action: str) -> None:
+    """Changes only an operator makes (the CLI, the demo seeder) until users get a door to them."""
+    if not isinstance(actor, Operator):
+        raise Forbidden(f"{action} is done by an operator (the kinerja command line)")
 
 
 def require_own_organisation(user: Optional[User], organisation_id: int, what: str) -> None:

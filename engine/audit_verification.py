@@ -15,7 +15,8 @@ from .kinerja import Kinerja
 from .permissions import AUDIT
 
 
-def verify_audit_chain(kinerja: Kinerja, actor: Actor, extra_checkpoints: Iterable[Checkpoint] = ()) -> VerificationResult:
+def verify_audit_chain(kinerja: Kinerja, actor: Actor,
+                       extra_checkpoints: Iterable[Checkpoint] = ()) -> VerificationResult:
     """Check the chain, its head and every checkpoint (signatures too when the key is configured)."""
     with kinerja.unit_of_work() as uow:
         authorise(uow.session, actor, AUDIT)

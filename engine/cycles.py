@@ -99,7 +99,8 @@ def finish_cycle_run(kinerja: Kinerja, actor: Actor, run_id: int, started: int, 
         uow.commit()
 
 
-def organisation_cycles(kinerja: Kinerja, actor: Actor, organisation_code: Optional[str] = None) -> list[dict[str, Any]]:
+def organisation_cycles(kinerja: Kinerja, actor: Actor,
+                        organisation_code: Optional[str] = None) -> list[dict[str, Any]]:
     """Every cycle of the organisation (a user's own; an operator names one), newest year
     first, with progress and latest run."""
     with kinerja.unit_of_work() as uow:

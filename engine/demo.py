@@ -12,6 +12,7 @@ from typing import Any, Optional
 from sqlalchemy import insert, select
 from werkzeug.security import generate_password_hash
 
+from .actors import SYSTEM, Operator
 from .assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
 from .errors import Conflict
 from .kinerja import Kinerja
@@ -83,7 +84,7 @@ def _name(index: int) -> str:
 
 def seed_demo_organisation(kinerja: Kinerja) -> list[DemoAccount]:
     """Create the demo organisation and its accounts; return the accounts to print."""
-    create_organisation(kinerja, ORG_CODE, "Pemerintah Kabupaten Bungo", UNITS)
+    create_organisation(kinerja, SYSTEM, ORG_CODE, "Pemerintah Kabupaten Bungo", UNITS)
     sekda_nip = _nip(0)
     specs = [EmployeeSpec(sekda_nip, "H. Ridwan Hakim, M.Si", "Sekretaris Daerah", "setda",
                           username="sekda", password=DEMO_PASSWORD, roles=(ROLE_PPK,))]
@@ -106,12 +107,12 @@ def seed_demo_organisation(kinerja: Kinerja) -> list[DemoAccount]:
         specs[head] = _renamed(specs[head], supervisor_name)
         specs[staff] = _renamed(specs[staff], employee_name)
     # Addresses under the reserved .example domain: a demo with an SMTP sink shows real mail.
-    add_employees(kinerja, ORG_CODE, [replace(spec, email=_demo_email(spec.username)) for spec in specs],
-                  actor="seed")
-    add_user(kinerja, ORG_CODE, "hr", DEMO_PASSWORD, "Admin BKPSDM Bungo", roles=(ROLE_HR,), actor="seed",
+    seeder = Operator("seed")
+    add_employees(kinerja, seeder, ORG_CODE, [replace(spec, email=_demo_email(spec.username)) for spec in specs])
+    add_user(kinerja, seeder, ORG_CODE, "hr", DEMO_PASSWORD, "Admin BKPSDM Bungo", roles=(ROLE_HR,),
              email=_demo_email("hr"))
-    add_user(kinerja, ORG_CODE, "auditor", DEMO_PASSWORD, "Auditor Inspektorat Bungo", roles=(ROLE_AUDITOR,),
-             actor="seed", email=_demo_email("auditor"))
+    add_user(kinerja, seeder, ORG_CODE, "auditor", DEMO_PASSWORD, "Auditor Inspektorat Bungo", roles=(ROLE_AUDITOR,),
+             email=_demo_email("auditor"))
     return DEMO_ACCOUNTS
 
 

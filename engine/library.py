@@ -83,7 +83,8 @@ def definition_library(kinerja: Kinerja, actor: Actor) -> list[LibraryEntry]:
         return list(entries.values())
 
 
-def definition_version(kinerja: Kinerja, actor: Actor, kind: str, name: str, version: Optional[int] = None) -> VersionContent:
+def definition_version(kinerja: Kinerja, actor: Actor, kind: str, name: str,
+                       version: Optional[int] = None) -> VersionContent:
     """One version's content; without ``version``, the one in the newest deployment."""
     with kinerja.unit_of_work() as uow:
         authorise(uow.session, actor, READ_DEFINITIONS)
@@ -103,7 +104,8 @@ def definition_version(kinerja: Kinerja, actor: Actor, kind: str, name: str, ver
 
 def compare_versions(kinerja: Kinerja, actor: Actor, kind: str, name: str, old: int, new: int) -> list[str]:
     """A unified diff of two versions' text (what HR reviews before and after a change)."""
-    before, after = definition_version(kinerja, actor, kind, name, old), definition_version(kinerja, actor, kind, name, new)
+    before = definition_version(kinerja, actor, kind, name, old)
+    after = definition_version(kinerja, actor, kind, name, new)
     return list(difflib.unified_diff(before.content.splitlines(), after.content.splitlines(),
                                      f"{before.filename} v{old}", f"{after.filename} v{new}", lineterm=""))
 

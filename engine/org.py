@@ -11,7 +11,8 @@ from typing import Iterable, Optional
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from .access import active_user
+from .access import active_user, require_operator
+from .actors import Actor, actor_name
 from .errors import Conflict, NotFound
 from .kinerja import Kinerja
 from .models import Employee, Organisation, Unit, User, UserRole
@@ -30,9 +31,9 @@ class EmployeeSpec:
     email: Optional[str] = None
 
 
-def create_organisation(kinerja: Kinerja, code: str, name: str, units: Iterable[tuple[str, str]],
-                        actor: str = "system") -> int:
+def create_organisation(kinerja: Kinerja, actor: Actor, code: str, name: str, units: Iterable[tuple[str, str]]) -> int:
     """Create an organisation with its units (code, name); refuses a duplicate code."""
+    require_operator(actor, "setting up an organisation")
     with kinerja.unit_of_work() as uow:
         if uow.session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
             raise Conflict(f"organisation '{code}' already exists")
@@ -43,14 +44,15 @@ def create_organisation(kinerja: Kinerja, code: str, name: str, units: Iterable[
         for unit_code, unit_name in unit_list:
             uow.session.add(Unit(organisation_id=organisation.id, code=unit_code, name=unit_name))
         uow.flush()
-        uow.record(actor, "org.created", {"code": code, "name": name, "units": [c for c, _ in unit_list]})
+        uow.record(actor_name(actor), "org.created", {"code": code, "name": name, "units": [c for c, _ in unit_list]})
         uow.commit()
         return organisation.id
 
 
-def add_employees(kinerja: Kinerja, organisation_code: str, employees: Iterable[EmployeeSpec],
-                  actor: str = "system") -> dict[str, int]:
+def add_employees(kinerja: Kinerja, actor: Actor, organisation_code: str,
+                  employees: Iterable[EmployeeSpec]) -> dict[str, int]:
     """Add employees (supervisors before their staff) and their user accounts; return nip → id."""
+    require_operator(actor, "adding employees")
     with kinerja.unit_of_work() as uow:
         organisation = uow.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
         if organisation is None:
@@ -77,20 +79,21 @@ def add_employees(kinerja: Kinerja, organisation_code: str, employees: Iterable[
                 _add_user(uow.session, organisation.id, spec.username, spec.password or "", spec.name,
                           employee.id, spec.roles, spec.email)
             added.append(spec.nip)
-        uow.record(actor, "org.employees_added", {"organisation": organisation_code, "nips": added})
+        uow.record(actor_name(actor), "org.employees_added", {"organisation": organisation_code, "nips": added})
         uow.commit()
         return ids
 
 
-def add_user(kinerja: Kinerja, organisation_code: str, username: str, password: str, display_name: str,
-             roles: Iterable[str] = (), actor: str = "system", email: Optional[str] = None) -> int:
+def add_user(kinerja: Kinerja, actor: Actor, organisation_code: str, username: str, password: str,
+             display_name: str, roles: Iterable[str] = (), email: Optional[str] = None) -> int:
     """Add an account that is not an employee of the org (e.g. an Inspektorat auditor)."""
+    require_operator(actor, "adding an account")
     with kinerja.unit_of_work() as uow:
         organisation = uow.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
         if organisation is None:
             raise NotFound(f"organisation '{organisation_code}' does not exist")
         user = _add_user(uow.session, organisation.id, username, password, display_name, None, tuple(roles), email)
-        uow.record(actor, "org.user_added", {"username": username, "roles": sorted(roles)})
+        uow.record(actor_name(actor), "org.user_added", {"username": username, "roles": sorted(roles)})
         uow.commit()
         return user.id
 

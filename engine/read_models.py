@@ -19,7 +19,7 @@ from .anonymity import aggregate_peer_input, anonymous_task, withhold_peer_actio
 from .assignment import may_work_on
 from .audit import instance_events
 from .definition_cache import newest_deployment
-from .errors import NotFound
+from .errors import Conflict, Forbidden, NotFound
 from .inbox import TaskView, task_view
 from .instance_run import InstanceRun
 from .kinerja import Kinerja
@@ -103,6 +103,18 @@ def task_detail(kinerja: Kinerja, username: str, task_id: int, with_prefill: boo
                           employee=employee_card(uow.session, subject), history=history,
                           summary=dict(instance.summary or {}) if reads_employee_file else {},
                           can_complete=can_complete)
+
+
+def task_to_work_on(kinerja: Kinerja, username: str, task_id: int) -> TaskDetail:
+    """The task as its holder is about to submit it (no prefill: the page shows what was sent):
+    404 if the user may not see it, 409 once it is done, 403 for someone who may only read it."""
+    detail = task_detail(kinerja, username, task_id, with_prefill=False)
+    if not detail.can_complete:
+        if detail.task.status != "open":
+            raise Conflict(f"task {task_id} is already {detail.task.status}", details={"reason": "task_done"})
+        raise Forbidden(f"task {task_id} is not assigned to {username} or their groups",
+                        details={"reason": "not_holder"})
+    return detail
 
 
 def _history(events: list[dict[str, Any]], for_subject: bool) -> list[CompletedStep]:

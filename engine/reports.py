@@ -108,12 +108,14 @@ def save_report(kinerja: Kinerja, actor: Actor, cycle_id: int, units: list[UnitD
     """Store a report with its exports (audited); return its id."""
     with kinerja.unit_of_work() as uow:
         cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
-        report = CycleReport(cycle_id=cycle_id, requested_by=actor_name(actor), created_at=uow.clock.now(), units=len(units),
+        report = CycleReport(cycle_id=cycle_id, requested_by=actor_name(actor), created_at=uow.clock.now(),
+                             units=len(units),
                              flagged_units=sum(1 for unit in units if unit.flags),
                              rows=[unit.as_row() for unit in units], csv=csv, png=png)
         uow.session.add(report)
         uow.flush()
-        uow.record(actor_name(actor), "report.created", {"cycle_id": cycle_id, "report_id": report.id, "units": report.units,
+        uow.record(actor_name(actor), "report.created", {"cycle_id": cycle_id, "report_id": report.id,
+                                                         "units": report.units,
                                             "flagged_units": report.flagged_units,
                                             "flagged": {u.unit_code: u.flags for u in units if u.flags}})
         uow.commit()

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from .actors import SYSTEM
 from .errors import Conflict
 from .instance_run import InstanceRun
 from .kinerja import Kinerja
@@ -61,6 +62,7 @@ def _fire_instance_timers(kinerja: Kinerja, instance_id: int, now: datetime) -> 
             uow.record("system", "timer.fired", {"event_key": timer.event_key, "due_at": timer.due_at.isoformat()},
                        instance_id=instance.id)
         run.run_automatic()
-        finish_step(kinerja, uow, "system", instance, run, tell_escalations=True)  # a timer that ends a task moved it on
+        # a timer that ends a task moved it on to someone else: they are told
+        finish_step(kinerja, uow, SYSTEM.name, instance, run, tell_escalations=True)
         uow.commit()
         return sum(1 for timer in timers if timer.status == "fired")

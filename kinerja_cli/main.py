@@ -100,9 +100,11 @@ def migrate(kinerja: Kinerja, from_deployment: int, to_deployment: Optional[int]
     """Move the running instances of a deployment to another one where their waiting task still exists."""
     organisation_id = _fail_on_refusal(lambda: organisation_id_of(kinerja, organisation)) if organisation else None
     if dry_run:
-        plan = _fail_on_refusal(lambda: plan_migration(kinerja, Operator(actor), from_deployment, to_deployment, organisation_id))
+        plan = _fail_on_refusal(lambda: plan_migration(kinerja, Operator(actor), from_deployment, to_deployment,
+                                                       organisation_id))
     else:
-        plan = _fail_on_refusal(lambda: migrate_instances(kinerja, Operator(actor), from_deployment, to_deployment, organisation_id=organisation_id))
+        plan = _fail_on_refusal(lambda: migrate_instances(kinerja, Operator(actor), from_deployment, to_deployment,
+                                                          organisation_id=organisation_id))
     for candidate in plan.candidates:
         outcome = "moved" if candidate.migrated else ("can move" if candidate.movable else "stays")
         waiting = ", ".join(candidate.waiting_on) or "nothing"

@@ -10,9 +10,28 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, Forbidden, KinerjaError, NotFound
 
+from .texts import N_
+
 STATUS_BY_ERROR: list[tuple[type[KinerjaError], int]] = [
     (NotFound, 404), (Forbidden, 403), (Conflict, 409),
 ]
+
+
+# Refusals the engine names, as pages say them (the API keeps the engine's message).
+REFUSALS = {
+    "role_required": N_("Halaman ini hanya untuk peran: %(roles)s."),
+    "task_done": N_("Tugas ini sudah tidak menunggu isian."),
+    "not_holder": N_("Tugas ini bukan untuk Anda."),
+    "reason_missing": N_("Tuliskan alasan pengalihan."),
+    "reason_too_long": N_("Alasan terlalu panjang: paling banyak %(n)d karakter."),
+    "unknown": N_("Pilih penerima dari daftar."),
+    "subject": N_("Tugas tidak dapat dialihkan kepada pegawai yang dinilai."),
+    "auditor": N_("Auditor hanya membaca dan tidak dapat menerima tugas."),
+    "self": N_("Tugas ini sudah milik Anda."),
+    "not_eligible": N_("Orang ini tidak berhak memegang tugas ini. Pilih penerima dari daftar."),
+    "not_claimed": N_("Klaim tugas ini dahulu sebelum mengalihkannya."),
+    "own_step": N_("Langkah pegawai sendiri tidak dapat dialihkan."),
+}
 
 
 def status_for(error: KinerjaError) -> int:
@@ -57,8 +76,10 @@ def register(app: Flask) -> None:
 
 
 def _page_message(error: KinerjaError) -> str:
-    """The engine's message; on pages, a role refusal in the reader's language."""
+    """The engine's message; on pages, a refusal the engine names (``details.reason`` or
+    ``details.code``) in the reader's language."""
     details = error.details if isinstance(error.details, dict) else {}
-    if wants_json() or details.get("reason") != "role_required":
+    known = REFUSALS.get(details.get("reason") or details.get("code") or "")
+    if wants_json() or known is None:
         return error.message
-    return _("Halaman ini hanya untuk peran: %(roles)s.", roles=", ".join(details["roles"]))
+    return _(known, roles=", ".join(details.get("roles", [])), n=details.get("limit", 0))

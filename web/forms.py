@@ -32,6 +32,7 @@ from engine import json_limits
 from engine.json_limits import MAX_NUMBER_LENGTH
 
 from .limits import NUMBER_LIKE, TooLargeNumber, row_index
+from .texts import N_
 
 SEP = "-"
 ROW_PLACEHOLDER = "__index__"
@@ -40,11 +41,6 @@ TRUE_WORDS = {"ya", "true", "on", "1", "yes"}
 FALSE_WORDS = {"tidak", "false", "off", "0", "no"}
 RADIO_ENUM_LIMIT = 4  # top-level enums with at most this many options are radio buttons
 SCALE_LIMIT = 10  # integers with a small min..max range are a row of radio buttons
-
-
-def N_(text: str) -> str:
-    """Mark a string for the message catalog; it is translated where it is shown."""
-    return text
 
 
 # Titles of the bundled forms' fields (also used for history, where no schema is at hand)

@@ -69,7 +69,8 @@ def predikat_report(cycle_id: int, actor: str = "hr", database_url: Optional[str
     """Compute the cycle's distribution per unit, export it, store the report; return its id and flags."""
     kinerja = kinerja_for(database_url)
     units = predikat_distribution(kinerja, Operator(actor), cycle_id)
-    report_id = save_report(kinerja, Operator(actor), cycle_id, units, render_csv(units), render_chart(units, f"Predikat kinerja per unit, siklus {cycle_id}"))
+    report_id = save_report(kinerja, Operator(actor), cycle_id, units, render_csv(units),
+                            render_chart(units, f"Predikat kinerja per unit, siklus {cycle_id}"))
     flagged = {unit.unit_code: unit.flags for unit in units if unit.flags}
     print(f"report {report_id} of cycle {cycle_id}: {len(units)} units, {len(flagged)} flagged for calibration")
     return {"report_id": report_id, "units": len(units), "flagged": flagged}

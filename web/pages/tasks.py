@@ -12,14 +12,13 @@ from engine.access import user_profile
 from engine.delegation import MAX_REASON, Delegate, delegate_task, delegates_for
 from engine.errors import Conflict, Forbidden, NotFound, ProcessError, ValidationFailed
 from engine.feedback import score_for_task
-from engine.read_models import CompletedStep, TaskDetail, task_detail
+from engine.read_models import CompletedStep, TaskDetail, task_detail, task_to_work_on
 from engine.tasks import claim_task, complete_task, unclaim_task
 
 from ..auth import current_username, login_required
 from ..engine_access import kinerja
 from ..formatting import as_datetime
 from ..forms import (
-    N_,
     Entry,
     HtmlForm,
     apply_row_action,
@@ -31,6 +30,7 @@ from ..forms import (
     task_name,
     tr,
 )
+from ..errors import REFUSALS
 from ..limits import too_large_numbers
 from .common import blueprint, redirect_back
 from .feedback import question_labels
@@ -172,19 +172,11 @@ def task_page(task_id: int):  # type: ignore[no-untyped-def]
     return render_task(task_detail(kinerja(), current_username(), task_id))
 
 
-def _require_workable(detail: TaskDetail) -> None:
-    if not detail.can_complete:
-        if detail.task.status != "open":
-            raise Conflict(_("Tugas ini sudah tidak menunggu isian."))
-        raise Forbidden(_("Tugas ini bukan untuk Anda."))
-
-
 @blueprint.post("/tasks/<int:task_id>")
 @login_required
 def complete(task_id: int):  # type: ignore[no-untyped-def]
     username = current_username()
-    detail = task_detail(kinerja(), username, task_id, with_prefill=False)  # the form shows what was sent
-    _require_workable(detail)
+    detail = task_to_work_on(kinerja(), username, task_id)
     schema = detail.form_schema or {"type": "object", "properties": {}}
     action = row_action(request.form)
     data = parse_form(schema, request.form, keep_empty_rows=action is not None, locale=str(get_locale()))
@@ -228,18 +220,6 @@ def unclaim(task_id: int):  # type: ignore[no-untyped-def]
 
 
 # Why a hand-over was refused, by the engine's code (its messages are English, for the API).
-DELEGATE_REFUSALS = {
-    "reason_missing": N_("Tuliskan alasan pengalihan."),
-    "reason_too_long": N_("Alasan terlalu panjang: paling banyak %(n)d karakter."),
-    "unknown": N_("Pilih penerima dari daftar."),
-    "subject": N_("Tugas tidak dapat dialihkan kepada pegawai yang dinilai."),
-    "auditor": N_("Auditor hanya membaca dan tidak dapat menerima tugas."),
-    "self": N_("Tugas ini sudah milik Anda."),
-    "not_eligible": N_("Orang ini tidak berhak memegang tugas ini. Pilih penerima dari daftar."),
-    "not_claimed": N_("Klaim tugas ini dahulu sebelum mengalihkannya."),
-    "own_step": N_("Langkah pegawai sendiri tidak dapat dialihkan."),
-    "not_holder": N_("Tugas ini bukan untuk Anda."),
-}
 
 
 @blueprint.post("/tasks/<int:task_id>/delegate")
@@ -248,7 +228,7 @@ def delegate(task_id: int):  # type: ignore[no-untyped-def]
     """Hand the task to someone from its list of delegates, with a reason (422 with the
     messages next to the fields; 403 when the user may not hand it on)."""
     username = current_username()
-    _require_workable(task_detail(kinerja(), username, task_id, with_prefill=False))  # 404 / 409 / 403
+    task_to_work_on(kinerja(), username, task_id)  # 404 / 409 / 403
     target, reason = (request.form.get("to") or "").strip(), request.form.get("reason") or ""
     try:
         delegate_task(kinerja(), username, task_id, target, reason)
@@ -257,9 +237,7 @@ def delegate(task_id: int):  # type: ignore[no-untyped-def]
         form = delegation_for(detail, held=True) or Delegation([])
         form.to, form.reason = target, reason
         for problem in refused.details:
-            form.errors.setdefault(problem["location"], []).append(_(DELEGATE_REFUSALS[problem["code"]], n=MAX_REASON))
+            form.errors.setdefault(problem["location"], []).append(_(REFUSALS[problem["code"]], n=MAX_REASON))
         return render_task(detail, status=422, delegation=form)
-    except Forbidden as refused:
-        raise Forbidden(tr(DELEGATE_REFUSALS[(refused.details or {}).get("code", "not_holder")])) from refused
     flash(_("Tugas dialihkan kepada %(user)s.", user=user_profile(kinerja(), target).display_name), "success")
     return redirect(url_for("pages.inbox"), code=303)
