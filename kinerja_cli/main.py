@@ -23,6 +23,7 @@ from engine.definitions import DefinitionFile
 from engine.errors import KinerjaError, ValidationFailed
 from engine.kinerja import Kinerja
 from engine.migration import migrate_instances, plan_migration
+from engine.timers import fire_due_timers
 from engine.org import organisation_id_of
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -192,7 +193,7 @@ def timers() -> None:
 @click.pass_obj
 def timers_fire(kinerja: Kinerja) -> None:
     """Fire every timer that is due now (escalations, deadlines)."""
-    sweep = _fail_on_refusal(kinerja.fire_due_timers)
+    sweep = _fail_on_refusal(lambda: fire_due_timers(kinerja))
     click.echo(f"fired {sweep.fired} timer(s); {sweep.conflicts} instance(s) busy, retried next sweep")
 
 
