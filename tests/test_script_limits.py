@@ -24,7 +24,7 @@ from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
 from engine.sandbox_limits import DEFAULT_TIME_LIMIT_MS, MAX_INT_BITS, MAX_SEQUENCE_ITEMS, MAX_STRING_LENGTH
 from engine.scripting import RestrictedEnvironment
 from engine.services import Kinerja
-from tests.support import ANSWERS, BPMN_DIR, SmallOrg, eligible_username
+from tests.support import ANSWERS, BPMN_DIR, SmallOrg, eligible_username, open_cycle
 
 # The unbounded forms of the issue; in an expression a loop is a comprehension over ranges.
 HOSTILE_SCRIPTS = {
@@ -63,8 +63,7 @@ def _hostile_file(where: str, code: str) -> DefinitionFile:
 
 def _drive_to_failing_step(kinerja: Kinerja, employee_id: int) -> tuple[int, str, ProcessError]:
     """Complete the cycle's tasks until one fails; return that task, its user and the error."""
-    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    kinerja.start_cycle_instances(cycle_id, [employee_id], actor="hr")
+    open_cycle(kinerja, [employee_id])
     for _ in range(60):
         with kinerja.unit_of_work() as uow:
             task = uow.session.scalars(select(HumanTask).where(HumanTask.status == "open")
