@@ -1,25 +1,28 @@
 """Shared fixtures: a fresh database per test (SQLite file, or PostgreSQL when
-``KINERJA_TEST_DATABASE_URL`` is set), the bundled processes deployed, and a small
-organisation built through the public org API."""
+``KINERJA_TEST_DATABASE_URL`` is set), the bundled processes deployed, a small
+organisation built through the public org API, its cycle, the web app and API client,
+and the browser. Plain helpers and constants are in tests/support.py."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask
 from sqlalchemy import text
 
 from engine.clock import FixedClock
 from engine.database import make_engine, upgrade_schema
-from engine.models import Base
+from engine.org import add_user, create_organisation
 from engine.services import Kinerja
-from tests.support import BUNDLED_DEFINITIONS, build_small_org
+from tests.support import (BUNDLED_DEFINITIONS, CATALOG, PG_URL, START, TEST_CONFIG, ApiClient, SmallOrg,
+                           build_small_org, empty_database, open_cycle)
+from web import create_app
 from workflows.engine_access import share
-
-PG_URL = os.environ.get("KINERJA_TEST_DATABASE_URL")
-START = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+from workflows.launcher import EmbeddedLauncher
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -37,18 +40,6 @@ def _migrated_postgres() -> Iterator[str | None]:
     upgrade_schema(engine)
     engine.dispose()
     yield PG_URL
-
-
-def empty_database(scratch_dir: Path, migrated_postgres: str | None) -> str:
-    """A URL to an empty database: a new SQLite file, or the test PostgreSQL emptied."""
-    if migrated_postgres is None:
-        return f"sqlite:///{scratch_dir / 'kinerja.sqlite3'}"
-    engine = make_engine(migrated_postgres)
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return migrated_postgres
 
 
 @pytest.fixture
@@ -92,11 +83,58 @@ def org(deployed: Kinerja):  # type: ignore[no-untyped-def]
     return build_small_org(deployed)
 
 
+@pytest.fixture
+def cycle(org: SmallOrg, deployed: Kinerja) -> int:
+    """This year's cycle, started for the four employees of the small organisation."""
+    return open_cycle(deployed).cycle_id
+
+
+@pytest.fixture
+def other_org(org: SmallOrg, deployed: Kinerja) -> str:
+    """A second organisation with its own HR administrator, ``hr-kph``."""
+    create_organisation(deployed, "kepahiang", "Pemerintah Kabupaten Kepahiang", [("bkpsdm", "BKPSDM Kepahiang")])
+    add_user(deployed, "kepahiang", "hr-kph", "rahasia-hr-kph", "BKPSDM Kepahiang", roles=["hr"])
+    return "kepahiang"
+
+
+# --- the web app ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalog() -> None:
+    """The English catalog compiled (``make translations`` does this; pytest alone may not have)."""
+    po, mo = CATALOG / "messages.po", CATALOG / "messages.mo"
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        with mo.open("wb") as target:
+            write_mo(target, catalog)
+
+
+@pytest.fixture
+def make_app(deployed: Kinerja) -> Callable[..., Flask]:
+    """Build the web app on the test database: :data:`TEST_CONFIG`, flows run in this process,
+    and the settings a test passes (``make_app(LOGIN_FAILURES_PER_ACCOUNT=3)``) on top."""
+    def build(**overrides: Any) -> Flask:
+        return create_app(deployed, {**TEST_CONFIG, "FLOW_LAUNCHER": EmbeddedLauncher(deployed), **overrides})
+    return build
+
+
+@pytest.fixture
+def app(org: SmallOrg, make_app: Callable[..., Flask]) -> Flask:
+    """The web app with the test settings, over the small organisation."""
+    return make_app()
+
+
+@pytest.fixture
+def api(org: SmallOrg, make_app: Callable[..., Flask]) -> ApiClient:
+    """An API client on an app with CSRF protection on, as in production: the API must not need it."""
+    return ApiClient(make_app(WTF_CSRF_ENABLED=True).test_client())
+
+
 # --- browser tests -------------------------------------------------------------------------
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                   "--disable-background-networking", "--disable-component-update"]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture(scope="session")
@@ -122,8 +160,6 @@ def live_server(deployed: Kinerja) -> Iterator[str]:
 
     from waitress import create_server
 
-    from web import create_app
-
     app = create_app(deployed, {"SECRET_KEY": "browser-tests"})
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -131,3 +167,27 @@ def live_server(deployed: Kinerja) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def pages(browser: Any, live_server: str) -> Iterator[Callable[..., Any]]:
+    """``pages("rina")``: a new browser page signed in as rina (``width=`` for other screens)."""
+    from playwright.sync_api import expect
+
+    contexts = []
+
+    def open_as(username: str, width: int = 1200) -> Any:
+        context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 900},
+                                      locale="id-ID")
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_test_id("login-username").fill(username)
+        page.get_by_test_id("login-password").fill(f"rahasia-{username}")
+        page.get_by_test_id("login-submit").click()
+        expect(page.get_by_test_id("user-name")).to_be_visible()
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

@@ -13,8 +13,7 @@ import sys
 from engine import unit_of_work
 from engine.clock import FixedClock
 from engine.services import Kinerja
-from tests.conftest import START
-from tests.support import SKP, do_task
+from tests.support import SKP, START, do_task
 
 
 def main(database_url: str) -> None:

@@ -1,16 +1,56 @@
-"""Test helpers that act the way users do: through the service layer and the inbox."""
+"""Test helpers that act the way users do: through the service layer, the inbox, the pages
+and the API. Plain functions and constants only; the fixtures built from them are in
+tests/conftest.py. Test modules import from here, never from conftest or from each other."""
 from __future__ import annotations
 
+import io
+import os
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Optional, Sequence
 
+import sqlalchemy
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
+from lxml import etree
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from engine.assignment import may_work_on
+from engine.database import make_engine
 from engine.definitions import DefinitionFile
 from engine.inbox import TaskView, list_tasks
+from engine.models import Base, HumanTask, User
 from engine.org import EmployeeSpec, add_employees, add_user, create_organisation
 from engine.services import Kinerja
+from kinerja_cli.main import cli
 
-BPMN_DIR = Path(__file__).resolve().parents[1] / "bpmn"
+ROOT = Path(__file__).resolve().parents[1]
+BPMN_DIR = ROOT / "bpmn"
+ARTIFACTS = ROOT / "artifacts"
+CATALOG = ROOT / "web" / "translations" / "en" / "LC_MESSAGES"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+OTHER_MODELERS = Path(__file__).parent / "fixtures" / "other_modelers"
+PG_URL = os.environ.get("KINERJA_TEST_DATABASE_URL")
+START = datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+BASE = "/api/v1"  # the API's prefix
+# The web app's settings in tests; a test that needs another setting overrides only that one.
+TEST_CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False}
+
+
+def empty_database(scratch_dir: Path, migrated_postgres: str | None) -> str:
+    """A URL to an empty database: a new SQLite file, or the test PostgreSQL emptied."""
+    if migrated_postgres is None:
+        return f"sqlite:///{scratch_dir / 'kinerja.sqlite3'}"
+    engine = make_engine(migrated_postgres)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return migrated_postgres
 
 
 def BUNDLED_DEFINITIONS() -> list[DefinitionFile]:  # noqa: N802 - reads like a constant at call sites
@@ -49,11 +89,26 @@ def build_small_org(kinerja: Kinerja) -> SmallOrg:
     return SmallOrg(employee_ids=ids, cycle_employee=ids["199003032015031003"])
 
 
-def start_bungo_cycle(kinerja: Kinerja) -> int:
-    """The 2026 cycle of the small organisation, an instance started for every employee."""
-    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    kinerja.start_cycle_instances(cycle_id, kinerja.employees_without_instance(cycle_id), actor="hr")
-    return cycle_id
+class OpenedCycle(NamedTuple):
+    cycle_id: int
+    instance_ids: list[int]
+
+
+def open_cycle(kinerja: Kinerja, employee_ids: Optional[Sequence[int]] = None, *, actor: str = "hr",
+               settings: Optional[dict[str, Any]] = None, org: str = "bungo", year: int = 2026) -> OpenedCycle:
+    """The organisation's evaluation cycle of the year (created if new), with an instance
+    started for the given employees, or for every employee who has none yet.
+
+    The one place tests spell opening a cycle; ``settings`` as HR would give them."""
+    cycle_id = kinerja.ensure_cycle(org, year, "evaluation_cycle", actor=actor, settings=settings)
+    if employee_ids is None:
+        employee_ids = kinerja.employees_without_instance(cycle_id)
+    instance_ids = kinerja.start_cycle_instances(cycle_id, list(employee_ids), actor=actor)
+    return OpenedCycle(cycle_id, instance_ids)
+
+
+# A short year: one review period, the mid-year review after it.
+SHORT_YEAR = {"review_periods": 1, "midyear_period": 1}
 
 
 def inbox_task(kinerja: Kinerja, username: str, task_key: str) -> TaskView:
@@ -106,11 +161,6 @@ ANSWERS: dict[str, dict[str, Any]] = {
 
 def eligible_username(kinerja: Kinerja, task_id: int) -> str:
     """Someone who may work on the task, found the way the inbox finds it."""
-    from sqlalchemy import select
-
-    from engine.assignment import may_work_on
-    from engine.models import HumanTask, User
-
     with kinerja.unit_of_work() as uow:
         task = uow.session.get(HumanTask, task_id)
         for user in uow.session.scalars(select(User).order_by(User.id)):
@@ -121,10 +171,6 @@ def eligible_username(kinerja: Kinerja, task_id: int) -> str:
 
 def finish_all_open_work(kinerja: Kinerja, max_steps: int = 1000) -> int:
     """Complete every open task (and those that follow) with :data:`ANSWERS`; return the count."""
-    from sqlalchemy import select
-
-    from engine.models import HumanTask
-
     done = 0
     while done < max_steps:
         with kinerja.unit_of_work() as uow:
@@ -138,25 +184,134 @@ def finish_all_open_work(kinerja: Kinerja, max_steps: int = 1000) -> int:
     raise AssertionError(f"work did not finish within {max_steps} steps")
 
 
-def complete_until(kinerja: Kinerja, instance_id: int, task_key: str, answers: dict[str, dict[str, Any]] = ANSWERS,
-                   max_steps: int = 200) -> int:
-    """Work one instance on, each open task by someone who may do it, until a ``task_key`` task
-    is open; its id. ``answers`` (by task key) override :data:`ANSWERS`."""
-    from sqlalchemy import select
-
-    from engine.models import HumanTask
-
+def complete_until(kinerja: Kinerja, instance_id: Optional[int], task_key: str,
+                   answers: dict[str, dict[str, Any]] = ANSWERS, max_steps: int = 200) -> int:
+    """Work one instance on (every instance when ``instance_id`` is None), oldest open task
+    first, each by someone who may do it, until a ``task_key`` task is open; its id.
+    ``answers`` (by task key) override :data:`ANSWERS`."""
     for _step in range(max_steps):
+        query = select(HumanTask.id, HumanTask.task_key).where(HumanTask.status == "open")
+        if instance_id is not None:
+            query = query.where(HumanTask.instance_id == instance_id)
         with kinerja.unit_of_work() as uow:
-            rows = uow.session.execute(select(HumanTask.id, HumanTask.task_key).where(
-                HumanTask.instance_id == instance_id, HumanTask.status == "open").order_by(HumanTask.id)).all()
+            rows = uow.session.execute(query.order_by(HumanTask.id)).all()
         wanted = [task_id for task_id, key in rows if key == task_key]
         if wanted:
             return wanted[0]
-        assert rows, f"instance {instance_id} ended before a '{task_key}' task"
+        assert rows, f"{'instance ' + str(instance_id) if instance_id else 'the work'} ended before a '{task_key}' task"
         task_id, key = rows[0]
         kinerja.complete_task(task_id, eligible_username(kinerja, task_id), {**ANSWERS, **answers}[key])
     raise AssertionError(f"no '{task_key}' task within {max_steps} steps")
+
+
+def work_until(kinerja: Kinerja, task_key: str) -> int:
+    """Complete open tasks of every instance, oldest first, until a ``task_key`` task is open; its id."""
+    return complete_until(kinerja, None, task_key)
+
+
+# -- the web app ------------------------------------------------------------------------------
+
+class Elements(HTMLParser):
+    """Elements with a given ``data-testid``: their attributes and text."""
+
+    VOID = {"input", "br", "img", "meta", "link", "hr", "area", "base", "col", "embed", "source", "track", "wbr"}
+
+    def __init__(self, testid: str) -> None:
+        super().__init__()
+        self.testid, self.found, self._open = testid, [], []  # type: ignore[var-annotated]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, Optional[str]]]) -> None:
+        if tag in self.VOID:
+            if dict(attrs).get("data-testid") == self.testid:
+                self.found.append({**dict(attrs), "_text": ""})
+            return
+        for item in self._open:
+            item[1] += 1 if item[0]["_tag"] == tag else 0
+        if dict(attrs).get("data-testid") == self.testid:
+            element = {**dict(attrs), "_text": "", "_tag": tag}
+            self.found.append(element)
+            self._open.append([element, 1])
+
+    def handle_endtag(self, tag: str) -> None:
+        for item in list(self._open):
+            if item[0]["_tag"] == tag:
+                item[1] -= 1
+                if item[1] == 0:
+                    self._open.remove(item)
+
+    def handle_data(self, data: str) -> None:
+        for element, _depth in self._open:
+            element["_text"] += data
+
+
+def elements(html: str, testid: str) -> list[dict[str, Any]]:
+    parser = Elements(testid)
+    parser.feed(html)
+    for element in parser.found:
+        element["_text"] = " ".join(element["_text"].split())
+    return parser.found
+
+
+def text(html: str, testid: str) -> str:
+    found = elements(html, testid)
+    assert found, f"no element with data-testid={testid!r}"
+    return found[0]["_text"]
+
+
+def login(app: Flask, username: str) -> FlaskClient:
+    """A page session of ``username`` (password ``rahasia-<username>``), checked to be signed in."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": f"rahasia-{username}"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+class ApiClient:
+    """A thin JSON client: ``api.get("/tasks", "rina")`` sends rina's bearer token."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self._tokens: dict[str, str] = {}
+
+    def token(self, username: str) -> str:
+        if username not in self._tokens:
+            response = self.client.post(f"{BASE}/auth/token",
+                                        json={"username": username, "password": f"rahasia-{username}"})
+            assert response.status_code == 200, response.get_json()
+            self._tokens[username] = response.get_json()["access_token"]
+        return self._tokens[username]
+
+    def _headers(self, username: Optional[str]) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(username)}"} if username else {}
+
+    def get(self, path: str, username: Optional[str] = None, **kwargs: Any) -> TestResponse:
+        return self.client.get(BASE + path, headers=self._headers(username), **kwargs)
+
+    def post(self, path: str, username: Optional[str] = None, **kwargs: Any) -> TestResponse:
+        return self.client.post(BASE + path, headers=self._headers(username), **kwargs)
+
+    def ok(self, method: str, path: str, username: str, status: int = 200, **kwargs: Any) -> Any:
+        response = getattr(self, method)(path, username, **kwargs)
+        assert response.status_code == status, response.get_json()
+        return response.get_json()
+
+
+def error_of(response: TestResponse, status: int, code: Optional[str] = None) -> dict[str, Any]:
+    """The error body, after checking the status and the shape every error has."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    body = response.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}, body
+    assert body["error"]["message"]
+    if code is not None:
+        assert body["error"]["code"] == code, body
+    return body["error"]
+
+
+def upload(*files: tuple[str, bytes]) -> dict[str, Any]:
+    """Keyword arguments of a test-client request that uploads ``(filename, content)`` files."""
+    return {"data": {"files": [(io.BytesIO(content), name) for name, content in files]},
+            "content_type": "multipart/form-data"}
 
 
 class SignedIn:
@@ -164,14 +319,64 @@ class SignedIn:
 
     def __init__(self, app: Any, username: str) -> None:
         self.username = username
-        self.page = app.test_client()
-        response = self.page.post("/login", data={"username": username, "password": f"rahasia-{username}"})
-        assert response.status_code == 302, response.get_data(as_text=True)
-        token = app.test_client().post("/api/v1/auth/token", json={"username": username,
+        self.page = login(app, username)
+        token = app.test_client().post(f"{BASE}/auth/token", json={"username": username,
                                                                    "password": f"rahasia-{username}"})
         self.headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
 
     def api(self, method: str, path: str, json: Any = None) -> Any:
         """``(status, body)`` of an API call under /api/v1."""
-        response = self.page.open("/api/v1" + path, method=method.upper(), headers=self.headers, json=json)
+        response = self.page.open(BASE + path, method=method.upper(), headers=self.headers, json=json)
         return response.status_code, response.get_json()
+
+
+# -- processes and definitions ----------------------------------------------------------------
+
+BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+APPROVAL_ELEMENTS = ("approve_skp", "approval_overdue", "approve_skp_escalated", "skp_approved")
+
+
+def target_setting_without_approval() -> DefinitionFile:
+    """target_setting where the drafted SKP is agreed at once: the approval tasks are gone."""
+    root = etree.fromstring((BPMN_DIR / "target_setting.bpmn").read_bytes())
+    doomed = set(APPROVAL_ELEMENTS)
+    for element in list(root.iter()):
+        refs = {element.get("id"), element.get("sourceRef"), element.get("targetRef"), element.get("bpmnElement"),
+                (element.text or "").strip() if element.tag == f"{BPMN}flowNodeRef" else None}
+        if refs & doomed or (element.tag.endswith("BPMNEdge") and element.get("bpmnElement", "").startswith("flow_")
+                             and _touches(root, element.get("bpmnElement"), doomed)):
+            element.getparent().remove(element)
+    for ref in root.iter(f"{BPMN}incoming", f"{BPMN}outgoing"):
+        if root.find(f".//{BPMN}sequenceFlow[@id='{ref.text}']") is None:
+            ref.getparent().remove(ref)
+    process = root.find(f"{BPMN}process")
+    etree.SubElement(process, f"{BPMN}sequenceFlow", id="flow_draft_skp_to_skp_agreed",
+                     sourceRef="draft_skp", targetRef="skp_agreed")
+    etree.SubElement(process.find(f"{BPMN}userTask[@id='draft_skp']"), f"{BPMN}outgoing").text = \
+        "flow_draft_skp_to_skp_agreed"
+    etree.SubElement(process.find(f"{BPMN}endEvent[@id='skp_agreed']"), f"{BPMN}incoming").text = \
+        "flow_draft_skp_to_skp_agreed"
+    return DefinitionFile.from_upload("target_setting.bpmn", etree.tostring(root, xml_declaration=True,
+                                                                           encoding="UTF-8"))
+
+
+def _touches(root, flow_id, doomed) -> bool:  # type: ignore[no-untyped-def]
+    flow = root.find(f".//{BPMN}sequenceFlow[@id='{flow_id}']")
+    return flow is None or bool({flow.get("sourceRef"), flow.get("targetRef")} & doomed)
+
+
+# What checking each file in tests/fixtures/other_modelers finds: (element id, part of the message).
+EXPECTED_FROM_OTHER_MODELERS = {
+    "bpmnio_sederhana.bpmn": [("arsip_dokumen", 'the process is not executable; set isExecutable="true"')],
+    "camunda_modeler_cuti.bpmn": [
+        ("Flow_4", "this is a JUEL expression (Camunda)"), ("Flow_5", "for example not approved"),
+        ("Event_batas_waktu", 'timer value PT48H must be written in quotes, "PT48H"')],
+    "signavio_pengaduan.bpmn": [("sid-F3", "expression 'Pengaduan perlu tindak lanjut': syntax error")],
+    "unsupported_elements.bpmn": [("Gateway_kompleks", "complexGateway is not supported by this engine"),
+                                  ("Event_syarat", "link events are not supported by this engine")],
+}
+
+
+def run(database_url: str, *args: str) -> Result:
+    """The ``kinerja`` command on this database."""
+    return CliRunner().invoke(cli, ["--database-url", database_url, *args])

@@ -6,93 +6,19 @@ asserted is read back through the API.
 """
 from __future__ import annotations
 
-import io
-from typing import Any, Optional
+from typing import Any, Callable
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from openapi_spec_validator import validate
-from werkzeug.test import TestResponse
 
-from engine.org import add_user, create_organisation
 from engine.services import Kinerja
-from tests.support import ANSWERS, BPMN_DIR, SKP, SmallOrg, build_small_org, do_task
+from tests.support import (ANSWERS, BASE, BPMN_DIR, SKP, TEST_CONFIG, ApiClient, SmallOrg, build_small_org, do_task,
+                           error_of, open_cycle, upload)
 from web import create_app
 from web.auth import issue_token
-from workflows.launcher import EmbeddedLauncher
 
-BASE = "/api/v1"
-CONFIG = {"SECRET_KEY": "test", "TESTING": True}
 RINA_NIP = "199003032015031003"
-
-
-class ApiClient:
-    """A thin JSON client: ``api.get("/tasks", "rina")`` sends rina's bearer token."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-        self._tokens: dict[str, str] = {}
-
-    def token(self, username: str) -> str:
-        if username not in self._tokens:
-            response = self.client.post(f"{BASE}/auth/token",
-                                        json={"username": username, "password": f"rahasia-{username}"})
-            assert response.status_code == 200, response.get_json()
-            self._tokens[username] = response.get_json()["access_token"]
-        return self._tokens[username]
-
-    def _headers(self, username: Optional[str]) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(username)}"} if username else {}
-
-    def get(self, path: str, username: Optional[str] = None, **kwargs: Any) -> TestResponse:
-        return self.client.get(BASE + path, headers=self._headers(username), **kwargs)
-
-    def post(self, path: str, username: Optional[str] = None, **kwargs: Any) -> TestResponse:
-        return self.client.post(BASE + path, headers=self._headers(username), **kwargs)
-
-    def ok(self, method: str, path: str, username: str, status: int = 200, **kwargs: Any) -> Any:
-        response = getattr(self, method)(path, username, **kwargs)
-        assert response.status_code == status, response.get_json()
-        return response.get_json()
-
-
-def error_of(response: TestResponse, status: int, code: Optional[str] = None) -> dict[str, Any]:
-    """The error body, after checking the status and the shape every error has."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json
-    body = response.get_json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}, body
-    assert body["error"]["message"]
-    if code is not None:
-        assert body["error"]["code"] == code, body
-    return body["error"]
-
-
-@pytest.fixture
-def app(deployed: Kinerja) -> Flask:
-    return create_app(deployed, {**CONFIG, "FLOW_LAUNCHER": EmbeddedLauncher(deployed)})
-
-
-@pytest.fixture
-def api(app: Flask) -> ApiClient:
-    return ApiClient(app.test_client())
-
-
-@pytest.fixture
-def cycle(org: SmallOrg, deployed: Kinerja) -> int:
-    """This year's cycle, started for the four employees of the small organisation."""
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, deployed.employees_without_instance(cycle_id), actor="hr")
-    return cycle_id
-
-
-@pytest.fixture
-def other_org(org: SmallOrg, deployed: Kinerja) -> str:
-    """A second organisation with its own HR administrator, ``hr-kph``."""
-    create_organisation(deployed, "kepahiang", "Pemerintah Kabupaten Kepahiang", [("bkpsdm", "BKPSDM Kepahiang")])
-    add_user(deployed, "kepahiang", "hr-kph", "rahasia-hr-kph", "BKPSDM Kepahiang", roles=["hr"])
-    return "kepahiang"
 
 
 def only_task(api: ApiClient, username: str, task_key: str, scope: str = "mine") -> dict[str, Any]:
@@ -114,8 +40,8 @@ def test_a_token_is_issued_for_the_right_password_only(org: SmallOrg, api: ApiCl
     error_of(api.post("/auth/token", data="{not json", content_type="application/json"), 400)
 
 
-def test_token_requests_are_throttled_like_the_login_page(org: SmallOrg, deployed: Kinerja) -> None:
-    client = create_app(deployed, {**CONFIG, "LOGIN_FAILURES_PER_ACCOUNT": 3}).test_client()
+def test_token_requests_are_throttled_like_the_login_page(org: SmallOrg, make_app: Callable[..., Flask]) -> None:
+    client = make_app(WTF_CSRF_ENABLED=True, LOGIN_FAILURES_PER_ACCOUNT=3).test_client()
     statuses = [client.post(f"{BASE}/auth/token", json={"username": "rina", "password": "salah"}).status_code
                 for _ in range(4)]
     assert statuses == [401, 401, 401, 429]
@@ -133,9 +59,9 @@ PROTECTED = [("get", "/tasks"), ("get", "/tasks/1"), ("post", "/tasks/1/claim"),
              ("get", "/audit/cycles/1/export")]
 
 
-def test_every_endpoint_but_the_token_needs_a_valid_bearer_token(cycle: int, app: Flask) -> None:
-    client = app.test_client()
-    with create_app(app.extensions["kinerja"], {**CONFIG, "SECRET_KEY": "another"}).test_request_context():
+def test_every_endpoint_but_the_token_needs_a_valid_bearer_token(cycle: int, make_app: Callable[..., Flask]) -> None:
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()  # as in production: the API must not need the token
+    with make_app(SECRET_KEY="another").test_request_context():
         foreign_token = issue_token("hr", 0)  # signed with another secret: as good as none
     for method, path in PROTECTED:
         for headers in ({}, {"Authorization": "Bearer rubbish"}, {"Authorization": "Basic aHI6cmFoYXNpYS1ocg=="},
@@ -282,8 +208,7 @@ def test_wrong_form_data_is_refused_field_by_field(cycle: int, api: ApiClient) -
 
 def test_a_group_task_is_claimed_unclaimed_and_completed(org: SmallOrg, api: ApiClient, deployed: Kinerja) -> None:
     # The head of the health office has no supervisor with an account: his SKP approval goes to HR.
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, [org.employee_ids["197001012000011001"]], actor="hr")
+    open_cycle(deployed, [org.employee_ids["197001012000011001"]])
     do_task(deployed, "kadis", "draft_skp", SKP)
     approval = only_task(api, "hr", "approve_skp", scope="group")
     assert approval["candidate_group"].startswith("hr@") and approval["claimed_by_user_id"] is None
@@ -369,13 +294,8 @@ def test_the_current_deployment_is_listed_for_hr_ppk_and_auditors(cycle: int, ap
 
 def test_before_any_deployment_there_is_none(kinerja: Kinerja) -> None:
     build_small_org(kinerja)
-    api = ApiClient(create_app(kinerja, dict(CONFIG)).test_client())
+    api = ApiClient(create_app(kinerja, dict(TEST_CONFIG)).test_client())
     assert api.ok("get", "/processes", "hr") == {"deployment": None}
-
-
-def _upload(*files: tuple[str, bytes]) -> dict[str, Any]:
-    return {"data": {"files": [(io.BytesIO(content), name) for name, content in files]},
-            "content_type": "multipart/form-data"}
 
 
 def test_hr_deploys_new_versions_and_running_instances_keep_theirs(cycle: int, api: ApiClient) -> None:
@@ -383,12 +303,12 @@ def test_hr_deploys_new_versions_and_running_instances_keep_theirs(cycle: int, a
     changed = dmn.replace(b'"Sangat Baik"', b'"Sangat Baik (diubah)"', 1)
     assert changed != dmn
     form = (BPMN_DIR / "forms" / "self_assessment.json").read_bytes()
-    deployed = api.ok("post", "/processes", "hr", 201, **_upload(("predikat_kinerja.dmn", changed),
+    deployed = api.ok("post", "/processes", "hr", 201, **upload(("predikat_kinerja.dmn", changed),
                                                                  ("self_assessment.json", form)))
     assert deployed["created"] is True and deployed["deployment_id"] == 2
     assert [(f["kind"], f["name"], f["version"]) for f in deployed["changed_files"]] == [
         ("dmn", "predikat_kinerja", 2)], "an unchanged file makes no new version"
-    again = api.ok("post", "/processes", "hr", 200, **_upload(("predikat_kinerja.dmn", changed)))
+    again = api.ok("post", "/processes", "hr", 200, **upload(("predikat_kinerja.dmn", changed)))
     assert again == {"deployment_id": 2, "changed_files": [], "created": False}
 
     current = api.ok("get", "/processes", "hr")["deployment"]
@@ -403,14 +323,14 @@ def test_invalid_definitions_are_refused_naming_file_and_element(cycle: int, api
     hostile = source.replace(b"<bpmn:script>period = 1</bpmn:script>",
                              b"<bpmn:script>import os\nperiod = 1</bpmn:script>", 1)
     assert hostile != source
-    error = error_of(api.post("/processes", "hr", **_upload(("periodic_review.bpmn", hostile))), 422,
+    error = error_of(api.post("/processes", "hr", **upload(("periodic_review.bpmn", hostile))), 422,
                      "invalid_definition")
     assert {"file": "periodic_review.bpmn", "element_id": "start_periods"}.items() <= error["details"][0].items()
     assert "import" in error["details"][0]["message"]
 
-    error = error_of(api.post("/processes", "hr", **_upload(("catatan.txt", b"halo"))), 422)
+    error = error_of(api.post("/processes", "hr", **upload(("catatan.txt", b"halo"))), 422)
     assert error["details"][0]["file"] == "catatan.txt"
-    error = error_of(api.post("/processes", "hr", **_upload(("target_setting.bpmn", b"<bpmn:definitions"))), 422)
+    error = error_of(api.post("/processes", "hr", **upload(("target_setting.bpmn", b"<bpmn:definitions"))), 422)
     assert error["details"][0]["file"] == "target_setting.bpmn"
     assert "files" in error_of(api.post("/processes", "hr", data={}, content_type="multipart/form-data"),
                                422)["details"]["files"]
@@ -421,7 +341,7 @@ def test_invalid_definitions_are_refused_naming_file_and_element(cycle: int, api
 def test_only_hr_deploys(cycle: int, api: ApiClient) -> None:
     dmn = (BPMN_DIR / "predikat_kinerja.dmn").read_bytes()
     for other in ("ppk", "auditor", "kapus"):
-        error_of(api.post("/processes", other, **_upload(("predikat_kinerja.dmn", dmn))), 403, "forbidden")
+        error_of(api.post("/processes", other, **upload(("predikat_kinerja.dmn", dmn))), 403, "forbidden")
     # refused before the upload is even looked at
     error_of(api.post("/processes", "rina", data={}, content_type="multipart/form-data"), 403)
 

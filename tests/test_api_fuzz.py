@@ -4,7 +4,6 @@ requests are refused, valid ones accepted, and every answer has a documented sta
 type and body shape."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Iterator
 
 import pytest
@@ -15,8 +14,8 @@ from schemathesis.config import SchemathesisConfig
 
 from engine.clock import FixedClock
 from engine.services import Kinerja
-from tests.conftest import empty_database
-from tests.support import BUNDLED_DEFINITIONS, SKP, build_small_org, do_task
+from tests.support import (BUNDLED_DEFINITIONS, SKP, START, TEST_CONFIG, build_small_org, do_task, empty_database,
+                           open_cycle)
 from web import create_app
 
 # Who calls each part of the API: someone allowed to, so requests get past authorisation.
@@ -34,14 +33,13 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory, _migrated_postgres: str |
     """One app and database for every operation (building the organisation hashes passwords, which
     is slow); the fuzzer's own changes pile up in it, as they would on a real server."""
     url = empty_database(tmp_path_factory.mktemp("fuzz"), _migrated_postgres)
-    kinerja = Kinerja(url, clock=FixedClock(datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)))
+    kinerja = Kinerja(url, clock=FixedClock(START))
     kinerja.init_db()
     kinerja.deploy(BUNDLED_DEFINITIONS(), actor="hr")
     build_small_org(kinerja)
-    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    kinerja.start_cycle_instances(cycle_id, kinerja.employees_without_instance(cycle_id), actor="hr")
+    open_cycle(kinerja)
     do_task(kinerja, "rina", "draft_skp", SKP)  # kapus now has an approval waiting
-    yield create_app(kinerja, {"SECRET_KEY": "test", "TESTING": True})
+    yield create_app(kinerja, {**TEST_CONFIG, "WTF_CSRF_ENABLED": True})  # as in production
     kinerja.dispose()
 
 

@@ -3,26 +3,24 @@ and moving running instances to a new version (HR only, own organisation only)."
 from __future__ import annotations
 
 from engine.services import Kinerja
-from tests.support import BPMN_DIR, SKP, do_task
-from tests.test_api import ApiClient, _upload, api, app, cycle, error_of, other_org  # noqa: F401  (fixtures)
-from tests.test_versions import target_setting_without_approval
+from tests.support import BPMN_DIR, SKP, ApiClient, do_task, error_of, target_setting_without_approval, upload
 
 
-def test_check_reports_problems_without_storing_anything(cycle: int, api: ApiClient) -> None:  # noqa: F811
+def test_check_reports_problems_without_storing_anything(cycle: int, api: ApiClient) -> None:
     source = (BPMN_DIR / "periodic_review.bpmn").read_bytes()
     hostile = source.replace(b"<bpmn:script>period = 1</bpmn:script>", b"<bpmn:script>import os</bpmn:script>")
-    problems = api.ok("post", "/processes/check", "hr", **_upload(("periodic_review.bpmn", hostile)))["problems"]
+    problems = api.ok("post", "/processes/check", "hr", **upload(("periodic_review.bpmn", hostile)))["problems"]
     assert [(p["file"], p["element_id"]) for p in problems] == [("periodic_review.bpmn", "start_periods")]
-    assert api.ok("post", "/processes/check", "hr", **_upload(("periodic_review.bpmn", source)))["problems"] == []
-    too_big = api.ok("post", "/processes/check", "hr", **_upload(("x.bpmn", b" " * (6 * 1024 * 1024))))
+    assert api.ok("post", "/processes/check", "hr", **upload(("periodic_review.bpmn", source)))["problems"] == []
+    too_big = api.ok("post", "/processes/check", "hr", **upload(("x.bpmn", b" " * (6 * 1024 * 1024))))
     assert "the limit is" in too_big["problems"][0]["message"]
     assert api.ok("get", "/processes", "hr")["deployment"]["id"] == 1, "nothing was stored"
-    error_of(api.post("/processes/check", "ppk", **_upload(("periodic_review.bpmn", source))), 403)
+    error_of(api.post("/processes/check", "ppk", **upload(("periodic_review.bpmn", source))), 403)
 
 
-def test_versions_list_every_file_with_its_history(cycle: int, api: ApiClient) -> None:  # noqa: F811
+def test_versions_list_every_file_with_its_history(cycle: int, api: ApiClient) -> None:
     dmn = (BPMN_DIR / "predikat_kinerja.dmn").read_bytes().replace(b'"Sangat Baik"', b'"Sangat Baik (v2)"', 1)
-    api.ok("post", "/processes", "hr", 201, **_upload(("predikat_kinerja.dmn", dmn)))
+    api.ok("post", "/processes", "hr", 201, **upload(("predikat_kinerja.dmn", dmn)))
     items = {(i["kind"], i["name"]): i for i in api.ok("get", "/processes/versions", "auditor")["items"]}
     versions = items[("dmn", "predikat_kinerja")]["versions"]
     assert [(v["version"], v["current"], v["running_instances"]) for v in versions] == [(2, True, 0), (1, False, 4)]
@@ -31,10 +29,10 @@ def test_versions_list_every_file_with_its_history(cycle: int, api: ApiClient) -
 
 
 def test_migration_through_the_api_moves_only_the_callers_organisation(
-        cycle: int, api: ApiClient, deployed: Kinerja, other_org: str) -> None:  # noqa: F811
+        cycle: int, api: ApiClient, deployed: Kinerja, other_org: str) -> None:
     do_task(deployed, "dedi", "draft_skp", SKP)
     new = target_setting_without_approval()
-    api.ok("post", "/processes", "hr", 201, **_upload((new.filename, new.content.encode())))
+    api.ok("post", "/processes", "hr", 201, **upload((new.filename, new.content.encode())))
 
     assert api.ok("get", "/processes/migrations/1", "hr-kph")["candidates"] == [], "not their instances"
     plan = api.ok("get", "/processes/migrations/1", "hr")

@@ -15,8 +15,7 @@ from sqlalchemy import select
 from engine.demo import DEMO_PASSWORD, seed_demo_organisation
 from engine.models import AuditEvent, Employee, User
 from engine.services import Kinerja
-from tests.conftest import ARTIFACTS
-from tests.support import finish_all_open_work
+from tests.support import SCREENSHOTS, finish_all_open_work, open_cycle
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +27,7 @@ def _demo_year(kinerja: Kinerja) -> tuple[str, int]:
         employee = uow.session.scalar(select(Employee).join(User, User.employee_id == Employee.id)
                                       .where(User.username == "pegawai"))
         name, employee_id = employee.name, employee.id
-    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    (instance_id,) = kinerja.start_cycle_instances(cycle_id, [employee_id], actor="hr")
+    (instance_id,) = open_cycle(kinerja, [employee_id]).instance_ids
     finish_all_open_work(kinerja)
     return name, instance_id
 
@@ -73,8 +71,8 @@ def test_the_auditor_traces_the_predikat_and_exports_the_trail(browser: Browser,
     expect(matched).to_contain_text('"Sangat Baik"')
     expect(predikat.get_by_test_id("decision-source")).to_contain_text("predikat_kinerja versi 1")
     expect(page.get_by_test_id("timeline-event")).to_have_count(len(_stored(deployed, instance_id)))
-    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
-    predikat.screenshot(path=str(ARTIFACTS / "screenshots" / "audit-decision.png"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    predikat.screenshot(path=str(SCREENSHOTS / "audit-decision.png"))
 
     # The diagram: the path taken is marked; a click on a task lists its events.
     expect(page.locator("#diagram-canvas .kinerja-done").first).to_be_attached()
@@ -85,7 +83,7 @@ def test_the_auditor_traces_the_predikat_and_exports_the_trail(browser: Browser,
     listed = page.locator('[data-testid="element-event-list"][data-element="rate_performance"] li')
     expect(listed).to_have_count(len([e for e in _stored(deployed, instance_id)
                                       if e["data"].get("task_key") == "rate_performance"]))
-    page.screenshot(path=str(ARTIFACTS / "screenshots" / "audit-diagram.png"), full_page=False)
+    page.screenshot(path=str(SCREENSHOTS / "audit-diagram.png"), full_page=False)
 
     # Exports: what is downloaded is what the database holds.
     with page.expect_download() as csv_download:

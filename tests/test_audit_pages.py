@@ -7,14 +7,12 @@ import io
 import json
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from engine.models import AuditEvent
 from engine.services import Kinerja
-from tests.support import SmallOrg, finish_all_open_work
-from tests.test_api import CONFIG, ApiClient, error_of
-from tests.test_pages import PAGE_CONFIG, compiled_catalog, elements, login, text  # noqa: F401 (fixture)
-from web import create_app
+from tests.support import ApiClient, SmallOrg, elements, error_of, finish_all_open_work, login, open_cycle, text
 
 RINA_NIP = "199003032015031003"
 
@@ -22,9 +20,7 @@ RINA_NIP = "199003032015031003"
 @pytest.fixture
 def year(org: SmallOrg, deployed: Kinerja) -> tuple[int, int]:
     """(cycle id, Rina's instance id) of a year finished by both nurses, Rina and Dedi."""
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    instance_id, _dedi = deployed.start_cycle_instances(
-        cycle_id, [org.cycle_employee, org.employee_ids["199104042016041004"]], actor="hr")
+    cycle_id, (instance_id, _dedi) = open_cycle(deployed, [org.cycle_employee, org.employee_ids["199104042016041004"]])
     finish_all_open_work(deployed)
     return cycle_id, instance_id
 
@@ -37,9 +33,10 @@ def _stored(kinerja: Kinerja, instance_id: int | None = None) -> list[dict]:
                 for e in uow.session.scalars(select(AuditEvent).where(scope).order_by(AuditEvent.seq))]
 
 
-def test_the_auditor_searches_opens_the_timeline_and_exports(year: tuple[int, int], deployed: Kinerja) -> None:
+def test_the_auditor_searches_opens_the_timeline_and_exports(year: tuple[int, int], deployed: Kinerja,
+                                                             app: Flask) -> None:
     cycle_id, instance_id = year
-    client = login(create_app(deployed, PAGE_CONFIG), "auditor")
+    client = login(app, "auditor")
     assert "nav-audit" in client.get("/inbox").get_data(as_text=True)
 
     found = client.get("/audit", query_string={"employee": "rina", "action": "decision.evaluated"})
@@ -73,8 +70,9 @@ def test_the_auditor_searches_opens_the_timeline_and_exports(year: tuple[int, in
     assert elements(verified, "verify-result")[0]["data-ok"] == "true"
 
 
-def test_search_pages_and_bad_search_input(year: tuple[int, int], deployed: Kinerja) -> None:
-    client = login(create_app(deployed, PAGE_CONFIG), "auditor")
+def test_search_pages_and_bad_search_input(year: tuple[int, int], deployed: Kinerja,
+                                           app: Flask) -> None:
+    client = login(app, "auditor")
     both_nurses = len(_stored(deployed))
     assert 50 < both_nurses <= 100
     first = client.get("/audit", query_string={"employee": "amd.kep"}).get_data(as_text=True)
@@ -88,8 +86,8 @@ def test_search_pages_and_bad_search_input(year: tuple[int, int], deployed: Kine
     assert "date_from" in text(bad, "audit-search-errors")
 
 
-def test_other_users_cannot_open_the_audit_views(year: tuple[int, int], deployed: Kinerja) -> None:
-    app = create_app(deployed, PAGE_CONFIG)
+def test_other_users_cannot_open_the_audit_views(year: tuple[int, int], deployed: Kinerja,
+                                                 app: Flask) -> None:
     for username in ("hr", "kapus", "rina"):
         client = login(app, username)
         assert "nav-audit" not in client.get("/inbox").get_data(as_text=True)
@@ -98,9 +96,9 @@ def test_other_users_cannot_open_the_audit_views(year: tuple[int, int], deployed
             assert client.get(path).status_code == 403, (username, path)
 
 
-def test_the_audit_api_searches_explains_and_exports(year: tuple[int, int], deployed: Kinerja) -> None:
+def test_the_audit_api_searches_explains_and_exports(year: tuple[int, int], deployed: Kinerja,
+                                                       api: ApiClient) -> None:
     cycle_id, instance_id = year
-    api = ApiClient(create_app(deployed, CONFIG).test_client())
     page = api.ok("get", "/audit/events", "auditor", query_string={"employee": RINA_NIP, "limit": 3})
     assert len(page["items"]) == 3 and page["total"] == len(_stored(deployed, instance_id))
     decided = api.ok("get", "/audit/events", "auditor", query_string={"predikat": "SANGAT_BAIK",

@@ -23,20 +23,15 @@ from engine.models import AuditCheckpoint, AuditEvent, AuditHead
 from engine.read_models import instance_detail
 from engine.services import Kinerja
 from kinerja_cli.main import cli
-from tests.support import BPMN_DIR, SmallOrg, do_task, finish_all_open_work, inbox_task
+from tests.support import BPMN_DIR, SmallOrg, do_task, finish_all_open_work, inbox_task, open_cycle
 
 AUDIT_KEY = "kunci-audit-uji"
-
-
-def _year(deployed: Kinerja, employee_ids: list[int]) -> tuple[int, list[int]]:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    return cycle_id, deployed.start_cycle_instances(cycle_id, employee_ids, actor="hr")
 
 
 @pytest.fixture
 def finished(org: SmallOrg, deployed: Kinerja) -> int:
     """Rina's whole year, rated above expectations on both counts (predikat Sangat Baik)."""
-    _cycle, (instance_id,) = _year(deployed, [org.cycle_employee])
+    _cycle, (instance_id,) = open_cycle(deployed, [org.cycle_employee])
     finish_all_open_work(deployed)
     return instance_id
 
@@ -79,8 +74,7 @@ def test_a_past_decision_keeps_the_table_it_ran_on_after_the_table_is_edited(
 
     # A year started after the edit runs on, and is explained with, the new table.
     dedi = org.employee_ids["199104042016041004"]
-    start = deployed.start_cycle_instances(deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", "hr"), [dedi],
-                                           actor="hr")
+    start = open_cycle(deployed, [dedi]).instance_ids
     finish_all_open_work(deployed)
     after = _predikat_decision(instance_audit(deployed, start[0], "auditor"))
     assert after.source["version"] == 2 and after.outputs["predikat_label"] == "Istimewa"
@@ -98,7 +92,7 @@ def test_decisions_recorded_before_file_versions_were_kept_are_explained_from_th
 
 
 def test_the_diagram_marks_the_path_taken_and_where_the_instance_waits(org: SmallOrg, deployed: Kinerja) -> None:
-    _cycle, (instance_id,) = _year(deployed, [org.cycle_employee])
+    _cycle, (instance_id,) = open_cycle(deployed, [org.cycle_employee])
     do_task(deployed, "rina", "draft_skp", {"rhk": [{"description": "Cakupan imunisasi", "indicator": "IDL",
                                                      "indicator_type": "kuantitas", "target_value": 95,
                                                      "unit": "persen"}]})
@@ -145,7 +139,7 @@ def test_only_auditors_use_the_audit_views_and_their_reads_are_logged(deployed: 
 
 
 def test_auditors_are_read_only(org: SmallOrg, deployed: Kinerja) -> None:
-    _year(deployed, [org.cycle_employee])
+    open_cycle(deployed, [org.cycle_employee])
     task = inbox_task(deployed, "rina", "draft_skp")
     for attempt in (lambda: deployed.claim_task(task.id, "auditor"),
                     lambda: deployed.complete_task(task.id, "auditor", {}),
@@ -158,7 +152,7 @@ def test_auditors_are_read_only(org: SmallOrg, deployed: Kinerja) -> None:
 
 def test_search_by_employee_predikat_actor_action_and_dates_in_pages(
         org: SmallOrg, deployed: Kinerja, clock: Any) -> None:
-    _cycle, (rina_instance, dedi_instance) = _year(
+    _cycle, (rina_instance, dedi_instance) = open_cycle(
         deployed, [org.cycle_employee, org.employee_ids["199104042016041004"]])
     clock.advance(timedelta(days=3))
     finish_all_open_work(deployed)
@@ -193,7 +187,7 @@ def test_search_by_employee_predikat_actor_action_and_dates_in_pages(
 # --- exports -----------------------------------------------------------------------------
 
 def test_instance_and_cycle_exports_match_the_database(org: SmallOrg, deployed: Kinerja) -> None:
-    cycle_id, instances = _year(deployed, [org.cycle_employee, org.employee_ids["199104042016041004"]])
+    cycle_id, instances = open_cycle(deployed, [org.cycle_employee, org.employee_ids["199104042016041004"]])
     finish_all_open_work(deployed)
     stored_cycle = _db_events(deployed, AuditEvent.instance_id.in_(instances))
     stored_instance = [e for e in stored_cycle if e["instance_id"] == instances[0]]
@@ -216,7 +210,7 @@ def test_instance_and_cycle_exports_match_the_database(org: SmallOrg, deployed: 
 def test_a_cycle_export_reads_in_batches(org: SmallOrg, deployed: Kinerja) -> None:
     from engine.audit_trail import iter_events
 
-    cycle_id, instances = _year(deployed, [org.cycle_employee, org.employee_ids["199104042016041004"]])
+    cycle_id, instances = open_cycle(deployed, [org.cycle_employee, org.employee_ids["199104042016041004"]])
     stored = [e["seq"] for e in _db_events(deployed, AuditEvent.instance_id.in_(instances))]
     assert [e["seq"] for e in iter_events(deployed, cycle_id=cycle_id, batch_size=3)] == stored
 
@@ -294,7 +288,7 @@ def test_a_forged_checkpoint_is_refused_and_checkpoints_need_the_key(
 
 
 def test_the_export_command_streams_a_cycle(org: SmallOrg, deployed: Kinerja, database_url: str) -> None:
-    cycle_id, instances = _year(deployed, [org.cycle_employee])
+    cycle_id, instances = open_cycle(deployed, [org.cycle_employee])
     result = run(database_url, "audit", "export", "--cycle", str(cycle_id), "--format", "json")
     assert json.loads(result.output) == _db_events(deployed, AuditEvent.instance_id.in_(instances))
     assert run(database_url, "audit", "export").exit_code == 2  # neither --instance nor --cycle

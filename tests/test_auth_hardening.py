@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -25,19 +25,12 @@ from engine.accounts import password_problems, sign_in
 from engine.clock import FixedClock
 from engine.org import add_user
 from engine.services import Kinerja
-from tests.support import SmallOrg
-from web import create_app
+from tests.support import SmallOrg, open_cycle
 from web.security import local_path
 
-CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False}
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 RINA_NIP = "199003032015031003"
 GOOD_PASSWORD = "kopi tubruk di muara bungo"
-
-
-@pytest.fixture
-def app(org: SmallOrg, deployed: Kinerja) -> Flask:
-    return create_app(deployed, CONFIG)
 
 
 def login(app: Flask, username: str, password: str = "", next_url: str = "") -> tuple[FlaskClient, Any]:
@@ -131,10 +124,10 @@ def test_every_kind_of_response_carries_the_security_headers(app: Flask) -> None
     assert "Secure" not in signed_in.headers["Set-Cookie"], "plain HTTP in development: the cookie must still work"
 
 
-def test_behind_https_the_session_cookie_is_secure_and_hsts_is_sent(org: SmallOrg, deployed: Kinerja,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_behind_https_the_session_cookie_is_secure_and_hsts_is_sent(org: SmallOrg, monkeypatch: pytest.MonkeyPatch,
+                                                                    make_app: Callable[..., Flask]) -> None:
     monkeypatch.setenv("KINERJA_HTTPS", "1")
-    app = create_app(deployed, CONFIG)
+    app = make_app()
     _client, response = login(app, "rina")
     assert "; Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
@@ -143,11 +136,11 @@ def test_behind_https_the_session_cookie_is_secure_and_hsts_is_sent(org: SmallOr
 
 @pytest.mark.parametrize("name, value", [("KINERJA_HTTPS", "yes"), ("KINERJA_TRUSTED_PROXIES", "-1"),
                                          ("KINERJA_TRUSTED_PROXIES", "two")])
-def test_a_misspelt_security_setting_stops_the_start(deployed: Kinerja, monkeypatch: pytest.MonkeyPatch,
-                                                     name: str, value: str) -> None:
+def test_a_misspelt_security_setting_stops_the_start(monkeypatch: pytest.MonkeyPatch, name: str, value: str,
+                                                     make_app: Callable[..., Flask]) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError, match=name):
-        create_app(deployed, CONFIG)
+        make_app()
 
 
 def test_no_template_has_inline_script_or_event_handlers() -> None:
@@ -298,9 +291,9 @@ def failed_token_request(client: FlaskClient, username: str, **headers: str) -> 
                        headers=headers).status_code
 
 
-def test_failures_count_per_account_and_expire_with_the_window(org: SmallOrg, deployed: Kinerja,
-                                                               clock: FixedClock) -> None:
-    app = create_app(deployed, {**CONFIG, "LOGIN_FAILURES_PER_ACCOUNT": 3, "LOGIN_THROTTLE_WINDOW_SECONDS": 600})
+def test_failures_count_per_account_and_expire_with_the_window(org: SmallOrg, clock: FixedClock,
+                                                               make_app: Callable[..., Flask]) -> None:
+    app = make_app(LOGIN_FAILURES_PER_ACCOUNT=3, LOGIN_THROTTLE_WINDOW_SECONDS=600)
     client = app.test_client()
     assert [failed_token_request(client, "rina") for _ in range(3)] == [401, 401, 401]
     clock.advance(timedelta(seconds=240))
@@ -311,14 +304,14 @@ def test_failures_count_per_account_and_expire_with_the_window(org: SmallOrg, de
     assert client.post("/login", data={"username": "rina", "password": "rahasia-rina"}).status_code == 302
 
 
-def test_unknown_account_names_are_throttled_like_real_ones(org: SmallOrg, deployed: Kinerja) -> None:
-    client = create_app(deployed, {**CONFIG, "LOGIN_FAILURES_PER_ACCOUNT": 2}).test_client()
+def test_unknown_account_names_are_throttled_like_real_ones(org: SmallOrg, make_app: Callable[..., Flask]) -> None:
+    client = make_app(LOGIN_FAILURES_PER_ACCOUNT=2).test_client()
     assert [failed_token_request(client, "tidak-ada") for _ in range(3)] == [401, 401, 429]
 
 
-def test_a_success_clears_the_account_count_but_not_the_address_count(org: SmallOrg, deployed: Kinerja) -> None:
-    client = create_app(deployed, {**CONFIG, "LOGIN_FAILURES_PER_ACCOUNT": 2,
-                                   "LOGIN_FAILURES_PER_CLIENT": 3}).test_client()
+def test_a_success_clears_the_account_count_but_not_the_address_count(
+        org: SmallOrg, make_app: Callable[..., Flask]) -> None:
+    client = make_app(LOGIN_FAILURES_PER_ACCOUNT=2, LOGIN_FAILURES_PER_CLIENT=3).test_client()
     assert failed_token_request(client, "rina") == 401
     assert token(client, "rina")
     assert [failed_token_request(client, "rina"), failed_token_request(client, "dedi")] == [401, 401]
@@ -326,9 +319,8 @@ def test_a_success_clears_the_account_count_but_not_the_address_count(org: Small
     assert refused.status_code == 429 and "this address" in refused.get_json()["error"]["message"]
 
 
-def test_behind_a_trusted_proxy_each_client_has_its_own_count(org: SmallOrg, deployed: Kinerja) -> None:
-    config = {**CONFIG, "LOGIN_FAILURES_PER_CLIENT": 2, "TRUSTED_PROXIES": 1}
-    client = create_app(deployed, config).test_client()
+def test_behind_a_trusted_proxy_each_client_has_its_own_count(org: SmallOrg, make_app: Callable[..., Flask]) -> None:
+    client = make_app(LOGIN_FAILURES_PER_CLIENT=2, TRUSTED_PROXIES=1).test_client()
     for username in ("rina", "dedi"):
         assert failed_token_request(client, username, **{"X-Forwarded-For": "203.0.113.7"}) == 401
     assert failed_token_request(client, "kapus", **{"X-Forwarded-For": "203.0.113.7"}) == 429
@@ -337,8 +329,9 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_count(org: SmallOrg, dep
     assert failed_token_request(client, "kadis", **{"X-Forwarded-For": "10.9.9.9, 203.0.113.7"}) == 429
 
 
-def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(org: SmallOrg, deployed: Kinerja) -> None:
-    client = create_app(deployed, {**CONFIG, "LOGIN_FAILURES_PER_CLIENT": 2}).test_client()
+def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(
+        org: SmallOrg, make_app: Callable[..., Flask]) -> None:
+    client = make_app(LOGIN_FAILURES_PER_CLIENT=2).test_client()
     statuses = [failed_token_request(client, name, **{"X-Forwarded-For": f"192.0.2.{i}"})
                 for i, name in enumerate(("rina", "dedi", "kapus"))]
     assert statuses == [401, 401, 429]
@@ -449,8 +442,7 @@ def test_the_modelers_viewer_and_pages_run_under_the_content_security_policy(
     """Chromium reports every blocked script, style, font or handler on the console ("Refused to …
     because it violates the following Content Security Policy directive"): none may appear, and
     no script may fail."""
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    (instance_id, *_others) = deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    (instance_id,) = open_cycle(deployed, [org.cycle_employee]).instance_ids
     problems: list[str] = []
     paths = {"hr": ["/inbox", "/processes", "/processes/bpmn/target_setting/edit",
                     "/processes/dmn/predikat_kinerja/edit", "/account/password"],

@@ -6,38 +6,15 @@ and the employee's stepper land in artifacts/screenshots/ (linked from the READM
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from engine.services import Kinerja
-from tests.conftest import ARTIFACTS
-from tests.support import BERAKHLAK, SmallOrg
+from tests.support import BERAKHLAK, SCREENSHOTS, SHORT_YEAR, SmallOrg, open_cycle
 
 pytestmark = pytest.mark.browser
-SCREENSHOTS = ARTIFACTS / "screenshots"
-
-
-@pytest.fixture
-def pages(browser: Browser, live_server: str) -> Iterator[Any]:
-    contexts = []
-
-    def open_as(username: str, width: int = 1200) -> Page:
-        context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 900},
-                                      locale="id-ID")
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.get_by_test_id("login-username").fill(username)
-        page.get_by_test_id("login-password").fill(f"rahasia-{username}")
-        page.get_by_test_id("login-submit").click()
-        expect(page.get_by_test_id("user-name")).to_be_visible()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
 
 
 def fill(page: Page, values: dict[str, Any]) -> None:
@@ -75,9 +52,7 @@ def complete(page: Page, task_key: str, values: dict[str, Any]) -> None:
 
 
 def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deployed: Kinerja) -> None:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr",
-                                     settings={"review_periods": 1, "midyear_period": 1})
-    deployed.start_cycle_instances(cycle_id, deployed.employees_without_instance(cycle_id), actor="hr")
+    open_cycle(deployed, settings=SHORT_YEAR)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     rina, kapus, dedi, ppk = pages("rina"), pages("kapus"), pages("dedi"), pages("ppk")
 
@@ -132,8 +107,7 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
 
 
 def test_wrong_input_is_explained_next_to_the_field(pages: Any, org: SmallOrg, deployed: Kinerja) -> None:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    open_cycle(deployed, [org.cycle_employee])
     rina = pages("rina", width=390)  # a phone-sized screen
     open_task(rina, "draft_skp")
     fill(rina, {"rhk-0-description": "Cakupan imunisasi", "rhk-0-indicator": "IDL",

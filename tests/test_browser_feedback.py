@@ -10,15 +10,13 @@ from sqlalchemy import select
 
 from engine.models import AuditEvent
 from engine.services import Kinerja
-from tests.support import SmallOrg
-from tests.test_browser import SCREENSHOTS, pages  # noqa: F401 - the fixture
-from tests.test_pages import work_until
+from tests.support import SCREENSHOTS, SmallOrg, open_cycle, work_until
 
 pytestmark = pytest.mark.browser
 
 
 def test_citizen_feedback_reaches_the_unit_head_and_the_appraisal(
-        browser: Browser, live_server: str, pages: Any, org: SmallOrg, deployed: Kinerja) -> None:  # noqa: F811
+        browser: Browser, live_server: str, pages: Any, org: SmallOrg, deployed: Kinerja) -> None:
     citizen = browser.new_context(base_url=live_server, locale="id-ID").new_page()
     citizen.goto("/public/bungo/pkm-mb/feedback")
     for key, score in {"speed": 5, "friendliness": 4, "clarity": 4, "overall": 5}.items():
@@ -51,8 +49,7 @@ def test_citizen_feedback_reaches_the_unit_head_and_the_appraisal(
     expect(kapus.get_by_test_id("follow-up-response")).to_contain_text("Terima kasih atas masukannya")
     kapus.screenshot(path=str(SCREENSHOTS / "feedback-follow-up.png"), full_page=True)
 
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    open_cycle(deployed, [org.cycle_employee])
     task_id = work_until(deployed, "rate_performance")
     kapus.goto(f"/tasks/{task_id}")
     expect(kapus.get_by_test_id("citizen-score")).to_contain_text("4,50 / 5")

@@ -17,8 +17,8 @@ from engine.inbox import list_tasks
 from engine.library import definition_version
 from engine.models import ProcessInstance
 from engine.services import Kinerja
-from tests.support import SKP, SmallOrg, do_task, finish_all_open_work
-from tests.test_browser import SCREENSHOTS, pages  # noqa: F401  (the logged-in page fixture)
+from tests.support import (EXPECTED_FROM_OTHER_MODELERS, OTHER_MODELERS, SCREENSHOTS, SHORT_YEAR, SKP, SmallOrg,
+                           do_task, finish_all_open_work, open_cycle)
 
 pytestmark = pytest.mark.browser
 DEDI = "199104042016041004"
@@ -38,10 +38,8 @@ def open_editor(page: Page, kind: str, name: str) -> None:
 
 
 def test_hr_changes_a_deadline_and_a_predikat_cell_in_the_browser(
-        pages: Any, org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:  # noqa: F811
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr",
-                                     settings={"review_periods": 1, "midyear_period": 1})
-    (old_instance,) = deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+        pages: Any, org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
+    (old_instance,) = open_cycle(deployed, [org.cycle_employee], settings=SHORT_YEAR).instance_ids
     do_task(deployed, "rina", "draft_skp", SKP)  # rina's approval waits, with the 7-day deadline
 
     page = pages("hr", width=1400)
@@ -85,7 +83,7 @@ def test_hr_changes_a_deadline_and_a_predikat_cell_in_the_browser(
     assert '<spiffworkflow:property name="dueIn" value="P5D" />' in deployed_xml
     assert '<spiffworkflow:property name="formKey" value="skp_approval" />' in deployed_xml
 
-    (new_instance,) = deployed.start_cycle_instances(cycle_id, [org.employee_ids[DEDI]], actor="hr")
+    (new_instance,) = open_cycle(deployed, [org.employee_ids[DEDI]]).instance_ids  # the same cycle
     do_task(deployed, "dedi", "draft_skp", SKP)
     clock.advance(timedelta(days=3, hours=1))
     assert deployed.fire_due_timers().fired == 1, "only the new instance has the 3-day deadline"
@@ -100,9 +98,7 @@ def test_hr_changes_a_deadline_and_a_predikat_cell_in_the_browser(
 
 
 def test_files_from_other_modelers_open_in_the_modeler_and_get_specific_findings(
-        pages: Any, org: SmallOrg) -> None:  # noqa: F811
-    from tests.test_process_library import EXPECTED_FROM_OTHER_MODELERS, OTHER_MODELERS
-
+        pages: Any, org: SmallOrg) -> None:
     page = pages("hr", width=1400)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -10,16 +10,14 @@ from playwright.sync_api import expect
 
 from engine.notifications import preferences_of
 from engine.services import Kinerja
-from tests.support import SmallOrg
-from tests.test_browser import SCREENSHOTS, pages  # noqa: F401 - the fixture
+from tests.support import SCREENSHOTS, SmallOrg, open_cycle
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_bell_opens_the_notifications_and_the_settings(
-        live_server: str, pages: Any, org: SmallOrg, deployed: Kinerja) -> None:  # noqa: F811
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+        live_server: str, pages: Any, org: SmallOrg, deployed: Kinerja) -> None:
+    open_cycle(deployed, [org.cycle_employee])
     rina = pages("rina")
     rina.goto("/inbox")
     expect(rina.get_by_test_id("bell-count")).to_have_text("1")

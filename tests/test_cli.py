@@ -5,17 +5,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import delete, func, select, update
 
 from engine.models import AuditEvent, DefinitionVersion, Deployment
 from engine.services import Kinerja
-from kinerja_cli.main import cli
-from tests.support import BPMN_DIR, SmallOrg, finish_all_open_work
-
-
-def run(database_url: str, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--database-url", database_url, *args])
+from tests.support import BPMN_DIR, SmallOrg, finish_all_open_work, open_cycle, run
 
 
 def _stored_definitions(kinerja: Kinerja) -> tuple[int, int]:
@@ -79,8 +73,7 @@ def test_a_decision_table_with_an_import_is_refused(kinerja: Kinerja, database_u
 
 @pytest.fixture
 def finished_year(org: SmallOrg, deployed: Kinerja) -> int:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    (instance_id,) = deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    (instance_id,) = open_cycle(deployed, [org.cycle_employee]).instance_ids
     finish_all_open_work(deployed)
     return instance_id
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 
 from engine.clock import FixedClock
 from engine.errors import Conflict, Forbidden
@@ -12,7 +13,7 @@ from engine.feedback import list_feedback, open_follow_up, submit_feedback
 from engine.inbox import list_tasks
 from engine.read_models import employee_instances
 from engine.services import Kinerja
-from tests.support import SmallOrg, do_task
+from tests.support import SignedIn, SmallOrg, do_task, login
 
 SCORES = {"speed": 1, "friendliness": 2, "clarity": 1, "overall": 1}
 ANSWER = {"complaint_response": "Mohon maaf; loket pagi kami tambah mulai Senin.",
@@ -67,10 +68,8 @@ def test_a_complaint_is_followed_up_once_and_only_by_hr_or_the_unit_head(deploye
 
 
 def test_the_feedback_page_opens_the_follow_up_and_the_task_shows_the_complaint(
-        deployed: Kinerja, complaint: int) -> None:
-    from tests.test_notifications import signed_in
-
-    head = signed_in(deployed, "kapus")
+        deployed: Kinerja, complaint: int, app: Flask) -> None:
+    head = login(app, "kapus")
     page = head.get("/units/bungo/pkm-mb/feedback").get_data(as_text=True)
     assert 'data-testid="open-follow-up"' in page
     opened = head.post(f"/units/bungo/pkm-mb/feedback/{complaint}/follow-up")
@@ -88,18 +87,13 @@ def test_the_feedback_page_opens_the_follow_up_and_the_task_shows_the_complaint(
     assert 'data-status="answered"' in page and ANSWER["complaint_response"] in page
 
 
-def test_the_api_opens_a_follow_up_once(deployed: Kinerja, complaint: int) -> None:
-    from tests.test_notifications import signed_in
-
-    client = signed_in(deployed, "hr")
-    token = client.post("/api/v1/auth/token", json={"username": "hr", "password": "rahasia-hr"}).json
-    auth = {"Authorization": f"Bearer {token['access_token']}"}
+def test_the_api_opens_a_follow_up_once(deployed: Kinerja, complaint: int, app: Flask) -> None:
+    hr = SignedIn(app, "hr")
+    client, auth = hr.page, hr.headers
     created = client.post(f"/api/v1/feedback/{complaint}/follow-up", headers=auth)
     assert created.status_code == 201 and created.json["instance_id"] > 0
     again = client.post(f"/api/v1/feedback/{complaint}/follow-up", headers=auth)
     assert again.status_code == 409 and again.json["error"]["code"] == "conflict"
     assert client.post("/api/v1/feedback/2147483647/follow-up", headers=auth).status_code == 404
-    nurse = client.post("/api/v1/auth/token", json={"username": "rina", "password": "rahasia-rina"}).json
-    refused = client.post(f"/api/v1/feedback/{complaint}/follow-up",
-                          headers={"Authorization": f"Bearer {nurse['access_token']}"})
+    refused = client.post(f"/api/v1/feedback/{complaint}/follow-up", headers=SignedIn(app, "rina").headers)
     assert refused.status_code == 403

@@ -8,15 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.services import Kinerja
-from tests.support import SmallOrg
-from tests.test_pages import PAGE_CONFIG, compiled_catalog, elements, login, text  # noqa: F401 (fixture)
-from web import create_app
-from workflows.launcher import EmbeddedLauncher
-
-
-@pytest.fixture
-def app(org: SmallOrg, deployed: Kinerja) -> Flask:
-    return create_app(deployed, {**PAGE_CONFIG, "FLOW_LAUNCHER": EmbeddedLauncher(deployed)})
+from tests.support import elements, login, text
 
 
 def follow_until_finished(client: FlaskClient, path: str, timeout: float = 120) -> str:

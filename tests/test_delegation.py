@@ -14,13 +14,10 @@ from flask import Flask
 from engine.delegation import delegate_task, delegates_for
 from engine.errors import Forbidden, ValidationFailed
 from engine.inbox import list_tasks
-from engine.org import EmployeeSpec, add_employees, add_user, create_organisation
+from engine.org import EmployeeSpec, add_employees, add_user
 from engine.read_models import task_detail
 from engine.services import Kinerja
-from tests.support import SKP, SignedIn, SmallOrg, do_task, inbox_task
-from web import create_app
-
-CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False}
+from tests.support import SKP, SignedIn, SmallOrg, do_task, inbox_task, open_cycle
 KAPUS = "198002022005012002"
 KATU, KOOR, INSP = "198505052010011005", "198606062011011006", "198707072012011007"
 
@@ -40,14 +37,8 @@ def puskesmas(org: SmallOrg, deployed: Kinerja) -> dict[str, int]:
         EmployeeSpec("199309092016011009", "Joni", "Pengadministrasi", "pkm-mb", INSP, username="staf2",
                      password="rahasia-staf2"),
     ])
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, [org.cycle_employee, ids[KATU]], actor="hr")
+    open_cycle(deployed, [org.cycle_employee, ids[KATU]])
     return ids
-
-
-@pytest.fixture
-def app(deployed: Kinerja) -> Flask:
-    return create_app(deployed, CONFIG)
 
 
 def refusal(error: ValidationFailed) -> dict[str, str]:
@@ -126,8 +117,7 @@ def test_a_group_task_passes_to_another_member_of_its_group(org: SmallOrg, deplo
     """The Kepala Dinas has no supervisor: HR approves his SKP, and one HR officer hands it to another."""
     add_user(deployed, "bungo", "hr2", "rahasia-hr2", "Analis SDM BKPSDM", roles=["hr"])
     add_user(deployed, "bungo", "hr-auditor", "rahasia-hr-auditor", "HR dan auditor", roles=["hr", "auditor"])
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, [org.employee_ids["197001012000011001"]], actor="hr")
+    open_cycle(deployed, [org.employee_ids["197001012000011001"]])
     do_task(deployed, "kadis", "draft_skp", SKP)
     approval = inbox_task(deployed, "hr", "approve_skp")
     with pytest.raises(Forbidden) as refused:
@@ -143,9 +133,7 @@ def test_a_group_task_passes_to_another_member_of_its_group(org: SmallOrg, deplo
 # -- the API ----------------------------------------------------------------------------------
 
 def test_the_api_lists_delegates_and_refuses_the_others_with_reasons(puskesmas: dict[str, int], app: Flask,
-                                                                     deployed: Kinerja) -> None:
-    create_organisation(deployed, "kepahiang", "Pemerintah Kabupaten Kepahiang", [("bkpsdm", "BKPSDM Kepahiang")])
-    add_user(deployed, "kepahiang", "hr-kph", "rahasia-hr-kph", "BKPSDM Kepahiang", roles=["hr"])
+                                                                     deployed: Kinerja, other_org: str) -> None:
     do_task(deployed, "rina", "draft_skp", SKP)
     approval = inbox_task(deployed, "kapus", "approve_skp")
     kapus, rina = SignedIn(app, "kapus"), SignedIn(app, "rina")

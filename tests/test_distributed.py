@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from engine.demo import generate_organisation
 from engine.models import CycleRun, HumanTask, ProcessInstance
 from engine.services import Kinerja
-from tests.conftest import PG_URL
+from tests.support import PG_URL
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not PG_URL, reason="the distributed recipe runs on PostgreSQL (make test-postgres)")]

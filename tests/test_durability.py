@@ -14,16 +14,14 @@ from engine.errors import Conflict
 from engine.inbox import list_tasks
 from engine.models import AuditEvent, ProcessInstance
 from engine.services import Kinerja
-from tests.conftest import START
-from tests.support import SKP, SmallOrg, finish_all_open_work, inbox_task
+from tests.support import SKP, START, SmallOrg, finish_all_open_work, inbox_task, open_cycle
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_a_killed_process_loses_nothing_and_every_instance_continues(
         org: SmallOrg, deployed: Kinerja, database_url: str) -> None:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, deployed.employees_without_instance(cycle_id), actor="hr")
+    open_cycle(deployed)
 
     child = subprocess.run([sys.executable, "-m", "tests.crash_worker", database_url], cwd=PROJECT_ROOT,
                            capture_output=True, text=True, timeout=120)
@@ -46,8 +44,7 @@ def test_a_killed_process_loses_nothing_and_every_instance_continues(
 
 
 def test_two_simultaneous_completions_of_one_task_exactly_one_wins(org: SmallOrg, deployed: Kinerja) -> None:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    open_cycle(deployed, [org.cycle_employee])
     task = inbox_task(deployed, "rina", "draft_skp")
     start_line = threading.Barrier(2)
     outcomes: list[str] = []

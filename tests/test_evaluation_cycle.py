@@ -5,12 +5,11 @@ from sqlalchemy import select
 
 from engine.models import AuditEvent, ProcessInstance
 from engine.services import Kinerja
-from tests.support import BERAKHLAK, SKP, SmallOrg, do_task
+from tests.support import BERAKHLAK, SKP, SmallOrg, do_task, open_cycle
 
 
 def open_cycle_for(kinerja: Kinerja, org: SmallOrg, **settings: int) -> int:
-    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr", settings=settings)
-    (instance_id,) = kinerja.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    (instance_id,) = open_cycle(kinerja, [org.cycle_employee], settings=settings).instance_ids
     return instance_id
 
 

@@ -13,7 +13,6 @@ from typing import Any, Optional
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from engine.definitions import DefinitionFile
@@ -22,12 +21,11 @@ from engine.forms import DEFAULT_MAX_TEXT_LENGTH
 from engine.json_limits import MAX_DEPTH, MAX_NUMBER_LENGTH
 from engine.read_models import task_detail
 from engine.services import Kinerja
-from tests.support import BPMN_DIR, SKP, SmallOrg, inbox_task, start_bungo_cycle
-from web import create_app, forms
+from tests.support import BPMN_DIR, SKP, inbox_task, login, open_cycle
+from web import forms
 from web.limits import TooLargeNumber
 from web.auth import issue_token
 
-CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False}
 AT_ONCE = 3.0  # seconds: far below the minutes a conversion of 1E999999 took, far above a normal request
 UNREADABLE_NUMBERS = ["1E999999", "9" * 5000, "NaN", "Infinity", "-Infinity"]
 SKP_PAGE = {"rhk-0-description": "Meningkatnya cakupan imunisasi dasar lengkap", "rhk-0-indicator": "Cakupan IDL",
@@ -35,26 +33,15 @@ SKP_PAGE = {"rhk-0-description": "Meningkatnya cakupan imunisasi dasar lengkap",
 
 
 @pytest.fixture
-def app(org: SmallOrg, deployed: Kinerja) -> Flask:
-    return create_app(deployed, CONFIG)
-
-
-@pytest.fixture
 def skp_task(app: Flask, deployed: Kinerja) -> int:
     """Rina's SKP draft, waiting for her."""
-    start_bungo_cycle(deployed)
+    open_cycle(deployed)
     return inbox_task(deployed, "rina", "draft_skp").id
 
 
 def bearer(app: Flask, username: str) -> dict[str, str]:
     with app.app_context():
         return {"Authorization": f"Bearer {issue_token(username, 0)}"}
-
-
-def signed_in(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    assert client.post("/login", data={"username": username, "password": f"rahasia-{username}"}).status_code == 302
-    return client
 
 
 def at_once(send: Any) -> TestResponse:
@@ -95,7 +82,7 @@ def test_json_nested_too_deep_is_a_400_on_every_endpoint_signed_in_or_not(app: F
     body = '{"data": {"rhk": ' + nested(10_000) + "}}"
     api_error(client.post(f"/api/v1/tasks/{skp_task}/complete", data=body, content_type="application/json",
                           headers=bearer(app, "rina")), 400, "bad_request")
-    modeler = signed_in(app, "hr").post("/processes/check", data='{"filename": ' + nested(10_000) + "}",
+    modeler = login(app, "hr").post("/processes/check", data='{"filename": ' + nested(10_000) + "}",
                                         content_type="application/json")
     assert str(MAX_DEPTH) in api_error(modeler, 400)["message"] and "lapis" in modeler.get_json()["error"]["message"]
 
@@ -147,7 +134,7 @@ def test_every_text_has_a_maximum_length_on_both_doors(app: Flask, skp_task: int
     assert [detail["field"] for detail in error["details"]] == ["rhk.0.description"]
     assert len(response.get_data()) < 2000, "the refused text is not echoed back"
 
-    rina = signed_in(app, "rina")
+    rina = login(app, "rina")
     page = rina.get(f"/tasks/{skp_task}").get_data(as_text=True)
     assert re.search(rf'name="rhk-0-description"[^>]*maxlength="{DEFAULT_MAX_TEXT_LENGTH}"', page)
     for length in (DEFAULT_MAX_TEXT_LENGTH + 1, 10 * 1024 * 1024):
@@ -167,7 +154,7 @@ def test_every_text_has_a_maximum_length_on_both_doors(app: Flask, skp_task: int
 @pytest.mark.parametrize("typed", ["1E999999", "1" * 5000, "1,5E99999", "9" * (MAX_NUMBER_LENGTH + 1)])
 def test_form_numbers_too_large_to_convert_are_field_errors_at_once(app: Flask, skp_task: int, deployed: Kinerja,
                                                                     typed: str) -> None:
-    response = at_once(lambda: signed_in(app, "rina").post(f"/tasks/{skp_task}",
+    response = at_once(lambda: login(app, "rina").post(f"/tasks/{skp_task}",
                                                            data={**SKP_PAGE, "rhk-0-target_value": typed}))
     assert response.status_code == 422
     message = f"Angka ini terlalu panjang atau terlalu besar (paling banyak {MAX_NUMBER_LENGTH} digit)."
@@ -183,7 +170,7 @@ def test_form_numbers_are_read_without_unbounded_conversion() -> None:
 
 
 def test_row_numbers_in_field_names_are_bounded(app: Flask, skp_task: int, deployed: Kinerja) -> None:
-    rina = signed_in(app, "rina")
+    rina = login(app, "rina")
     for name in ("rhk-" + "9" * 5000 + "-description", "rhk-1000-description"):
         response = at_once(lambda: rina.post(f"/tasks/{skp_task}", data={**SKP_PAGE, name: "Uraian"}))
         assert response.status_code == 400
@@ -194,7 +181,7 @@ def test_row_numbers_in_field_names_are_bounded(app: Flask, skp_task: int, deplo
 
 
 def test_numbers_typed_into_the_library_pages_are_bounded(app: Flask, skp_task: int) -> None:
-    hr = signed_in(app, "hr")
+    hr = login(app, "hr")
     huge = "9" * 5000
     assert hr.post("/processes/migrations/1", data={"instance_id": [huge, "\u00b2"], "to_deployment": huge}
                    ).status_code == 303, "no instance chosen"
@@ -232,7 +219,7 @@ def test_form_schemas_too_deep_or_with_unreadable_numbers_are_refused_naming_the
         "details"]
     assert problem["file"] == "deep_form.json" and reason in problem["message"]
     (checked,) = upload(app, "/check", "deep_form.json", content).get_json()["problems"]
-    (on_the_page,) = signed_in(app, "hr").post("/processes/check", json={"filename": "deep_form.json",
+    (on_the_page,) = login(app, "hr").post("/processes/check", json={"filename": "deep_form.json",
                                                                          "content": content}).get_json()["problems"]
     assert checked == on_the_page == problem
     with pytest.raises(InvalidDefinition, match="deep_form.json"):
@@ -245,7 +232,7 @@ def test_form_schemas_too_deep_or_with_unreadable_numbers_are_refused_naming_the
                          ids=["NUL", "bidi", "too-long"])
 def test_file_names_follow_one_rule_on_the_page_and_the_api(app: Flask, deployed: Kinerja, filename: str) -> None:
     content = (BPMN_DIR / "periodic_review.bpmn").read_text()
-    hr = signed_in(app, "hr")
+    hr = login(app, "hr")
     page = api_error(hr.post("/processes/deploy", json={"filename": filename, "content": content}), 422)
     api = api_error(upload(app, "", filename, content), 422, "invalid_definition")
     assert page["details"] == api["details"] and "printable" in api["details"][0]["message"]

@@ -10,13 +10,14 @@ from typing import Iterator
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+from flask import Flask
 
 from engine.clock import FixedClock
 from engine.errors import ValidationFailed
 from engine.mail import SmtpSettings, send_digests, send_due
 from engine.notifications import list_notifications, queue_reminders, set_preferences, unread_count
 from engine.services import Kinerja
-from tests.support import SKP, SmallOrg, do_task, finish_all_open_work
+from tests.support import SKP, SignedIn, SmallOrg, do_task, finish_all_open_work, login, open_cycle
 
 
 class Sink(Message):
@@ -43,11 +44,6 @@ def sink() -> Iterator[tuple[Sink, SmtpSettings]]:
     controller.stop()
 
 
-def open_cycle(kinerja: Kinerja, employee_id: int) -> None:
-    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    kinerja.start_cycle_instances(cycle_id, [employee_id], actor="hr")
-
-
 def kinds(kinerja: Kinerja, username: str) -> list[str]:
     return [n.kind for n in reversed(list_notifications(kinerja, username))]
 
@@ -55,7 +51,7 @@ def kinds(kinerja: Kinerja, username: str) -> list[str]:
 def test_assigning_a_task_emails_exactly_one_message_to_the_assignee(
         org: SmallOrg, deployed: Kinerja, sink: tuple[Sink, SmtpSettings]) -> None:
     handler, smtp = sink
-    open_cycle(deployed, org.cycle_employee)  # rina's draft_skp is assigned to her
+    open_cycle(deployed, [org.cycle_employee])  # rina's draft_skp is assigned to her
     assert unread_count(deployed, "rina") == 1
     with_links = replace(smtp, app_url="https://kinerja.bungo.example")
     assert send_due(deployed, with_links) == 1
@@ -69,7 +65,7 @@ def test_assigning_a_task_emails_exactly_one_message_to_the_assignee(
 def test_a_failed_smtp_connection_retries_later_and_loses_nothing(
         org: SmallOrg, deployed: Kinerja, clock: FixedClock, sink: tuple[Sink, SmtpSettings]) -> None:
     handler, working = sink
-    open_cycle(deployed, org.cycle_employee)
+    open_cycle(deployed, [org.cycle_employee])
     assert send_due(deployed, SmtpSettings("127.0.0.1", free_port(), "kinerja@bungo.go.id")) == 0  # nobody listens
     assert send_due(deployed, working) == 0  # not due yet: backoff
     clock.advance(timedelta(minutes=2))
@@ -79,7 +75,7 @@ def test_a_failed_smtp_connection_retries_later_and_loses_nothing(
 
 def test_a_group_task_tells_every_member_of_the_group(org: SmallOrg, deployed: Kinerja) -> None:
     # The head of the Dinas has no supervisor in the system: his SKP approval goes to HR's group.
-    open_cycle(deployed, org.employee_ids["197001012000011001"])
+    open_cycle(deployed, [org.employee_ids["197001012000011001"]])
     do_task(deployed, "kadis", "draft_skp", SKP)
     assert kinds(deployed, "hr") == ["task_assigned"]
     assert list_notifications(deployed, "hr")[0].params["task"] == "Setujui SKP"
@@ -87,7 +83,7 @@ def test_a_group_task_tells_every_member_of_the_group(org: SmallOrg, deployed: K
 
 def test_due_soon_and_overdue_are_each_sent_once_and_a_missed_deadline_tells_who_lost_the_task(
         org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
-    open_cycle(deployed, org.cycle_employee)
+    open_cycle(deployed, [org.cycle_employee])
     do_task(deployed, "rina", "draft_skp", SKP)  # kapus has 7 days to approve
     clock.advance(timedelta(days=5))
     assert queue_reminders(deployed) == {"due_soon": 0, "overdue": 0}
@@ -105,7 +101,7 @@ def test_due_soon_and_overdue_are_each_sent_once_and_a_missed_deadline_tells_who
 
 
 def test_the_employee_hears_of_the_decisions_about_them(org: SmallOrg, deployed: Kinerja) -> None:
-    open_cycle(deployed, org.cycle_employee)
+    open_cycle(deployed, [org.cycle_employee])
     finish_all_open_work(deployed)
     decisions = [n for n in reversed(list_notifications(deployed, "rina")) if n.kind == "decision_made"]
     assert [(n.params["decision"], n.params["value"]) for n in decisions] == [
@@ -115,7 +111,7 @@ def test_the_employee_hears_of_the_decisions_about_them(org: SmallOrg, deployed:
 
 def test_muted_kinds_are_not_queued(org: SmallOrg, deployed: Kinerja) -> None:
     set_preferences(deployed, "rina", ["task_assigned"], "immediate", "rina@bungo.example")
-    open_cycle(deployed, org.cycle_employee)
+    open_cycle(deployed, [org.cycle_employee])
     assert kinds(deployed, "rina") == []
 
 
@@ -123,9 +119,9 @@ def test_a_daily_digest_gathers_the_days_messages_into_one_email(
         org: SmallOrg, deployed: Kinerja, clock: FixedClock, sink: tuple[Sink, SmtpSettings]) -> None:
     handler, smtp = sink
     set_preferences(deployed, "kapus", [], "daily", "siti@puskesmas.example")
-    open_cycle(deployed, org.cycle_employee)
+    open_cycle(deployed, [org.cycle_employee])
     do_task(deployed, "rina", "draft_skp", SKP)
-    open_cycle(deployed, org.employee_ids["199104042016041004"])
+    open_cycle(deployed, [org.employee_ids["199104042016041004"]])
     do_task(deployed, "dedi", "draft_skp", SKP)  # kapus now has two approvals (15:00 WIB)
     assert send_due(deployed, smtp) == 2, "rina's and dedi's own messages go out at once"
     assert send_digests(deployed, smtp) == 0, "queued after today's digest hour"
@@ -144,7 +140,7 @@ def test_email_off_keeps_messages_in_app_only(
         org: SmallOrg, deployed: Kinerja, sink: tuple[Sink, SmtpSettings]) -> None:
     handler, smtp = sink
     set_preferences(deployed, "rina", [], "off", "rina@bungo.example")
-    open_cycle(deployed, org.cycle_employee)
+    open_cycle(deployed, [org.cycle_employee])
     assert send_due(deployed, smtp) == 0 and handler.messages == []
     assert unread_count(deployed, "rina") == 1
 
@@ -158,17 +154,10 @@ def test_preferences_refuse_unknown_kinds_and_bad_addresses(org: SmallOrg, deplo
 # -- the web app ------------------------------------------------------------------------------
 
 
-def signed_in(kinerja: Kinerja, username: str):  # type: ignore[no-untyped-def]
-    from web import create_app
-
-    client = create_app(kinerja, {"SECRET_KEY": "test", "WTF_CSRF_ENABLED": False}).test_client()
-    client.post("/login", data={"username": username, "password": f"rahasia-{username}"})
-    return client
-
-
-def test_the_bell_counts_unread_messages_and_opening_one_marks_it_read(org: SmallOrg, deployed: Kinerja) -> None:
-    open_cycle(deployed, org.cycle_employee)
-    client = signed_in(deployed, "rina")
+def test_the_bell_counts_unread_messages_and_opening_one_marks_it_read(org: SmallOrg, deployed: Kinerja,
+                                                                       app: Flask) -> None:
+    open_cycle(deployed, [org.cycle_employee])
+    client = login(app, "rina")
     assert 'data-testid="bell-count">1<' in client.get("/inbox").get_data(as_text=True)
     page = client.get("/notifications").get_data(as_text=True)
     assert "Tugas baru: Susun SKP" in page and 'class="notification unread"' in page
@@ -179,15 +168,15 @@ def test_the_bell_counts_unread_messages_and_opening_one_marks_it_read(org: Smal
     assert "New task: Draft SKP" in client.get("/notifications?lang=en").get_data(as_text=True)
 
 
-def test_someone_elses_message_cannot_be_marked(org: SmallOrg, deployed: Kinerja) -> None:
-    open_cycle(deployed, org.cycle_employee)
+def test_someone_elses_message_cannot_be_marked(org: SmallOrg, deployed: Kinerja, app: Flask) -> None:
+    open_cycle(deployed, [org.cycle_employee])
     (message,) = list_notifications(deployed, "rina")
-    assert signed_in(deployed, "dedi").post(f"/notifications/{message.id}/read").status_code == 404
+    assert login(app, "dedi").post(f"/notifications/{message.id}/read").status_code == 404
     assert unread_count(deployed, "rina") == 1
 
 
-def test_the_settings_page_stores_what_to_receive_and_how(org: SmallOrg, deployed: Kinerja) -> None:
-    client = signed_in(deployed, "rina")
+def test_the_settings_page_stores_what_to_receive_and_how(org: SmallOrg, deployed: Kinerja, app: Flask) -> None:
+    client = login(app, "rina")
     refused = client.post("/notifications/settings", data={"receive": ["overdue"], "email_delivery": "daily",
                                                            "email": "no address"})
     assert refused.status_code == 422 and "Alamat email tidak valid." in refused.get_data(as_text=True)
@@ -197,15 +186,14 @@ def test_the_settings_page_stores_what_to_receive_and_how(org: SmallOrg, deploye
     page = client.get("/notifications/settings").get_data(as_text=True)
     assert 'value="rina@rumah.example"' in page
     assert 'value="daily" data-testid="delivery-daily"\n               checked' in page
-    open_cycle(deployed, org.cycle_employee)
+    open_cycle(deployed, [org.cycle_employee])
     assert kinds(deployed, "rina") == [], "task_assigned is now muted"
 
 
-def test_the_api_lists_marks_and_sets_preferences(org: SmallOrg, deployed: Kinerja) -> None:
-    open_cycle(deployed, org.cycle_employee)
-    client = signed_in(deployed, "rina")
-    token = client.post("/api/v1/auth/token", json={"username": "rina", "password": "rahasia-rina"}).json
-    auth = {"Authorization": f"Bearer {token['access_token']}"}
+def test_the_api_lists_marks_and_sets_preferences(org: SmallOrg, deployed: Kinerja, app: Flask) -> None:
+    open_cycle(deployed, [org.cycle_employee])
+    rina = SignedIn(app, "rina")
+    client, auth = rina.page, rina.headers
     listed = client.get("/api/v1/notifications?unread=true", headers=auth).json
     assert listed["unread"] == 1 and listed["items"][0]["kind"] == "task_assigned"
     assert listed["items"][0]["params"]["task"] == "Susun SKP"

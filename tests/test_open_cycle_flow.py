@@ -8,7 +8,8 @@ from engine import services
 from engine.inbox import list_tasks
 from engine.models import HumanTask, ProcessInstance
 from engine.services import Kinerja
-from tests.support import SmallOrg
+from tests import support
+from tests.support import SKP, SmallOrg, do_task
 from workflows import cycles
 from workflows.cycles import open_cycle
 
@@ -75,7 +76,6 @@ def test_the_timer_sweep_flow_fires_due_escalations(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import timedelta
 
-    from tests.support import SKP, do_task
     from workflows.timers import fire_due_timers
 
     open_cycle(database_url, "bungo", 2026)
@@ -94,11 +94,9 @@ def test_embedded_sweeps_fire_due_timers_on_their_own(
     import time
     from datetime import timedelta
 
-    from tests.support import SKP, do_task
     from workflows.launcher import start_sweeps
 
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    support.open_cycle(deployed, [org.cycle_employee])
     do_task(deployed, "rina", "draft_skp", SKP)
     clock.advance(timedelta(days=8))
     stop = start_sweeps(deployed, every_seconds=0.2)

@@ -1,10 +1,11 @@
 """Accounts sign in against hashed passwords; the web app answers its health check."""
 from __future__ import annotations
 
+from flask import Flask
+
 from engine.accounts import sign_in
 from engine.services import Kinerja
-from tests.support import BUNDLED_DEFINITIONS, SmallOrg
-from web import create_app
+from tests.support import BUNDLED_DEFINITIONS, SmallOrg, open_cycle
 
 
 def test_passwords_are_checked_against_their_hash(org: SmallOrg, deployed: Kinerja) -> None:
@@ -13,10 +14,9 @@ def test_passwords_are_checked_against_their_hash(org: SmallOrg, deployed: Kiner
     assert sign_in(deployed, "tidak-ada", "rahasia-rina", "test") is None
 
 
-def test_health_check_and_login_page_in_indonesian(org: SmallOrg, deployed: Kinerja) -> None:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, deployed.employees_without_instance(cycle_id), actor="hr")
-    client = create_app(deployed, {"SECRET_KEY": "test"}).test_client()
+def test_health_check_and_login_page_in_indonesian(deployed: Kinerja, app: Flask) -> None:
+    open_cycle(deployed)
+    client = app.test_client()
     assert client.get("/healthz").get_json() == {"status": "ok", "running": 4, "completed": 0, "open_tasks": 4}
     login_page = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert 'lang="id"' in login_page and "Masuk" in login_page
@@ -28,8 +28,7 @@ def test_the_demo_organisation_gives_every_role_something_to_do(kinerja: Kinerja
 
     kinerja.deploy(BUNDLED_DEFINITIONS(), actor="demo")
     seed_demo_organisation(kinerja)
-    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="demo")
-    kinerja.start_cycle_instances(cycle_id, kinerja.employees_without_instance(cycle_id), actor="demo")
+    cycle_id = open_cycle(kinerja, actor="demo").cycle_id
     assert submit_demo_drafts(kinerja) == 5
     assert all(sign_in(kinerja, a.username, DEMO_PASSWORD, "test") for a in DEMO_ACCOUNTS)
     assert [t.task_key for t in list_tasks(kinerja, "pegawai")] == ["draft_skp"]

@@ -4,127 +4,27 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from html.parser import HTMLParser
-from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import pytest
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
-from flask.testing import FlaskClient
 from flask_babel import Babel
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from engine.clock import FixedClock
 from engine.models import HumanTask
 from engine.services import Kinerja
-from tests.support import (ANSWERS, BPMN_DIR, SKP, SmallOrg, do_task, eligible_username, finish_all_open_work,
-                           inbox_task)
-from web import create_app, forms
-
-CATALOG = Path(__file__).resolve().parents[1] / "web" / "translations" / "en" / "LC_MESSAGES"
-PAGE_CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False}
+from tests.support import (ANSWERS, BPMN_DIR, CATALOG, SKP, SmallOrg, do_task, elements, eligible_username,
+                           finish_all_open_work, inbox_task, login, open_cycle, text, work_until)
+from web import forms
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module", autouse=True)
-def compiled_catalog() -> None:
-    """The English catalog compiled (``make translations`` does this; pytest alone may not have)."""
-    po, mo = CATALOG / "messages.po", CATALOG / "messages.mo"
-    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-        with po.open("rb") as source:
-            catalog = read_po(source)
-        with mo.open("wb") as target:
-            write_mo(target, catalog)
-
-
-class Elements(HTMLParser):
-    """Elements with a given ``data-testid``: their attributes and text."""
-
-    VOID = {"input", "br", "img", "meta", "link", "hr", "area", "base", "col", "embed", "source", "track", "wbr"}
-
-    def __init__(self, testid: str) -> None:
-        super().__init__()
-        self.testid, self.found, self._open = testid, [], []  # type: ignore[var-annotated]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, Optional[str]]]) -> None:
-        if tag in self.VOID:
-            if dict(attrs).get("data-testid") == self.testid:
-                self.found.append({**dict(attrs), "_text": ""})
-            return
-        for item in self._open:
-            item[1] += 1 if item[0]["_tag"] == tag else 0
-        if dict(attrs).get("data-testid") == self.testid:
-            element = {**dict(attrs), "_text": "", "_tag": tag}
-            self.found.append(element)
-            self._open.append([element, 1])
-
-    def handle_endtag(self, tag: str) -> None:
-        for item in list(self._open):
-            if item[0]["_tag"] == tag:
-                item[1] -= 1
-                if item[1] == 0:
-                    self._open.remove(item)
-
-    def handle_data(self, data: str) -> None:
-        for element, _depth in self._open:
-            element["_text"] += data
-
-
-def elements(html: str, testid: str) -> list[dict[str, Any]]:
-    parser = Elements(testid)
-    parser.feed(html)
-    for element in parser.found:
-        element["_text"] = " ".join(element["_text"].split())
-    return parser.found
-
-
-def text(html: str, testid: str) -> str:
-    found = elements(html, testid)
-    assert found, f"no element with data-testid={testid!r}"
-    return found[0]["_text"]
-
-
 def field_value(html: str, name: str) -> Optional[str]:
     match = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*\bvalue="([^"]*)"', html)
     return match.group(1) if match else None
-
-
-def login(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": f"rahasia-{username}"})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
-
-
-@pytest.fixture
-def app(org: SmallOrg, deployed: Kinerja) -> Flask:
-    return create_app(deployed, PAGE_CONFIG)
-
-
-@pytest.fixture
-def cycle(org: SmallOrg, deployed: Kinerja) -> int:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, deployed.employees_without_instance(cycle_id), actor="hr")
-    return cycle_id
-
-
-def work_until(kinerja: Kinerja, task_key: str, max_steps: int = 200) -> int:
-    """Complete open tasks in order (with ANSWERS) until a ``task_key`` task is open; its id."""
-    for _step in range(max_steps):
-        with kinerja.unit_of_work() as uow:
-            rows = uow.session.scalars(select(HumanTask).where(HumanTask.status == "open")
-                                       .order_by(HumanTask.id)).all()
-            wanted = [row.id for row in rows if row.task_key == task_key]
-            if wanted:
-                return wanted[0]
-            assert rows, f"the process ended before a '{task_key}' task"
-            task_id, key = rows[0].id, rows[0].task_key
-        kinerja.complete_task(task_id, eligible_username(kinerja, task_id), ANSWERS[key])
-    raise AssertionError(f"no '{task_key}' task within {max_steps} steps")
 
 
 def completed_steps(kinerja: Kinerja, instance_id: int) -> list[dict[str, Any]]:
@@ -174,8 +74,8 @@ def test_login_logout_and_a_wrong_password(app: Flask) -> None:
     assert client.get("/inbox").status_code == 302
 
 
-def test_login_attempts_are_throttled(org: SmallOrg, deployed: Kinerja) -> None:
-    client = create_app(deployed, {**PAGE_CONFIG, "LOGIN_FAILURES_PER_ACCOUNT": 2}).test_client()
+def test_login_attempts_are_throttled(org: SmallOrg, make_app: Callable[..., Flask]) -> None:
+    client = make_app(LOGIN_FAILURES_PER_ACCOUNT=2).test_client()
     for _attempt in range(2):
         assert client.post("/login", data={"username": "rina", "password": "salah"}).status_code == 401
     refused = client.post("/login", data={"username": "rina", "password": "rahasia-rina"})
@@ -367,8 +267,7 @@ def test_what_people_type_is_escaped(app: Flask, cycle: int, deployed: Kinerja) 
 # -- group tasks -----------------------------------------------------------------------------
 
 def test_the_other_nurse_claims_unclaims_and_gives_peer_input(app: Flask, org: SmallOrg, deployed: Kinerja) -> None:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")  # only Rina's cycle
+    open_cycle(deployed, [org.cycle_employee])  # only Rina's cycle
     peer_task_id = work_until(deployed, "peer_input")
     dedi = login(app, "dedi")
 
@@ -432,8 +331,9 @@ def test_nobody_opens_or_completes_someone_elses_task_by_guessing_ids(app: Flask
     assert rina.post(f"/tasks/{task.id}", data=form).status_code == 409, "a completed task takes no more input"
 
 
-def test_a_post_without_the_csrf_token_is_refused(org: SmallOrg, cycle: int, deployed: Kinerja) -> None:
-    client = create_app(deployed, {"SECRET_KEY": "test", "TESTING": True}).test_client()
+def test_a_post_without_the_csrf_token_is_refused(org: SmallOrg, cycle: int, deployed: Kinerja,
+                                                  make_app: Callable[..., Flask]) -> None:
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
     assert client.post("/login", data={"username": "rina", "password": "rahasia-rina"}).status_code == 400
 
     def token(page: str) -> str:

@@ -10,17 +10,13 @@ from flask import Flask
 from engine.anonymity import aggregate_peer_input
 from engine.read_models import employee_instances, instance_history_for, task_detail
 from engine.services import Kinerja
-from tests.support import ANSWERS, BERAKHLAK, SignedIn, SmallOrg, complete_until
-from web import create_app
+from tests.support import ANSWERS, BERAKHLAK, SHORT_YEAR, SignedIn, SmallOrg, complete_until, open_cycle
 
-CONFIG = {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False}
 PEER_ANSWER = {"peer_behaviour": {key: 4 for key in BERAKHLAK}, "peer_comment": "Rajin dan teliti"}
 
 
 def test_peer_input_reaches_the_employee_pooled_and_unsigned(org: SmallOrg, deployed: Kinerja) -> None:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr",
-                                     settings={"review_periods": 1, "midyear_period": 1})
-    (instance_id,) = deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    (instance_id,) = open_cycle(deployed, [org.cycle_employee], settings=SHORT_YEAR).instance_ids
     peer_task = complete_until(deployed, instance_id, "peer_input")
     deployed.claim_task(peer_task, "dedi")
     (mine,) = employee_instances(deployed, "rina")
@@ -51,12 +47,9 @@ def test_peer_input_reaches_the_employee_pooled_and_unsigned(org: SmallOrg, depl
     assert [e["actor"] for e in instance_history_for(deployed, instance_id, "kapus")].count("dedi") == 2
 
 
-def test_pages_and_api_show_her_no_peer_name(org: SmallOrg, deployed: Kinerja) -> None:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr",
-                                     settings={"review_periods": 1, "midyear_period": 1})
-    (instance_id,) = deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+def test_pages_and_api_show_her_no_peer_name(org: SmallOrg, deployed: Kinerja, app: Flask) -> None:
+    (instance_id,) = open_cycle(deployed, [org.cycle_employee], settings=SHORT_YEAR).instance_ids
     review = complete_until(deployed, instance_id, "review_predikat", answers={"peer_input": PEER_ANSWER})
-    app: Flask = create_app(deployed, CONFIG)
     rina = SignedIn(app, "rina")
     task_page = rina.page.get(f"/tasks/{review}").get_data(as_text=True)
     assert "Rekan kerja (anonim)" in task_page and "Rajin dan teliti" in task_page

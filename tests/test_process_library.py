@@ -3,7 +3,6 @@ definitions from the browser, hostile files, other modelers' files, and migratin
 from __future__ import annotations
 
 import tracemalloc
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -11,13 +10,9 @@ from flask.testing import FlaskClient
 
 from engine.models import Deployment
 from engine.services import Kinerja
-from tests.support import BPMN_DIR, SKP, SmallOrg, do_task
-from tests.test_pages import PAGE_CONFIG, login
-from tests.test_versions import target_setting_without_approval
-from web import create_app
-from web.auth import issue_token
+from tests.support import (BPMN_DIR, EXPECTED_FROM_OTHER_MODELERS, OTHER_MODELERS, SKP, ApiClient, SmallOrg, do_task,
+                           login, open_cycle, target_setting_without_approval, upload)
 
-OTHER_MODELERS = Path(__file__).parent / "fixtures" / "other_modelers"
 PERIODIC = (BPMN_DIR / "periodic_review.bpmn").read_text()
 SCRIPT = "<bpmn:script>period = 1</bpmn:script>"
 BILLION_LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -41,11 +36,6 @@ HOSTILE = [
 
 
 @pytest.fixture
-def app(org: SmallOrg, deployed: Kinerja) -> Flask:
-    return create_app(deployed, PAGE_CONFIG)
-
-
-@pytest.fixture
 def hr(app: Flask) -> FlaskClient:
     return login(app, "hr")
 
@@ -61,7 +51,7 @@ def _send(client: FlaskClient, endpoint: str, filename: str, content: str):  # t
 
 @pytest.mark.parametrize("content, element_id, reason", HOSTILE)
 def test_hostile_files_are_refused_naming_the_element_and_nothing_is_stored(
-        hr: FlaskClient, app: Flask, deployed: Kinerja, content: str, element_id: str, reason: str) -> None:
+        hr: FlaskClient, api: ApiClient, deployed: Kinerja, content: str, element_id: str, reason: str) -> None:
     before = _deployments(deployed)
     tracemalloc.start()
     checked = _send(hr, "check", "periodic_review.bpmn", content)
@@ -77,43 +67,24 @@ def test_hostile_files_are_refused_naming_the_element_and_nothing_is_stored(
     assert deployed_response.status_code == 422
     assert reason in deployed_response.get_json()["error"]["details"][0]["message"]
 
-    with app.app_context():
-        token = issue_token("hr", 0)  # 0: the session version of an account never signed out
-    api = app.test_client().post("/api/v1/processes", headers={"Authorization": f"Bearer {token}"},
-                                 data={"files": [(__import__("io").BytesIO(content.encode()), "periodic_review.bpmn")]},
-                                 content_type="multipart/form-data")
-    assert api.status_code == 422 and reason in api.get_json()["error"]["details"][0]["message"]
+    refused = api.post("/processes", "hr", **upload(("periodic_review.bpmn", content.encode())))
+    assert refused.status_code == 422 and reason in refused.get_json()["error"]["details"][0]["message"]
     assert _deployments(deployed) == before, "nothing was stored"
 
 
-def test_a_50_mb_file_is_refused_before_it_is_parsed(hr: FlaskClient, app: Flask, deployed: Kinerja) -> None:
+def test_a_50_mb_file_is_refused_before_it_is_parsed(hr: FlaskClient, api: ApiClient, deployed: Kinerja) -> None:
     huge = "<!--" + "x" * (50 * 1024 * 1024) + "-->"
     response = _send(hr, "check", "periodic_review.bpmn", huge)
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "request_entity_too_large"
-    with app.app_context():
-        token = issue_token("hr", 0)  # 0: the session version of an account never signed out
-    api = app.test_client().post("/api/v1/processes", headers={"Authorization": f"Bearer {token}"},
-                                 data={"files": [(__import__("io").BytesIO(huge.encode()), "periodic_review.bpmn")]},
-                                 content_type="multipart/form-data")
-    assert api.status_code == 413 and api.get_json()["error"]["code"] == "request_entity_too_large"
+    refused = api.post("/processes", "hr", **upload(("periodic_review.bpmn", huge.encode())))
+    assert refused.status_code == 413 and refused.get_json()["error"]["code"] == "request_entity_too_large"
 
 
 def test_a_file_over_the_definition_limit_gets_its_size_named(hr: FlaskClient) -> None:
     large = "<!--" + "x" * (6 * 1024 * 1024) + "-->"
     (problem,) = _send(hr, "check", "periodic_review.bpmn", large).get_json()["problems"]
     assert "the limit is 5242880" in problem["message"]
-
-
-EXPECTED_FROM_OTHER_MODELERS = {
-    "bpmnio_sederhana.bpmn": [("arsip_dokumen", 'the process is not executable; set isExecutable="true"')],
-    "camunda_modeler_cuti.bpmn": [
-        ("Flow_4", "this is a JUEL expression (Camunda)"), ("Flow_5", "for example not approved"),
-        ("Event_batas_waktu", 'timer value PT48H must be written in quotes, "PT48H"')],
-    "signavio_pengaduan.bpmn": [("sid-F3", "expression 'Pengaduan perlu tindak lanjut': syntax error")],
-    "unsupported_elements.bpmn": [("Gateway_kompleks", "complexGateway is not supported by this engine"),
-                                  ("Event_syarat", "link events are not supported by this engine")],
-}
 
 
 @pytest.mark.parametrize("filename", sorted(EXPECTED_FROM_OTHER_MODELERS))
@@ -138,8 +109,7 @@ def test_a_clean_file_from_another_modeler_deploys_as_a_new_process(hr: FlaskCli
 
 def test_the_library_lists_versions_with_running_instances_downloads_and_diffs(
         hr: FlaskClient, deployed: Kinerja, org: SmallOrg) -> None:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    open_cycle(deployed, [org.cycle_employee])
     changed = (BPMN_DIR / "target_setting.bpmn").read_text().replace('"P7D"</bpmn:timeDuration>',
                                                                      '"P3D"</bpmn:timeDuration>')
     assert _send(hr, "deploy", "target_setting.bpmn", changed).status_code == 201
@@ -174,9 +144,7 @@ def test_reading_the_library_is_for_hr_ppk_and_auditors_and_changing_it_for_hr(a
 
 def test_hr_moves_instances_to_the_new_version_from_the_migration_page(
         hr: FlaskClient, deployed: Kinerja, org: SmallOrg) -> None:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    drafting, waiting = deployed.start_cycle_instances(
-        cycle_id, [org.cycle_employee, org.employee_ids["199104042016041004"]], actor="hr")
+    drafting, waiting = open_cycle(deployed, [org.cycle_employee, org.employee_ids["199104042016041004"]]).instance_ids
     do_task(deployed, "dedi", "draft_skp", SKP)
     new_version = target_setting_without_approval()
     assert _send(hr, "deploy", new_version.filename, new_version.content).status_code == 201

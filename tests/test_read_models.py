@@ -10,14 +10,7 @@ from engine.errors import NotFound
 from engine.inbox import InboxFilter, list_tasks, task_counts
 from engine.read_models import employee_instances, instance_detail, latest_deployment, task_detail
 from engine.services import Kinerja
-from tests.support import SKP, SmallOrg, do_task, inbox_task
-
-
-@pytest.fixture
-def cycle(org: SmallOrg, deployed: Kinerja) -> int:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, deployed.employees_without_instance(cycle_id), actor="hr")
-    return cycle_id
+from tests.support import ANSWERS, SHORT_YEAR, SKP, SmallOrg, do_task, inbox_task, open_cycle
 
 
 def test_inbox_filters_and_counts(cycle: int, deployed: Kinerja, clock: FixedClock) -> None:
@@ -70,11 +63,7 @@ def test_latest_deployment_lists_every_file(cycle: int, deployed: Kinerja) -> No
 
 
 def test_a_peer_sees_the_peer_task_but_not_the_employees_file(org: SmallOrg, deployed: Kinerja) -> None:
-    from tests.support import ANSWERS
-
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr",
-                                     settings={"review_periods": 1, "midyear_period": 1})
-    deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    open_cycle(deployed, [org.cycle_employee], settings=SHORT_YEAR)
     for task_key, user in [("draft_skp", "rina"), ("approve_skp", "kapus"), ("report_realisation", "rina"),
                            ("give_feedback", "kapus"), ("midyear_review", "kapus"), ("self_assessment", "rina")]:
         do_task(deployed, user, task_key, ANSWERS[task_key])

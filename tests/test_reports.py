@@ -11,10 +11,7 @@ from flask import Flask
 
 from engine.reports import predikat_distribution
 from engine.services import Kinerja
-from tests.support import SmallOrg, finish_all_open_work
-from tests.test_pages import PAGE_CONFIG, compiled_catalog, elements, login, text  # noqa: F401 (fixture)
-from web import create_app
-from workflows.launcher import EmbeddedLauncher
+from tests.support import SHORT_YEAR, SmallOrg, elements, finish_all_open_work, login, open_cycle, text
 
 # The Dinas is rated ISTIMEWA this year and HR allows it any share of "Sangat Baik";
 # the Puskesmas keeps the default rating (BAIK: at most 10 % "Sangat Baik").
@@ -24,9 +21,7 @@ QUOTAS = {"unit_ratings": {"dinkes": "ISTIMEWA"}, "quotas": {"ISTIMEWA": {"SANGA
 @pytest.fixture
 def appraised(org: SmallOrg, deployed: Kinerja) -> int:
     """A cycle whose four employees all finished the year with "Sangat Baik"."""
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", "hr",
-                                     settings={"review_periods": 1, "midyear_period": 1, "distribution_quotas": QUOTAS})
-    deployed.start_cycle_instances(cycle_id, deployed.employees_without_instance(cycle_id), "hr")
+    cycle_id = open_cycle(deployed, settings={**SHORT_YEAR, "distribution_quotas": QUOTAS}).cycle_id
     finish_all_open_work(deployed)
     return cycle_id
 
@@ -47,8 +42,7 @@ def test_quota_settings_stay_out_of_the_instances(appraised: int, deployed: Kine
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_hr_makes_a_report_and_downloads_its_csv_and_chart(appraised: int, deployed: Kinerja) -> None:
-    app: Flask = create_app(deployed, {**PAGE_CONFIG, "FLOW_LAUNCHER": EmbeddedLauncher(deployed)})
+def test_hr_makes_a_report_and_downloads_its_csv_and_chart(appraised: int, app: Flask) -> None:
     hr = login(app, "hr")
     assert elements(hr.get(f"/cycles/{appraised}").get_data(as_text=True), "no-reports")
     assert hr.post(f"/cycles/{appraised}/reports").status_code == 303

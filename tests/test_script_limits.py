@@ -12,9 +12,10 @@ import re
 import statistics
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from engine.definitions import DefinitionFile
@@ -24,7 +25,7 @@ from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
 from engine.sandbox_limits import DEFAULT_TIME_LIMIT_MS, MAX_INT_BITS, MAX_SEQUENCE_ITEMS, MAX_STRING_LENGTH
 from engine.scripting import RestrictedEnvironment
 from engine.services import Kinerja
-from tests.support import ANSWERS, BPMN_DIR, SmallOrg, eligible_username
+from tests.support import ANSWERS, BPMN_DIR, SmallOrg, eligible_username, login, open_cycle
 
 # The unbounded forms of the issue; in an expression a loop is a comprehension over ranges.
 HOSTILE_SCRIPTS = {
@@ -63,8 +64,7 @@ def _hostile_file(where: str, code: str) -> DefinitionFile:
 
 def _drive_to_failing_step(kinerja: Kinerja, employee_id: int) -> tuple[int, str, ProcessError]:
     """Complete the cycle's tasks until one fails; return that task, its user and the error."""
-    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    kinerja.start_cycle_instances(cycle_id, [employee_id], actor="hr")
+    open_cycle(kinerja, [employee_id])
     for _ in range(60):
         with kinerja.unit_of_work() as uow:
             task = uow.session.scalars(select(HumanTask).where(HumanTask.status == "open")
@@ -183,15 +183,14 @@ def test_values_past_a_size_limit_are_refused_before_they_are_built(code: str, r
     assert time.thread_time() - started < 1
 
 
-def test_pages_and_api_answer_a_failed_step_with_422_and_its_message(org: SmallOrg, deployed: Kinerja) -> None:
-    from web import create_app
+def test_pages_and_api_answer_a_failed_step_with_422_and_its_message(org: SmallOrg, deployed: Kinerja,
+                                                                      make_app: Callable[..., Flask]) -> None:
     from web.auth import issue_token
 
     deployed.deploy([_hostile_file("script", HOSTILE_SCRIPTS["huge-list"][0])], actor="hr")
     task_id, username, first = _drive_to_failing_step(deployed, org.cycle_employee)
-    app = create_app(deployed, {"SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False})
-    page = app.test_client()
-    assert page.post("/login", data={"username": username, "password": f"rahasia-{username}"}).status_code == 302
+    app = make_app()
+    page = login(app, username)
     answered = page.post(f"/tasks/{task_id}", data={"feedback": "Baik"})
     page_text = answered.get_data(as_text=True)
     assert answered.status_code == 422 and "next_period" in page_text

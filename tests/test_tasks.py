@@ -6,14 +6,12 @@ import pytest
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.inbox import list_tasks
 from engine.services import Kinerja
-from tests.support import ANSWERS, SKP, SmallOrg, do_task, inbox_task
+from tests.support import ANSWERS, SHORT_YEAR, SKP, SmallOrg, do_task, inbox_task, open_cycle
 
 
 @pytest.fixture
 def started(org: SmallOrg, deployed: Kinerja) -> int:
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr",
-                                     settings={"review_periods": 1, "midyear_period": 1})
-    (instance_id,) = deployed.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    (instance_id,) = open_cycle(deployed, [org.cycle_employee], settings=SHORT_YEAR).instance_ids
     return instance_id
 
 

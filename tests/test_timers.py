@@ -9,12 +9,11 @@ from datetime import timedelta
 from engine.clock import FixedClock
 from engine.inbox import list_tasks
 from engine.services import Kinerja
-from tests.support import SKP, SmallOrg, do_task
+from tests.support import SKP, SmallOrg, do_task, open_cycle
 
 
 def _submit_skp(kinerja: Kinerja, org: SmallOrg) -> int:
-    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    (instance_id,) = kinerja.start_cycle_instances(cycle_id, [org.cycle_employee], actor="hr")
+    (instance_id,) = open_cycle(kinerja, [org.cycle_employee]).instance_ids
     do_task(kinerja, "rina", "draft_skp", SKP)
     return instance_id
 
@@ -64,8 +63,7 @@ def test_parallel_sweeps_fire_each_due_timer_exactly_once(
         org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
     import threading
 
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    deployed.start_cycle_instances(cycle_id, deployed.employees_without_instance(cycle_id), actor="hr")
+    open_cycle(deployed)
     for nurse in ("rina", "dedi"):
         do_task(deployed, nurse, "draft_skp", SKP)
     clock.advance(timedelta(days=8))

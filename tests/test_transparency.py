@@ -11,15 +11,14 @@ from engine.models import Employee, User
 from engine.services import Kinerja
 from engine.small_cells import Equation, is_small, suppress
 from engine.transparency import CycleFigures, GroupFigures, transparency
-from tests.support import BUNDLED_DEFINITIONS, do_task
+from tests.support import BUNDLED_DEFINITIONS, TEST_CONFIG, do_task, open_cycle
 from web import create_app
 
 
 def test_the_demo_organisation_has_public_charts_without_personal_data(kinerja: Kinerja) -> None:
     kinerja.deploy(BUNDLED_DEFINITIONS(), actor="demo")
     seed_demo_organisation(kinerja)
-    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="demo")
-    kinerja.start_cycle_instances(cycle_id, kinerja.employees_without_instance(cycle_id), actor="demo")
+    open_cycle(kinerja, actor="demo")
     submit_demo_drafts(kinerja)
     do_task(kinerja, "atasan", "approve_skp", {"skp_decision": "approve"})  # 1 of the Puskesmas' 7: 14%
     with kinerja.unit_of_work() as uow:
@@ -27,7 +26,7 @@ def test_the_demo_organisation_has_public_charts_without_personal_data(kinerja: 
         accounts = [u.username for u in uow.session.scalars(select(User))]
     seed_demo_feedback(kinerja)  # the puskesmas: 3 ratings, DPMPTSP 2, the kecamatan 1
 
-    response = create_app(kinerja, {"SECRET_KEY": "test"}).test_client().get("/public/bungo/transparency")
+    response = create_app(kinerja, TEST_CONFIG).test_client().get("/public/bungo/transparency")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<svg" in html and 'data-testid="t-cycle"' in html
     for name, nip in people:

@@ -4,51 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lxml import etree
-
 from engine.clock import FixedClock
 from engine.definitions import DefinitionFile
 from engine.inbox import list_tasks
 from engine.models import ProcessInstance
 from engine.services import Kinerja
-from tests.support import BPMN_DIR, SKP, SmallOrg, do_task
-
-BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
-APPROVAL_ELEMENTS = ("approve_skp", "approval_overdue", "approve_skp_escalated", "skp_approved")
-
-
-def target_setting_without_approval() -> DefinitionFile:
-    """target_setting where the drafted SKP is agreed at once: the approval tasks are gone."""
-    root = etree.fromstring((BPMN_DIR / "target_setting.bpmn").read_bytes())
-    doomed = set(APPROVAL_ELEMENTS)
-    for element in list(root.iter()):
-        refs = {element.get("id"), element.get("sourceRef"), element.get("targetRef"), element.get("bpmnElement"),
-                (element.text or "").strip() if element.tag == f"{BPMN}flowNodeRef" else None}
-        if refs & doomed or (element.tag.endswith("BPMNEdge") and element.get("bpmnElement", "").startswith("flow_")
-                             and _touches(root, element.get("bpmnElement"), doomed)):
-            element.getparent().remove(element)
-    for ref in root.iter(f"{BPMN}incoming", f"{BPMN}outgoing"):
-        if root.find(f".//{BPMN}sequenceFlow[@id='{ref.text}']") is None:
-            ref.getparent().remove(ref)
-    process = root.find(f"{BPMN}process")
-    etree.SubElement(process, f"{BPMN}sequenceFlow", id="flow_draft_skp_to_skp_agreed",
-                     sourceRef="draft_skp", targetRef="skp_agreed")
-    etree.SubElement(process.find(f"{BPMN}userTask[@id='draft_skp']"), f"{BPMN}outgoing").text = \
-        "flow_draft_skp_to_skp_agreed"
-    etree.SubElement(process.find(f"{BPMN}endEvent[@id='skp_agreed']"), f"{BPMN}incoming").text = \
-        "flow_draft_skp_to_skp_agreed"
-    return DefinitionFile.from_upload("target_setting.bpmn", etree.tostring(root, xml_declaration=True,
-                                                                           encoding="UTF-8"))
-
-
-def _touches(root, flow_id, doomed) -> bool:  # type: ignore[no-untyped-def]
-    flow = root.find(f".//{BPMN}sequenceFlow[@id='{flow_id}']")
-    return flow is None or bool({flow.get("sourceRef"), flow.get("targetRef")} & doomed)
+from tests.support import BPMN_DIR, SKP, SmallOrg, do_task, open_cycle, run, target_setting_without_approval
 
 
 def _start(kinerja: Kinerja, employee_id: int) -> int:
-    cycle_id = kinerja.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr")
-    (instance_id,) = kinerja.start_cycle_instances(cycle_id, [employee_id], actor="hr")
+    (instance_id,) = open_cycle(kinerja, [employee_id]).instance_ids
     return instance_id
 
 
@@ -110,8 +75,6 @@ def test_a_changed_deadline_applies_to_new_instances_and_old_ones_keep_theirs(
 
 
 def test_the_command_line_lists_then_moves_instances(org: SmallOrg, deployed: Kinerja, database_url: str) -> None:
-    from tests.test_cli import run
-
     drafting = _start(deployed, org.cycle_employee)
     waiting = _start(deployed, org.employee_ids["199104042016041004"])
     do_task(deployed, "dedi", "draft_skp", SKP)
