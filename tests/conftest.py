@@ -14,12 +14,24 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from sqlalchemy import text
 
+from engine.actors import SYSTEM, Operator
 from engine.clock import FixedClock
 from engine.database import make_engine, upgrade_schema
+from engine.deployment import deploy
+from engine.kinerja import Kinerja
 from engine.org import add_user, create_organisation
-from engine.services import Kinerja
-from tests.support import (BUNDLED_DEFINITIONS, CATALOG, PG_URL, START, TEST_CONFIG, ApiClient, SmallOrg,
-                           build_small_org, empty_database, open_cycle)
+from tests.support import (
+    BUNDLED_DEFINITIONS,
+    CATALOG,
+    PG_URL,
+    START,
+    TEST_CONFIG,
+    ApiClient,
+    SmallOrg,
+    build_small_org,
+    empty_database,
+    open_cycle,
+)
 from web import create_app
 from workflows.engine_access import share
 from workflows.launcher import EmbeddedLauncher
@@ -74,7 +86,7 @@ def kinerja(database_url: str, clock: FixedClock) -> Iterator[Kinerja]:
 
 @pytest.fixture
 def deployed(kinerja: Kinerja) -> Kinerja:
-    kinerja.deploy(BUNDLED_DEFINITIONS(), actor="hr")
+    deploy(kinerja, Operator("hr"), BUNDLED_DEFINITIONS())
     return kinerja
 
 
@@ -92,8 +104,9 @@ def cycle(org: SmallOrg, deployed: Kinerja) -> int:
 @pytest.fixture
 def other_org(org: SmallOrg, deployed: Kinerja) -> str:
     """A second organisation with its own HR administrator, ``hr-kph``."""
-    create_organisation(deployed, "kepahiang", "Pemerintah Kabupaten Kepahiang", [("bkpsdm", "BKPSDM Kepahiang")])
-    add_user(deployed, "kepahiang", "hr-kph", "rahasia-hr-kph", "BKPSDM Kepahiang", roles=["hr"])
+    create_organisation(deployed, SYSTEM, "kepahiang", "Pemerintah Kabupaten Kepahiang",
+                        [("bkpsdm", "BKPSDM Kepahiang")])
+    add_user(deployed, SYSTEM, "kepahiang", "hr-kph", "rahasia-hr-kph", "BKPSDM Kepahiang", roles=["hr"])
     return "kepahiang"
 
 

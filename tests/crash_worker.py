@@ -12,7 +12,7 @@ import sys
 
 from engine import unit_of_work
 from engine.clock import FixedClock
-from engine.services import Kinerja
+from engine.kinerja import Kinerja
 from tests.support import SKP, START, do_task
 
 

@@ -19,13 +19,17 @@ from lxml import etree
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from engine.actors import SYSTEM, Operator
 from engine.assignment import may_work_on
+from engine.cycles import employees_without_instance, ensure_cycle, start_cycle_instances
 from engine.database import make_engine
 from engine.definitions import DefinitionFile
 from engine.inbox import TaskView, list_tasks
+from engine.kinerja import Kinerja
 from engine.models import Base, HumanTask, User
 from engine.org import EmployeeSpec, add_employees, add_user, create_organisation
-from engine.services import Kinerja
+from engine.tasks import claim_task, complete_task
+from engine.vocabulary import DEFAULT_PROCESS
 from kinerja_cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,9 +70,9 @@ class SmallOrg:
 
 
 def build_small_org(kinerja: Kinerja) -> SmallOrg:
-    create_organisation(kinerja, "bungo", "Pemerintah Kabupaten Bungo",
+    create_organisation(kinerja, SYSTEM, "bungo", "Pemerintah Kabupaten Bungo",
                         [("dinkes", "Dinas Kesehatan"), ("pkm-mb", "Puskesmas Muara Bungo")])
-    ids = add_employees(kinerja, "bungo", [
+    ids = add_employees(kinerja, SYSTEM, "bungo", [
         EmployeeSpec("197001012000011001", "dr. Hasan Basri", "Kepala Dinas Kesehatan", "dinkes",
                      username="kadis", password="rahasia-kadis",
                      email="kadis@bungo.example"),
@@ -82,10 +86,10 @@ def build_small_org(kinerja: Kinerja) -> SmallOrg:
                      "198002022005012002", username="dedi", password="rahasia-dedi",
                      email="dedi@bungo.example"),
     ])
-    add_user(kinerja, "bungo", "ppk", "rahasia-ppk", "Sekretaris Daerah (PPK)", roles=["ppk"],
+    add_user(kinerja, SYSTEM, "bungo", "ppk", "rahasia-ppk", "Sekretaris Daerah (PPK)", roles=["ppk"],
              email="ppk@bungo.example")
-    add_user(kinerja, "bungo", "hr", "rahasia-hr", "BKPSDM Bungo", roles=["hr"], email="hr@bungo.example")
-    add_user(kinerja, "bungo", "auditor", "rahasia-auditor", "Inspektorat Bungo", roles=["auditor"])
+    add_user(kinerja, SYSTEM, "bungo", "hr", "rahasia-hr", "BKPSDM Bungo", roles=["hr"], email="hr@bungo.example")
+    add_user(kinerja, SYSTEM, "bungo", "auditor", "rahasia-auditor", "Inspektorat Bungo", roles=["auditor"])
     return SmallOrg(employee_ids=ids, cycle_employee=ids["199003032015031003"])
 
 
@@ -99,11 +103,13 @@ def open_cycle(kinerja: Kinerja, employee_ids: Optional[Sequence[int]] = None, *
     """The organisation's evaluation cycle of the year (created if new), with an instance
     started for the given employees, or for every employee who has none yet.
 
-    The one place tests spell opening a cycle; ``settings`` as HR would give them."""
-    cycle_id = kinerja.ensure_cycle(org, year, "evaluation_cycle", actor=actor, settings=settings)
+    The one place tests spell opening a cycle; ``settings`` as HR would give them. The test
+    acts as an operator named ``actor``, as the open-cycle flow does in HR's name."""
+    operator = Operator(actor)
+    cycle_id = ensure_cycle(kinerja, operator, org, year, DEFAULT_PROCESS, settings=settings)
     if employee_ids is None:
-        employee_ids = kinerja.employees_without_instance(cycle_id)
-    instance_ids = kinerja.start_cycle_instances(cycle_id, list(employee_ids), actor=actor)
+        employee_ids = employees_without_instance(kinerja, operator, cycle_id)
+    instance_ids = start_cycle_instances(kinerja, operator, cycle_id, list(employee_ids))
     return OpenedCycle(cycle_id, instance_ids)
 
 
@@ -124,8 +130,8 @@ def inbox_task(kinerja: Kinerja, username: str, task_key: str) -> TaskView:
 def do_task(kinerja: Kinerja, username: str, task_key: str, data: dict[str, Any]) -> TaskView:
     task = inbox_task(kinerja, username, task_key)
     if task.assignee_user_id is None:
-        kinerja.claim_task(task.id, username)
-    kinerja.complete_task(task.id, username, data)
+        claim_task(kinerja, username, task.id)
+    complete_task(kinerja, username, task.id, data)
     return task
 
 
@@ -179,7 +185,7 @@ def finish_all_open_work(kinerja: Kinerja, max_steps: int = 1000) -> int:
             if open_task is None:
                 return done
             task_id, task_key = open_task.id, open_task.task_key
-        kinerja.complete_task(task_id, eligible_username(kinerja, task_id), ANSWERS[task_key])
+        complete_task(kinerja, eligible_username(kinerja, task_id), task_id, ANSWERS[task_key])
         done += 1
     raise AssertionError(f"work did not finish within {max_steps} steps")
 
@@ -200,7 +206,7 @@ def complete_until(kinerja: Kinerja, instance_id: Optional[int], task_key: str,
             return wanted[0]
         assert rows, f"{'instance ' + str(instance_id) if instance_id else 'the work'} ended before a '{task_key}' task"
         task_id, key = rows[0]
-        kinerja.complete_task(task_id, eligible_username(kinerja, task_id), {**ANSWERS, **answers}[key])
+        complete_task(kinerja, eligible_username(kinerja, task_id), task_id, {**ANSWERS, **answers}[key])
     raise AssertionError(f"no '{task_key}' task within {max_steps} steps")
 
 

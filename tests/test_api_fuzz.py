@@ -12,10 +12,20 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
+from engine.actors import Operator
 from engine.clock import FixedClock
-from engine.services import Kinerja
-from tests.support import (BUNDLED_DEFINITIONS, SKP, START, TEST_CONFIG, build_small_org, do_task, empty_database,
-                           open_cycle)
+from engine.deployment import deploy
+from engine.kinerja import Kinerja
+from tests.support import (
+    BUNDLED_DEFINITIONS,
+    SKP,
+    START,
+    TEST_CONFIG,
+    build_small_org,
+    do_task,
+    empty_database,
+    open_cycle,
+)
 from web import create_app
 
 # Who calls each part of the API: someone allowed to, so requests get past authorisation.
@@ -35,7 +45,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory, _migrated_postgres: str |
     url = empty_database(tmp_path_factory.mktemp("fuzz"), _migrated_postgres)
     kinerja = Kinerja(url, clock=FixedClock(START))
     kinerja.init_db()
-    kinerja.deploy(BUNDLED_DEFINITIONS(), actor="hr")
+    deploy(kinerja, Operator("hr"), BUNDLED_DEFINITIONS())
     build_small_org(kinerja)
     open_cycle(kinerja)
     do_task(kinerja, "rina", "draft_skp", SKP)  # kapus now has an approval waiting

@@ -2,7 +2,7 @@
 and moving running instances to a new version (HR only, own organisation only)."""
 from __future__ import annotations
 
-from engine.services import Kinerja
+from engine.kinerja import Kinerja
 from tests.support import BPMN_DIR, SKP, ApiClient, do_task, error_of, target_setting_without_approval, upload
 
 

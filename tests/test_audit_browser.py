@@ -13,8 +13,8 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
 from engine.demo import DEMO_PASSWORD, seed_demo_organisation
+from engine.kinerja import Kinerja
 from engine.models import AuditEvent, Employee, User
-from engine.services import Kinerja
 from tests.support import SCREENSHOTS, finish_all_open_work, open_cycle
 
 pytestmark = pytest.mark.browser

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from engine.kinerja import Kinerja
 from engine.models import AuditEvent
-from engine.services import Kinerja
 from tests.support import ApiClient, SmallOrg, elements, error_of, finish_all_open_work, login, open_cycle, text
 
 RINA_NIP = "199003032015031003"

@@ -14,14 +14,26 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import delete, func, select, update
 
-from engine.audit_trail import (AuditQuery, TimelineFilter, as_csv, as_json, explain_decision, export_events,
-                                instance_audit, search_events)
+from engine.actors import Operator
+from engine.audit_trail import (
+    AuditQuery,
+    TimelineFilter,
+    as_csv,
+    as_json,
+    explain_decision,
+    export_events,
+    instance_audit,
+    search_events,
+)
+from engine.audit_verification import verify_audit_chain
 from engine.definitions import DefinitionFile
 from engine.delegation import delegate_task
+from engine.deployment import deploy
 from engine.errors import Forbidden, NotFound
+from engine.kinerja import Kinerja
 from engine.models import AuditCheckpoint, AuditEvent, AuditHead
-from engine.read_models import instance_detail
-from engine.services import Kinerja
+from engine.read_models import instance_detail, instance_history
+from engine.tasks import claim_task, complete_task
 from kinerja_cli.main import cli
 from tests.support import BPMN_DIR, SmallOrg, do_task, finish_all_open_work, inbox_task, open_cycle
 
@@ -60,9 +72,9 @@ def test_a_past_decision_keeps_the_table_it_ran_on_after_the_table_is_edited(
     dmn = (BPMN_DIR / "predikat_kinerja.dmn").read_text(encoding="utf-8")
     assert '<text>"Sangat Baik"</text>' in dmn, "fixture drift"
     edited = dmn.replace('<text>"Sangat Baik"</text>', '<text>"Istimewa"</text>')
-    deployed.deploy([DefinitionFile("dmn", "predikat_kinerja", edited)], actor="hr")
+    deploy(deployed, Operator("hr"), [DefinitionFile("dmn", "predikat_kinerja", edited)])
 
-    before = _predikat_decision(instance_audit(deployed, finished, "auditor"))
+    before = _predikat_decision(instance_audit(deployed, "auditor", finished))
     assert before.outputs == {"predikat": "SANGAT_BAIK", "predikat_label": "Sangat Baik"}
     assert before.source["version"] == 1
     (matched,) = [rule for rule in before.table.rules if rule.matched]
@@ -76,14 +88,14 @@ def test_a_past_decision_keeps_the_table_it_ran_on_after_the_table_is_edited(
     dedi = org.employee_ids["199104042016041004"]
     start = open_cycle(deployed, [dedi]).instance_ids
     finish_all_open_work(deployed)
-    after = _predikat_decision(instance_audit(deployed, start[0], "auditor"))
+    after = _predikat_decision(instance_audit(deployed, "auditor", start[0]))
     assert after.source["version"] == 2 and after.outputs["predikat_label"] == "Istimewa"
     assert [r.output_entries for r in after.table.rules if r.matched] == [['"SANGAT_BAIK"', '"Istimewa"']]
 
 
 def test_decisions_recorded_before_file_versions_were_kept_are_explained_from_their_deployment(
         deployed: Kinerja, finished: int) -> None:
-    (event,) = [e for e in deployed.instance_history(finished) if e["data"].get("decision_id") == "predikat_kinerja"]
+    (event,) = [e for e in instance_history(deployed, Operator('test'), finished) if e["data"].get("decision_id") == "predikat_kinerja"]
     older = {**event, "data": {key: value for key, value in event["data"].items() if key != "dmn"}}
     with deployed.unit_of_work() as uow:
         explained = explain_decision(uow.session, older)
@@ -96,7 +108,7 @@ def test_the_diagram_marks_the_path_taken_and_where_the_instance_waits(org: Smal
     do_task(deployed, "rina", "draft_skp", {"rhk": [{"description": "Cakupan imunisasi", "indicator": "IDL",
                                                      "indicator_type": "kuantitas", "target_value": 95,
                                                      "unit": "persen"}]})
-    diagrams = {d.name: d for d in instance_audit(deployed, instance_id, "auditor").diagrams}
+    diagrams = {d.name: d for d in instance_audit(deployed, "auditor", instance_id).diagrams}
     assert list(diagrams)[0] == "evaluation_cycle"
     assert "draft_skp" in diagrams["target_setting"].done
     assert diagrams["target_setting"].current == ["approval_overdue", "approve_skp"]  # the task and its escalation timer
@@ -105,15 +117,15 @@ def test_the_diagram_marks_the_path_taken_and_where_the_instance_waits(org: Smal
 
 
 def test_the_timeline_filters_by_action_actor_and_element(deployed: Kinerja, finished: int) -> None:
-    everything = instance_audit(deployed, finished, "auditor")
+    everything = instance_audit(deployed, "auditor", finished)
     assert [e.seq for e in everything.events] == sorted(e.seq for e in everything.events)
     assert {"instance.started", "task.completed", "decision.evaluated", "instance.completed"} <= set(
         everything.actions)
-    completed = instance_audit(deployed, finished, "auditor", TimelineFilter(action="task.completed")).events
+    completed = instance_audit(deployed, "auditor", finished, TimelineFilter(action="task.completed")).events
     assert completed and {e.action for e in completed} == {"task.completed"}
-    by_kapus = instance_audit(deployed, finished, "auditor", TimelineFilter(actor="kapus")).events
+    by_kapus = instance_audit(deployed, "auditor", finished, TimelineFilter(actor="kapus")).events
     assert by_kapus and {e.actor for e in by_kapus} == {"kapus"}
-    rated = instance_audit(deployed, finished, "auditor", TimelineFilter(element="rate_performance")).events
+    rated = instance_audit(deployed, "auditor", finished, TimelineFilter(element="rate_performance")).events
     assert {e.action for e in rated} >= {"task.created", "task.completed"}
 
 
@@ -122,28 +134,28 @@ def test_the_timeline_filters_by_action_actor_and_element(deployed: Kinerja, fin
 def test_only_auditors_use_the_audit_views_and_their_reads_are_logged(deployed: Kinerja, finished: int) -> None:
     for other in ("hr", "ppk", "kapus", "rina"):
         with pytest.raises(Forbidden):
-            instance_audit(deployed, finished, other)
+            instance_audit(deployed, other, finished)
         with pytest.raises(Forbidden):
             search_events(deployed, other, AuditQuery())
     viewed_before = len(_db_events(deployed, AuditEvent.action == "audit.viewed"))
-    instance_detail(deployed, finished, "hr")  # HR's reads are not the auditor's
+    instance_detail(deployed, "hr", finished)  # HR's reads are not the auditor's
     assert len(_db_events(deployed, AuditEvent.action == "audit.viewed")) == viewed_before
 
-    instance_audit(deployed, finished, "auditor")
-    instance_detail(deployed, finished, "auditor")
+    instance_audit(deployed, "auditor", finished)
+    instance_detail(deployed, "auditor", finished)
     logged = _db_events(deployed, AuditEvent.action == "audit.viewed")[viewed_before:]
     assert [(e["actor"], e["data"]["view"], e["data"]["subject_nip"], e["instance_id"]) for e in logged] == [
         ("auditor", "audit.instance", "199003032015031003", None),
         ("auditor", "instance", "199003032015031003", None)]
-    assert deployed.verify_audit_chain().ok
+    assert verify_audit_chain(deployed, Operator('test')).ok
 
 
 def test_auditors_are_read_only(org: SmallOrg, deployed: Kinerja) -> None:
     open_cycle(deployed, [org.cycle_employee])
     task = inbox_task(deployed, "rina", "draft_skp")
-    for attempt in (lambda: deployed.claim_task(task.id, "auditor"),
-                    lambda: deployed.complete_task(task.id, "auditor", {}),
-                    lambda: delegate_task(deployed, task.id, "auditor", "kapus", "Cuti")):
+    for attempt in (lambda: claim_task(deployed, "auditor", task.id),
+                    lambda: complete_task(deployed, "auditor", task.id, {}),
+                    lambda: delegate_task(deployed, "auditor", task.id, "kapus", "Cuti")):
         with pytest.raises(Forbidden):
             attempt()
 

@@ -22,9 +22,10 @@ from flask.testing import FlaskClient
 
 import engine.accounts
 from engine.accounts import password_problems, sign_in
+from engine.actors import SYSTEM
 from engine.clock import FixedClock
+from engine.kinerja import Kinerja
 from engine.org import add_user
-from engine.services import Kinerja
 from tests.support import SmallOrg, open_cycle
 from web.security import local_path
 
@@ -275,7 +276,7 @@ def test_a_short_user_name_inside_a_good_password_is_no_problem() -> None:
 # --- accounts without a password -------------------------------------------------------------
 
 def test_an_account_without_a_password_cannot_sign_in(org: SmallOrg, deployed: Kinerja, app: Flask) -> None:
-    add_user(deployed, "bungo", "tamu", "", "Akun tanpa kata sandi")
+    add_user(deployed, SYSTEM, "bungo", "tamu", "", "Akun tanpa kata sandi")
     client = app.test_client()
     for password in ("", "apa saja"):
         page = client.post("/login", data={"username": "tamu", "password": password})
@@ -340,7 +341,7 @@ def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(
 WORKER = """
 import sys
 from waitress import create_server
-from engine.services import Kinerja
+from engine.kinerja import Kinerja
 from web import create_app
 app = create_app(Kinerja(sys.argv[1]), {"SECRET_KEY": "workers", "WTF_CSRF_ENABLED": False,
                                         "LOGIN_FAILURES_PER_ACCOUNT": 4})
@@ -394,7 +395,7 @@ def test_throttling_holds_across_two_worker_processes(two_workers: list[str]) ->
 
 def test_every_refused_sign_in_checks_one_hash_of_the_same_kind(org: SmallOrg, deployed: Kinerja,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    add_user(deployed, "bungo", "tamu", "", "Akun tanpa kata sandi")
+    add_user(deployed, SYSTEM, "bungo", "tamu", "", "Akun tanpa kata sandi")
     checked: list[str] = []
     real_check = engine.accounts.check_password_hash
 

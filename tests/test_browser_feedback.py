@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
 
+from engine.kinerja import Kinerja
 from engine.models import AuditEvent
-from engine.services import Kinerja
 from tests.support import SCREENSHOTS, SmallOrg, open_cycle, work_until
 
 pytestmark = pytest.mark.browser

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from engine.kinerja import Kinerja
 from engine.notifications import preferences_of
-from engine.services import Kinerja
 from tests.support import SCREENSHOTS, SmallOrg, open_cycle
 
 pytestmark = pytest.mark.browser

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from engine.models import AuditEvent, DefinitionVersion, Deployment
-from engine.services import Kinerja
-from tests.support import BPMN_DIR, SmallOrg, finish_all_open_work, open_cycle, run
+from engine.kinerja import Kinerja
+from engine.models import AuditEvent, DefinitionVersion, Deployment, Timer
+from tests.support import BPMN_DIR, SKP, SmallOrg, do_task, finish_all_open_work, open_cycle, run
 
 
 def _stored_definitions(kinerja: Kinerja) -> tuple[int, int]:
@@ -121,3 +121,21 @@ def test_audit_export_as_json_and_csv(finished_year: int, deployed: Kinerja, dat
     assert len(as_csv.output.strip().splitlines()) >= len(events) + 1
     missing = run(database_url, "audit", "export", "--instance", "999")
     assert missing.exit_code == 1 and "instance 999 does not exist" in missing.stderr
+
+
+def test_timers_fire_runs_the_sweep_on_the_wall_clock(org: SmallOrg, deployed: Kinerja, database_url: str) -> None:
+    """The tests' clock stands in January; the command's is the wall clock, so the approval
+    deadline armed when the SKP was sent is long due and fires."""
+    open_cycle(deployed)
+    do_task(deployed, "rina", "draft_skp", SKP)
+    due = _waiting_timers(deployed)
+    assert due, "sending the SKP armed the approval deadline"
+    result = run(database_url, "timers", "fire")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"fired {due} timer(s)"), result.output
+    assert _waiting_timers(deployed) < due
+
+
+def _waiting_timers(kinerja: Kinerja) -> int:
+    with kinerja.unit_of_work() as uow:
+        return uow.session.scalar(select(func.count()).select_from(Timer).where(Timer.status == "waiting")) or 0

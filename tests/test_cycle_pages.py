@@ -7,7 +7,16 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.services import Kinerja
+from engine.actors import SYSTEM, Operator
+from engine.cycles import (
+    cycle_run_started,
+    employees_without_instance,
+    finish_cycle_run,
+    organisation_cycles,
+    request_cycle_opening,
+    start_cycle_instances,
+)
+from engine.kinerja import Kinerja
 from tests.support import elements, login, text
 
 
@@ -45,10 +54,10 @@ def test_hr_opens_the_cycle_and_sees_everyone_started(app: Flask) -> None:
 
 
 def test_a_running_opening_refreshes_itself_and_counts_what_is_stored(app: Flask, deployed: Kinerja) -> None:
-    cycle_id, _run_id = deployed.request_cycle_opening("bungo", 2026, "evaluation_cycle", "hr")
-    deployed.cycle_run_started(_run_id)
-    first_two = deployed.employees_without_instance(cycle_id)[:2]
-    deployed.start_cycle_instances(cycle_id, first_two, "hr")  # the flow's first batch has committed
+    cycle_id, _run_id = request_cycle_opening(deployed, Operator("hr"), "bungo", 2026, "evaluation_cycle")
+    cycle_run_started(deployed, SYSTEM, _run_id)
+    first_two = employees_without_instance(deployed, Operator('test'), cycle_id)[:2]
+    start_cycle_instances(deployed, Operator("hr"), cycle_id, first_two)  # the flow's first batch has committed
     page = login(app, "hr").get(f"/cycles/{cycle_id}").get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="3">' in page
     assert text(page, "progress-text") == "2 / 4 dimulai"
@@ -56,21 +65,21 @@ def test_a_running_opening_refreshes_itself_and_counts_what_is_stored(app: Flask
 
 
 def test_failures_are_listed_with_their_reasons(app: Flask, deployed: Kinerja) -> None:
-    cycle_id, run_id = deployed.request_cycle_opening("bungo", 2026, "evaluation_cycle", "hr")
-    deployed.finish_cycle_run(run_id, 0, 0, [{"employee_ids": [1, 2], "reason": "database unavailable"}])
+    cycle_id, run_id = request_cycle_opening(deployed, Operator("hr"), "bungo", 2026, "evaluation_cycle")
+    finish_cycle_run(deployed, SYSTEM, run_id, 0, 0, [{"employee_ids": [1, 2], "reason": "database unavailable"}])
     page = login(app, "hr").get(f"/cycles/{cycle_id}").get_data(as_text=True)
     assert 'http-equiv="refresh"' not in page
     assert text(page, "run-failed") == "2" and "database unavailable" in text(page, "run-failures")
 
 
 def test_only_hr_opens_or_follows_cycles(app: Flask, deployed: Kinerja) -> None:
-    cycle_id, _ = deployed.request_cycle_opening("bungo", 2026, "evaluation_cycle", "hr")
+    cycle_id, _ = request_cycle_opening(deployed, Operator("hr"), "bungo", 2026, "evaluation_cycle")
     for username in ("rina", "kapus", "ppk", "auditor"):
         client = login(app, username)
         assert not elements(client.get("/inbox").get_data(as_text=True), "nav-cycles")
         assert client.get("/cycles").status_code == 403
         assert client.get(f"/cycles/{cycle_id}").status_code == 403
         assert client.post("/cycles", data={"year": "2027"}).status_code == 403
-    assert deployed.organisation_cycles("bungo")[0]["year"] == 2026, "nothing was opened for 2027"
+    assert organisation_cycles(deployed, Operator('test'), "bungo")[0]["year"] == 2026, "nothing was opened for 2027"
     bad_year = login(app, "hr").post("/cycles", data={"year": "dua ribu"}, follow_redirects=True)
     assert "Tahun harus antara 2000 dan 2100." in bad_year.get_data(as_text=True)

@@ -11,13 +11,16 @@ import re
 import pytest
 from flask import Flask
 
+from engine.actors import SYSTEM, Operator
 from engine.delegation import delegate_task, delegates_for
 from engine.errors import Forbidden, ValidationFailed
 from engine.inbox import list_tasks
+from engine.kinerja import Kinerja
 from engine.org import EmployeeSpec, add_employees, add_user
-from engine.read_models import task_detail
-from engine.services import Kinerja
+from engine.read_models import instance_history, task_detail
+from engine.tasks import claim_task, complete_task
 from tests.support import SKP, SignedIn, SmallOrg, do_task, inbox_task, open_cycle
+
 KAPUS = "198002022005012002"
 KATU, KOOR, INSP = "198505052010011005", "198606062011011006", "198707072012011007"
 
@@ -25,7 +28,7 @@ KATU, KOOR, INSP = "198505052010011005", "198606062011011006", "1987070720120110
 @pytest.fixture
 def puskesmas(org: SmallOrg, deployed: Kinerja) -> dict[str, int]:
     """The extra staff, and this year's cycle for Rina (a nurse) and Kasubbag TU."""
-    ids = add_employees(deployed, "bungo", [
+    ids = add_employees(deployed, SYSTEM, "bungo", [
         EmployeeSpec(KATU, "Budi Santoso, SE", "Kepala Subbagian Tata Usaha", "pkm-mb", KAPUS, username="katu",
                      password="rahasia-katu"),
         EmployeeSpec(KOOR, "Ani Lestari", "Koordinator Umum", "pkm-mb", KATU, username="koor",
@@ -51,7 +54,7 @@ def test_a_supervisors_task_goes_only_to_another_official_of_the_unit(puskesmas:
                                                                       deployed: Kinerja) -> None:
     do_task(deployed, "rina", "draft_skp", SKP)
     approval = inbox_task(deployed, "kapus", "approve_skp")
-    assert [(d.username, d.name, d.position) for d in delegates_for(deployed, approval.id, "kapus")] == [
+    assert [(d.username, d.name, d.position) for d in delegates_for(deployed, "kapus", approval.id)] == [
         ("koor", "Ani Lestari", "Koordinator Umum"), ("katu", "Budi Santoso, SE", "Kepala Subbagian Tata Usaha")], \
         "officials of the unit, by name: not the nurses, the clerk, the auditor or the head of the Dinas"
 
@@ -59,19 +62,19 @@ def test_a_supervisors_task_goes_only_to_another_official_of_the_unit(puskesmas:
                          ("dedi", "not_eligible"), ("staf", "not_eligible"), ("kapus", "self"),
                          ("tidak-ada", "unknown")):
         with pytest.raises(ValidationFailed) as refused:
-            delegate_task(deployed, approval.id, "kapus", target, "Cuti tahunan")
+            delegate_task(deployed, "kapus", approval.id, target, "Cuti tahunan")
         assert refusal(refused.value) == {"to": code}, target
     with pytest.raises(ValidationFailed) as refused:
-        delegate_task(deployed, approval.id, "kapus", "katu", "   ")
+        delegate_task(deployed, "kapus", approval.id, "katu", "   ")
     assert refusal(refused.value) == {"reason": "reason_missing"}
     assert inbox_task(deployed, "kapus", "approve_skp").id == approval.id, "nothing moved"
 
-    delegate_task(deployed, approval.id, "kapus", "katu", "Cuti tahunan 2–6 Maret")
+    delegate_task(deployed, "kapus", approval.id, "katu", "Cuti tahunan 2–6 Maret")
     assert inbox_task(deployed, "katu", "approve_skp").id == approval.id
     assert not [t for t in list_tasks(deployed, "kapus") if t.id == approval.id]
     with pytest.raises(Forbidden):
-        deployed.complete_task(approval.id, "kapus", {"skp_decision": "approve"})
-    events = [e for e in deployed.instance_history(approval.instance_id) if e["action"] == "task.delegated"]
+        complete_task(deployed, "kapus", approval.id, {"skp_decision": "approve"})
+    events = [e for e in instance_history(deployed, Operator('test'), approval.instance_id) if e["action"] == "task.delegated"]
     assert [(e["actor"], e["data"]) for e in events] == [("kapus", {
         "task_key": "approve_skp", "from": "kapus", "to": "katu", "reason": "Cuti tahunan 2–6 Maret"})]
 
@@ -80,52 +83,52 @@ def test_whoever_receives_a_task_sees_what_its_first_holder_saw(puskesmas: dict[
                                                                 deployed: Kinerja) -> None:
     do_task(deployed, "rina", "draft_skp", SKP)
     approval = inbox_task(deployed, "kapus", "approve_skp")
-    before = task_detail(deployed, approval.id, "kapus")
-    delegate_task(deployed, approval.id, "kapus", "katu", "Dinas luar")
-    after = task_detail(deployed, approval.id, "katu")  # not Rina's supervisor, yet her file is his to read
+    before = task_detail(deployed, "kapus", approval.id)
+    delegate_task(deployed, "kapus", approval.id, "katu", "Dinas luar")
+    after = task_detail(deployed, "katu", approval.id)  # not Rina's supervisor, yet her file is his to read
     assert after.can_complete and after.employee == before.employee
     assert after.employee["name"] == "Rina Marlina, Amd.Kep"
     assert [(s.task_key, s.submitted) for s in after.history] == [("draft_skp", SKP)]
-    deployed.complete_task(approval.id, "katu", {"skp_decision": "approve"})
-    assert task_detail(deployed, approval.id, "katu").history, "the step he did stays readable to him"
+    complete_task(deployed, "katu", approval.id, {"skp_decision": "approve"})
+    assert task_detail(deployed, "katu", approval.id).history, "the step he did stays readable to him"
 
 
 def test_nobody_below_the_employee_receives_their_task(puskesmas: dict[str, int], deployed: Kinerja) -> None:
     do_task(deployed, "katu", "draft_skp", SKP)
     approval = inbox_task(deployed, "kapus", "approve_skp")
-    assert delegates_for(deployed, approval.id, "kapus") == [], \
+    assert delegates_for(deployed, "kapus", approval.id) == [], \
         "Kasubbag TU is the employee, the coordinator reports to him, the other official is an auditor"
     with pytest.raises(ValidationFailed) as refused:
-        delegate_task(deployed, approval.id, "kapus", "koor", "Cuti")
+        delegate_task(deployed, "kapus", approval.id, "koor", "Cuti")
     assert refusal(refused.value) == {"to": "not_eligible"}
 
 
 def test_own_steps_and_unclaimed_group_tasks_are_not_handed_on(puskesmas: dict[str, int], deployed: Kinerja) -> None:
     draft = inbox_task(deployed, "rina", "draft_skp")
-    for attempt in (lambda: delegates_for(deployed, draft.id, "rina"),
-                    lambda: delegate_task(deployed, draft.id, "rina", "dedi", "Sakit")):
+    for attempt in (lambda: delegates_for(deployed, "rina", draft.id),
+                    lambda: delegate_task(deployed, "rina", draft.id, "dedi", "Sakit")):
         with pytest.raises(Forbidden) as refused:
             attempt()
         assert refused.value.details == {"code": "own_step"}
     with pytest.raises(Forbidden):
-        delegate_task(deployed, draft.id, "kapus", "katu", "Bukan tugasnya")
+        delegate_task(deployed, "kapus", draft.id, "katu", "Bukan tugasnya")
     with pytest.raises(Forbidden):
-        delegate_task(deployed, draft.id, "auditor", "kapus", "Auditor hanya membaca")
+        delegate_task(deployed, "auditor", draft.id, "kapus", "Auditor hanya membaca")
 
 
 def test_a_group_task_passes_to_another_member_of_its_group(org: SmallOrg, deployed: Kinerja) -> None:
     """The Kepala Dinas has no supervisor: HR approves his SKP, and one HR officer hands it to another."""
-    add_user(deployed, "bungo", "hr2", "rahasia-hr2", "Analis SDM BKPSDM", roles=["hr"])
-    add_user(deployed, "bungo", "hr-auditor", "rahasia-hr-auditor", "HR dan auditor", roles=["hr", "auditor"])
+    add_user(deployed, SYSTEM, "bungo", "hr2", "rahasia-hr2", "Analis SDM BKPSDM", roles=["hr"])
+    add_user(deployed, SYSTEM, "bungo", "hr-auditor", "rahasia-hr-auditor", "HR dan auditor", roles=["hr", "auditor"])
     open_cycle(deployed, [org.employee_ids["197001012000011001"]])
     do_task(deployed, "kadis", "draft_skp", SKP)
     approval = inbox_task(deployed, "hr", "approve_skp")
     with pytest.raises(Forbidden) as refused:
-        delegates_for(deployed, approval.id, "hr")
+        delegates_for(deployed, "hr", approval.id)
     assert refused.value.details == {"code": "not_claimed"}
-    deployed.claim_task(approval.id, "hr")
-    assert [d.username for d in delegates_for(deployed, approval.id, "hr")] == ["hr2"]
-    delegate_task(deployed, approval.id, "hr", "hr2", "Pembagian beban kerja")
+    claim_task(deployed, "hr", approval.id)
+    assert [d.username for d in delegates_for(deployed, "hr", approval.id)] == ["hr2"]
+    delegate_task(deployed, "hr", approval.id, "hr2", "Pembagian beban kerja")
     assert [t.id for t in list_tasks(deployed, "hr2", "mine")] == [approval.id]
     assert [t.id for t in list_tasks(deployed, "hr", "group")] == [], "still claimed: not back in the group inbox"
 

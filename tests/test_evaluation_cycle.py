@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from engine.actors import Operator
+from engine.audit_verification import verify_audit_chain
+from engine.kinerja import Kinerja
 from engine.models import AuditEvent, ProcessInstance
-from engine.services import Kinerja
 from tests.support import BERAKHLAK, SKP, SmallOrg, do_task, open_cycle
 
 
@@ -71,4 +73,4 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
         assert predikat["matched_rules"][0]["rule_id"].startswith("rule_")
         assert predikat["inputs"]["Rating Hasil Kerja"] == "DIBAWAH_EKSPEKTASI"
         assert predikat["outputs"] == {"predikat": "BUTUH_PERBAIKAN", "predikat_label": "Butuh Perbaikan"}
-    assert kinerja.verify_audit_chain().ok
+    assert verify_audit_chain(kinerja, Operator('test')).ok

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.services import Kinerja
+from engine.kinerja import Kinerja
 from tests.support import SmallOrg, login
 from web import limiter
 

@@ -5,10 +5,13 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from engine.accounts import sign_in
+from engine.actors import Operator
+from engine.audit_verification import verify_audit_chain
+from engine.cycles import employees_without_instance, ensure_cycle, start_cycle_instances
 from engine.demo import UNIT_SIZE, generate_organisation
 from engine.inbox import list_tasks
+from engine.kinerja import Kinerja
 from engine.models import Employee, HumanTask, User
-from engine.services import Kinerja
 from kinerja_cli.main import cli
 
 
@@ -36,10 +39,10 @@ def test_opening_the_cycle_of_a_generated_organisation_fills_each_employees_inbo
     result = CliRunner().invoke(cli, ["--database-url", database_url, "seed-org", "--name", "bungo",
                                       "--employees", "60", "--password", "sandi-bersama"])
     assert result.exit_code == 0, result.output
-    cycle_id = deployed.ensure_cycle("bungo", 2026, "evaluation_cycle", actor="hr-bungo")
-    pending = deployed.employees_without_instance(cycle_id)
-    assert len(deployed.start_cycle_instances(cycle_id, pending[:25], "hr-bungo")) == 25
-    assert len(deployed.start_cycle_instances(cycle_id, pending, "hr-bungo")) == 35, "the first 25 are skipped"
+    cycle_id = ensure_cycle(deployed, Operator("hr-bungo"), "bungo", 2026, "evaluation_cycle")
+    pending = employees_without_instance(deployed, Operator('test'), cycle_id)
+    assert len(start_cycle_instances(deployed, Operator("hr-bungo"), cycle_id, pending[:25])) == 25
+    assert len(start_cycle_instances(deployed, Operator("hr-bungo"), cycle_id, pending)) == 35, "the first 25 are skipped"
     with deployed.unit_of_work() as uow:
         misplaced = uow.session.scalar(
             select(func.count()).select_from(HumanTask).outerjoin(User, User.id == HumanTask.assignee_user_id)
@@ -47,4 +50,4 @@ def test_opening_the_cycle_of_a_generated_organisation_fills_each_employees_inbo
         last_nip = uow.session.scalar(select(Employee.nip).order_by(Employee.id.desc()).limit(1))
     assert misplaced == 0
     assert [t.task_key for t in list_tasks(deployed, last_nip)] == ["draft_skp"]
-    assert deployed.verify_audit_chain().ok
+    assert verify_audit_chain(deployed, Operator('test')).ok

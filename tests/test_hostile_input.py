@@ -15,16 +15,19 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from engine.actors import Operator
 from engine.definitions import DefinitionFile
+from engine.deployment import check_definitions, deploy
 from engine.errors import InvalidDefinition, ValidationFailed
 from engine.forms import DEFAULT_MAX_TEXT_LENGTH
 from engine.json_limits import MAX_DEPTH, MAX_NUMBER_LENGTH
+from engine.kinerja import Kinerja
 from engine.read_models import task_detail
-from engine.services import Kinerja
+from engine.tasks import complete_task
 from tests.support import BPMN_DIR, SKP, inbox_task, login, open_cycle
 from web import forms
-from web.limits import TooLargeNumber
 from web.auth import issue_token
+from web.limits import TooLargeNumber
 
 AT_ONCE = 3.0  # seconds: far below the minutes a conversion of 1E999999 took, far above a normal request
 UNREADABLE_NUMBERS = ["1E999999", "9" * 5000, "NaN", "Infinity", "-Infinity"]
@@ -114,7 +117,7 @@ def test_nan_is_never_stored_even_when_it_gets_past_the_web(skp_task: int, deplo
     for value in (float("nan"), float("inf")):
         data = {"rhk": [{**SKP["rhk"][0], "target_value": value}]}
         with pytest.raises(ValidationFailed) as refused:
-            deployed.complete_task(skp_task, "rina", data)
+            complete_task(deployed, "rina", skp_task, data)
         assert refused.value.details == [{"field": "rhk.0.target_value", "message": "not a finite number"}]
     assert still_open(deployed, skp_task)
 
@@ -122,7 +125,7 @@ def test_nan_is_never_stored_even_when_it_gets_past_the_web(skp_task: int, deplo
 # -- text length ------------------------------------------------------------------------------
 
 def test_every_text_has_a_maximum_length_on_both_doors(app: Flask, skp_task: int, deployed: Kinerja) -> None:
-    schema = task_detail(deployed, skp_task, "rina").form_schema
+    schema = task_detail(deployed, "rina", skp_task).form_schema
     row = schema["properties"]["rhk"]["items"]["properties"]
     assert row["description"]["maxLength"] == DEFAULT_MAX_TEXT_LENGTH
     assert "maxLength" not in row["target_value"], "numbers stay as they are"
@@ -223,9 +226,9 @@ def test_form_schemas_too_deep_or_with_unreadable_numbers_are_refused_naming_the
                                                                          "content": content}).get_json()["problems"]
     assert checked == on_the_page == problem
     with pytest.raises(InvalidDefinition, match="deep_form.json"):
-        deployed.deploy([DefinitionFile.from_upload("deep_form.json", content.encode())], actor="hr")
+        deploy(deployed, Operator("hr"), [DefinitionFile.from_upload("deep_form.json", content.encode())])
     deepest_allowed = deep_form(MAX_DEPTH // 2 - 1)  # two JSON levels a property, plus the root's two
-    assert deployed.check_definitions([DefinitionFile.from_upload("deep_form.json", deepest_allowed.encode())]) == []
+    assert check_definitions(deployed, Operator('test'), [DefinitionFile.from_upload("deep_form.json", deepest_allowed.encode())]) == []
 
 
 @pytest.mark.parametrize("filename", ["evil\x00.bpmn", "gaji\u202egnp.bpmn", "x" * 201 + ".bpmn"],
@@ -247,7 +250,7 @@ def test_file_names_follow_one_rule_on_the_page_and_the_api(app: Flask, deployed
 
 def test_a_migration_request_without_a_body_moves_nothing(app: Flask, skp_task: int, deployed: Kinerja) -> None:
     dmn = (BPMN_DIR / "predikat_kinerja.dmn").read_text().replace('"Sangat Baik"', '"Sangat Baik (v2)"', 1)
-    deployed.deploy([DefinitionFile.from_upload("predikat_kinerja.dmn", dmn.encode())], actor="hr")
+    deploy(deployed, Operator("hr"), [DefinitionFile.from_upload("predikat_kinerja.dmn", dmn.encode())])
     hr = bearer(app, "hr")
     error = api_error(app.test_client().post("/api/v1/processes/migrations/1", headers=hr), 422)
     assert "JSON body is required" in error["message"]

@@ -4,15 +4,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import services
+from engine import instance_run
+from engine.actors import Operator
+from engine.audit_verification import verify_audit_chain
+from engine.cycles import cycle_progress
 from engine.inbox import list_tasks
+from engine.kinerja import Kinerja
 from engine.models import HumanTask, ProcessInstance
-from engine.services import Kinerja
 from tests import support
 from tests.support import SKP, SmallOrg, do_task
 from workflows import cycles
 from workflows.cycles import open_cycle
-
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -25,32 +27,31 @@ def test_open_cycle_starts_everyone_once_and_reruns_start_nobody(
 
     again = open_cycle(database_url, "bungo", 2026, batch_size=3)
     assert again["started"] == 0 and again["skipped"] == 4 and again["cycle_id"] == first["cycle_id"]
-    assert deployed.cycle_progress(first["cycle_id"]) == {"employees": 4, "started": 4, "completed": 0}
+    assert cycle_progress(deployed, Operator('test'), first["cycle_id"]) == {"employees": 4, "started": 4, "completed": 0}
 
 
 def test_a_batch_that_fails_after_committing_is_retried_without_duplicates(
         org: SmallOrg, deployed: Kinerja, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = cycles.kinerja_for(database_url)
-    real_start = engine.start_cycle_instances
+    real_start = cycles.start_cycle_instances
     failures = []
 
-    def start_then_crash_once(cycle_id, employee_ids, actor):  # type: ignore[no-untyped-def]
-        started = real_start(cycle_id, employee_ids, actor)
+    def start_then_crash_once(kinerja, actor, cycle_id, employee_ids):  # type: ignore[no-untyped-def]
+        started = real_start(kinerja, actor, cycle_id, employee_ids)
         if not failures:
             failures.append(employee_ids)
             raise ConnectionError("worker lost its connection after commit")
         return started
 
-    monkeypatch.setattr(engine, "start_cycle_instances", start_then_crash_once)
+    monkeypatch.setattr(cycles, "start_cycle_instances", start_then_crash_once)
     summary = open_cycle(database_url, "bungo", 2026, batch_size=10)
     assert failures, "the failure was injected"
     assert summary["started"] == 4 and summary["failed"] == []
-    assert deployed.cycle_progress(summary["cycle_id"])["started"] == 4
+    assert cycle_progress(deployed, Operator('test'), summary["cycle_id"])["started"] == 4
 
 
 def test_a_batch_killed_halfway_is_rolled_back_and_retried_without_duplicates(
         org: SmallOrg, deployed: Kinerja, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_new_workflow = services.new_workflow
+    real_new_workflow = instance_run.new_workflow
     calls = []
 
     def crash_on_the_third_instance(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -59,7 +60,7 @@ def test_a_batch_killed_halfway_is_rolled_back_and_retried_without_duplicates(
             raise MemoryError("worker killed in the middle of the batch")
         return real_new_workflow(*args, **kwargs)
 
-    monkeypatch.setattr(services, "new_workflow", crash_on_the_third_instance)
+    monkeypatch.setattr(instance_run, "new_workflow", crash_on_the_third_instance)
     summary = open_cycle(database_url, "bungo", 2026, batch_size=10)
     assert len(calls) == 3 + 4, "the crash on the third instance, then the whole batch again"
     assert summary["started"] == 4 and summary["failed"] == []
@@ -68,7 +69,7 @@ def test_a_batch_killed_halfway_is_rolled_back_and_retried_without_duplicates(
                                      .select_from(ProcessInstance)).one()
         tasks = uow.session.scalar(select(func.count()).select_from(HumanTask))
     assert tuple(counts) == (4, 4) and tasks == 4, "no half batch survived the crash, nobody twice"
-    assert deployed.verify_audit_chain().ok
+    assert verify_audit_chain(deployed, Operator('test')).ok
 
 
 def test_the_timer_sweep_flow_fires_due_escalations(

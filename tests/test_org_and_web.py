@@ -4,7 +4,10 @@ from __future__ import annotations
 from flask import Flask
 
 from engine.accounts import sign_in
-from engine.services import Kinerja
+from engine.actors import Operator
+from engine.cycles import cycle_progress
+from engine.deployment import deploy
+from engine.kinerja import Kinerja
 from tests.support import BUNDLED_DEFINITIONS, SmallOrg, open_cycle
 
 
@@ -26,11 +29,11 @@ def test_the_demo_organisation_gives_every_role_something_to_do(kinerja: Kinerja
     from engine.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo_organisation, submit_demo_drafts
     from engine.inbox import list_tasks
 
-    kinerja.deploy(BUNDLED_DEFINITIONS(), actor="demo")
+    deploy(kinerja, Operator("demo"), BUNDLED_DEFINITIONS())
     seed_demo_organisation(kinerja)
     cycle_id = open_cycle(kinerja, actor="demo").cycle_id
     assert submit_demo_drafts(kinerja) == 5
     assert all(sign_in(kinerja, a.username, DEMO_PASSWORD, "test") for a in DEMO_ACCOUNTS)
     assert [t.task_key for t in list_tasks(kinerja, "pegawai")] == ["draft_skp"]
     assert sorted({t.task_key for t in list_tasks(kinerja, "atasan")}) == ["approve_skp", "draft_skp"]
-    assert kinerja.cycle_progress(cycle_id) == {"employees": 31, "started": 31, "completed": 0}
+    assert cycle_progress(kinerja, Operator('test'), cycle_id) == {"employees": 31, "started": 31, "completed": 0}

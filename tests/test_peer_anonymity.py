@@ -7,9 +7,11 @@ import json
 
 from flask import Flask
 
+from engine.actors import Operator
 from engine.anonymity import aggregate_peer_input
-from engine.read_models import employee_instances, instance_history_for, task_detail
-from engine.services import Kinerja
+from engine.kinerja import Kinerja
+from engine.read_models import employee_instances, instance_history, task_detail
+from engine.tasks import claim_task, complete_task
 from tests.support import ANSWERS, BERAKHLAK, SHORT_YEAR, SignedIn, SmallOrg, complete_until, open_cycle
 
 PEER_ANSWER = {"peer_behaviour": {key: 4 for key in BERAKHLAK}, "peer_comment": "Rajin dan teliti"}
@@ -18,33 +20,33 @@ PEER_ANSWER = {"peer_behaviour": {key: 4 for key in BERAKHLAK}, "peer_comment": 
 def test_peer_input_reaches_the_employee_pooled_and_unsigned(org: SmallOrg, deployed: Kinerja) -> None:
     (instance_id,) = open_cycle(deployed, [org.cycle_employee], settings=SHORT_YEAR).instance_ids
     peer_task = complete_until(deployed, instance_id, "peer_input")
-    deployed.claim_task(peer_task, "dedi")
+    claim_task(deployed, "dedi", peer_task)
     (mine,) = employee_instances(deployed, "rina")
     assert [(t.task_key, t.claimed_by_user_id) for t in mine.open_tasks if t.task_key == "peer_input"] == [
         ("peer_input", None)], "who took the peer input is not shown to her"
-    assert task_detail(deployed, peer_task, "rina").task.claimed_by_user_id is None
-    deployed.complete_task(peer_task, "dedi", PEER_ANSWER)
+    assert task_detail(deployed, "rina", peer_task).task.claimed_by_user_id is None
+    complete_task(deployed, "dedi", peer_task, PEER_ANSWER)
     review = complete_until(deployed, instance_id, "review_predikat")
 
-    hers = task_detail(deployed, review, "rina")
+    hers = task_detail(deployed, "rina", review)
     (pooled,) = [step for step in hers.history if step.task_key == "peer_input"]
     assert pooled.actor == "" and pooled.submitted == {
         "raters": 1, "peer_behaviour": {key: 4.0 for key in BERAKHLAK}, "peer_comment": ["Rajin dan teliti"]}
     assert "dedi" not in {step.actor for step in hers.history}
-    supervisors = task_detail(deployed, review, "kapus")
+    supervisors = task_detail(deployed, "kapus", review)
     assert [(s.actor, s.submitted) for s in supervisors.history if s.task_key == "peer_input"] == [
         ("dedi", PEER_ANSWER)], "the supervisor who rated sees who gave the input"
 
-    everything = deployed.instance_history(instance_id)
+    everything = instance_history(deployed, Operator('test'), instance_id)
     by_dedi = [event for event in everything if event["actor"] == "dedi"]
     assert {event["action"] for event in by_dedi} == {"task.claimed", "task.completed"}
-    seen = instance_history_for(deployed, instance_id, "rina")
+    seen = instance_history(deployed, "rina", instance_id)
     assert all(event["actor"] != "dedi" for event in seen)
     assert len(seen) == len(everything) - len(by_dedi), "only what the peer did is withheld"
     withheld_hashes = {event["hash"] for event in by_dedi}
     assert not withheld_hashes & {event["prev_hash"] for event in seen}, \
         "the chain does not hand her the hash to guess the peer's name against"
-    assert [e["actor"] for e in instance_history_for(deployed, instance_id, "kapus")].count("dedi") == 2
+    assert [e["actor"] for e in instance_history(deployed, "kapus", instance_id)].count("dedi") == 2
 
 
 def test_pages_and_api_show_her_no_peer_name(org: SmallOrg, deployed: Kinerja, app: Flask) -> None:

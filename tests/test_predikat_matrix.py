@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.services import Kinerja
+from engine.actors import Operator
+from engine.deployment import evaluate_decision
+from engine.kinerja import Kinerja
 
 ATAS, SESUAI, BAWAH = "DIATAS_EKSPEKTASI", "SESUAI_EKSPEKTASI", "DIBAWAH_EKSPEKTASI"
 
@@ -23,13 +25,11 @@ MATRIX = [
 
 @pytest.mark.parametrize("hasil, perilaku, predikat, label", MATRIX)
 def test_each_cell_of_the_matrix(deployed: Kinerja, hasil: str, perilaku: str, predikat: str, label: str) -> None:
-    record = deployed.evaluate_decision("predikat_kinerja",
-                                        {"rating_hasil_kerja": hasil, "rating_perilaku_kerja": perilaku})
+    record = evaluate_decision(deployed, Operator('test'), "predikat_kinerja", {"rating_hasil_kerja": hasil, "rating_perilaku_kerja": perilaku})
     assert record.outputs == {"predikat": predikat, "predikat_label": label}
     assert len(record.matched_rules) == 1, "exactly one row of the table matches each cell"
 
 
 def test_an_unknown_rating_matches_no_rule(deployed: Kinerja) -> None:
-    record = deployed.evaluate_decision("predikat_kinerja",
-                                        {"rating_hasil_kerja": "LUAR_BIASA", "rating_perilaku_kerja": SESUAI})
+    record = evaluate_decision(deployed, Operator('test'), "predikat_kinerja", {"rating_hasil_kerja": "LUAR_BIASA", "rating_perilaku_kerja": SESUAI})
     assert record.matched_rules == [] and record.outputs == {}

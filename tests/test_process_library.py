@@ -8,10 +8,21 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from engine.kinerja import Kinerja
 from engine.models import Deployment
-from engine.services import Kinerja
-from tests.support import (BPMN_DIR, EXPECTED_FROM_OTHER_MODELERS, OTHER_MODELERS, SKP, ApiClient, SmallOrg, do_task,
-                           login, open_cycle, target_setting_without_approval, upload)
+from tests.support import (
+    BPMN_DIR,
+    EXPECTED_FROM_OTHER_MODELERS,
+    OTHER_MODELERS,
+    SKP,
+    ApiClient,
+    SmallOrg,
+    do_task,
+    login,
+    open_cycle,
+    target_setting_without_approval,
+    upload,
+)
 
 PERIODIC = (BPMN_DIR / "periodic_review.bpmn").read_text()
 SCRIPT = "<bpmn:script>period = 1</bpmn:script>"

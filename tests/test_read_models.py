@@ -5,11 +5,12 @@ from datetime import timedelta
 
 import pytest
 
+from engine.actors import Operator
 from engine.clock import FixedClock
 from engine.errors import NotFound
 from engine.inbox import InboxFilter, list_tasks, task_counts
+from engine.kinerja import Kinerja
 from engine.read_models import employee_instances, instance_detail, latest_deployment, task_detail
-from engine.services import Kinerja
 from tests.support import ANSWERS, SHORT_YEAR, SKP, SmallOrg, do_task, inbox_task, open_cycle
 
 
@@ -32,32 +33,32 @@ def test_a_task_shows_its_form_prefill_and_the_history_so_far(cycle: int, deploy
     do_task(deployed, "rina", "draft_skp", SKP)
     do_task(deployed, "kapus", "approve_skp", {"skp_decision": "return", "skp_comment": "Tambah indikator"})
     redraft = inbox_task(deployed, "rina", "draft_skp")
-    detail = task_detail(deployed, redraft.id, "rina")
+    detail = task_detail(deployed, "rina", redraft.id)
     assert detail.can_complete and detail.form_schema["title"]
     assert detail.prefill == {"rhk": SKP["rhk"]}, "a returned SKP comes back filled in"
     assert [step.task_key for step in detail.history] == ["draft_skp", "approve_skp"]
     assert detail.history[1].submitted["skp_comment"] == "Tambah indikator"
     assert detail.employee["supervisor"] == "Siti Aminah, SKM"
 
-    as_supervisor = task_detail(deployed, redraft.id, "kapus")
+    as_supervisor = task_detail(deployed, "kapus", redraft.id)
     assert not as_supervisor.can_complete, "the supervisor may read it but not fill it in"
-    as_auditor = task_detail(deployed, redraft.id, "auditor")
+    as_auditor = task_detail(deployed, "auditor", redraft.id)
     assert not as_auditor.can_complete
     with pytest.raises(NotFound):
-        task_detail(deployed, redraft.id, "dedi")
+        task_detail(deployed, "dedi", redraft.id)
 
 
 def test_the_employee_sees_their_own_cycle_and_phase(cycle: int, deployed: Kinerja) -> None:
     (mine,) = employee_instances(deployed, "rina")
     assert mine.phase == "target_setting" and mine.subject_name == "Rina Marlina, Amd.Kep"
-    assert instance_detail(deployed, mine.id, "kadis").id == mine.id, "the supervisor's supervisor may read"
+    assert instance_detail(deployed, "kadis", mine.id).id == mine.id, "the supervisor's supervisor may read"
     with pytest.raises(NotFound):
-        instance_detail(deployed, mine.id, "dedi")
+        instance_detail(deployed, "dedi", mine.id)
     assert employee_instances(deployed, "auditor") == []
 
 
 def test_latest_deployment_lists_every_file(cycle: int, deployed: Kinerja) -> None:
-    view = latest_deployment(deployed)
+    view = latest_deployment(deployed, Operator('test'))
     assert view.running_instances == 4
     assert {f.name for f in view.files if f.kind == "dmn"} == {"predikat_kinerja", "tindak_lanjut_kinerja"}
 
@@ -68,9 +69,9 @@ def test_a_peer_sees_the_peer_task_but_not_the_employees_file(org: SmallOrg, dep
                            ("give_feedback", "kapus"), ("midyear_review", "kapus"), ("self_assessment", "rina")]:
         do_task(deployed, user, task_key, ANSWERS[task_key])
     peer_task = inbox_task(deployed, "dedi", "peer_input")
-    as_peer = task_detail(deployed, peer_task.id, "dedi")
+    as_peer = task_detail(deployed, "dedi", peer_task.id)
     assert as_peer.can_complete and as_peer.history == [] and as_peer.summary == {}
-    assert len(task_detail(deployed, peer_task.id, "kapus").history) == 6
+    assert len(task_detail(deployed, "kapus", peer_task.id).history) == 6
 
 
 def test_a_second_approval_round_does_not_preselect_the_last_decision(cycle: int, deployed: Kinerja) -> None:
@@ -78,4 +79,4 @@ def test_a_second_approval_round_does_not_preselect_the_last_decision(cycle: int
     do_task(deployed, "kapus", "approve_skp", {"skp_decision": "return", "skp_comment": "Perbaiki"})
     do_task(deployed, "rina", "draft_skp", SKP)
     second_round = inbox_task(deployed, "kapus", "approve_skp")
-    assert task_detail(deployed, second_round.id, "kapus").prefill == {}
+    assert task_detail(deployed, "kapus", second_round.id).prefill == {}

@@ -9,8 +9,10 @@ import time
 import pytest
 from flask import Flask
 
+from engine.actors import Operator
+from engine.kinerja import Kinerja
+from engine.read_models import instance_history
 from engine.reports import predikat_distribution
-from engine.services import Kinerja
 from tests.support import SHORT_YEAR, SmallOrg, elements, finish_all_open_work, login, open_cycle, text
 
 # The Dinas is rated ISTIMEWA this year and HR allows it any share of "Sangat Baik";
@@ -27,7 +29,7 @@ def appraised(org: SmallOrg, deployed: Kinerja) -> int:
 
 
 def test_units_over_their_quota_are_flagged(appraised: int, deployed: Kinerja) -> None:
-    units = {unit.unit_code: unit for unit in predikat_distribution(deployed, appraised)}
+    units = {unit.unit_code: unit for unit in predikat_distribution(deployed, Operator('test'), appraised)}
     assert set(units) == {"dinkes", "pkm-mb"}
     puskesmas, dinas = units["pkm-mb"], units["dinkes"]
     assert (puskesmas.employees, puskesmas.rated, puskesmas.counts["SANGAT_BAIK"]) == (3, 3, 3)
@@ -37,7 +39,7 @@ def test_units_over_their_quota_are_flagged(appraised: int, deployed: Kinerja) -
 
 
 def test_quota_settings_stay_out_of_the_instances(appraised: int, deployed: Kinerja) -> None:
-    started = [e for e in deployed.instance_history(1) if e["action"] == "instance.started"][0]
+    started = [e for e in instance_history(deployed, Operator('test'), 1) if e["action"] == "instance.started"][0]
     assert "distribution_quotas" not in started["data"]["data"] and started["data"]["data"]["review_periods"] == 1
 
 

@@ -18,12 +18,14 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
+from engine.actors import Operator
 from engine.definitions import DefinitionFile
+from engine.deployment import check_definitions, deploy
 from engine.errors import InvalidDefinition, ScriptRejected
+from engine.kinerja import Kinerja
 from engine.models import Deployment
 from engine.runtime import evaluate_decision
 from engine.scripting import RestrictedEnvironment, restricted_script_engine
-from engine.services import Kinerja
 from tests.support import BPMN_DIR
 
 MARKER = "/tmp/kinerja-sandbox-escaped"
@@ -141,7 +143,7 @@ def test_every_escape_is_refused_at_deploy_naming_the_element(deployed: Kinerja,
     element_id = PLACES[where][4]
     accepted = []
     for name, code in escapes.items():
-        problems = deployed.check_definitions([place(where, code)])
+        problems = check_definitions(deployed, Operator('test'), [place(where, code)])
         if not any(problem["element_id"] == element_id for problem in problems):
             accepted.append((name, problems))
     assert accepted == [], "escapes that passed the deploy check"
@@ -155,7 +157,7 @@ def test_deploy_refuses_the_file_and_stores_nothing(deployed: Kinerja) -> None:
     before = deployments()
     hostile = place("script", ALL_ESCAPES["generator-frame-globals"])
     with pytest.raises(InvalidDefinition) as refused:
-        deployed.deploy([hostile], actor="hr")
+        deploy(deployed, Operator("hr"), [hostile])
     (problem,) = refused.value.details
     assert problem["element_id"] == "start_periods" and "gi_frame" in problem["message"]
     assert deployments() == before

@@ -18,13 +18,16 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from engine.actors import Operator
 from engine.definitions import DefinitionFile
+from engine.deployment import check_definitions, deploy
 from engine.errors import ProcessError, ScriptLimitExceeded
 from engine.inbox import list_tasks
+from engine.kinerja import Kinerja
 from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
 from engine.sandbox_limits import DEFAULT_TIME_LIMIT_MS, MAX_INT_BITS, MAX_SEQUENCE_ITEMS, MAX_STRING_LENGTH
 from engine.scripting import RestrictedEnvironment
-from engine.services import Kinerja
+from engine.tasks import claim_task, complete_task
 from tests.support import ANSWERS, BPMN_DIR, SmallOrg, eligible_username, login, open_cycle
 
 # The unbounded forms of the issue; in an expression a loop is a comprehension over ranges.
@@ -72,9 +75,9 @@ def _drive_to_failing_step(kinerja: Kinerja, employee_id: int) -> tuple[int, str
             task_id, task_key, assigned = task.id, task.task_key, task.assignee_user_id is not None
         username = eligible_username(kinerja, task_id)
         if not assigned:
-            kinerja.claim_task(task_id, username)
+            claim_task(kinerja, username, task_id)
         try:
-            kinerja.complete_task(task_id, username, ANSWERS[task_key])
+            complete_task(kinerja, username, task_id, ANSWERS[task_key])
         except ProcessError as error:
             return task_id, username, error
     raise AssertionError("no step failed")
@@ -103,8 +106,8 @@ def _inbox_seconds(kinerja: Kinerja) -> float:
 def test_a_step_past_a_limit_fails_cleanly_while_the_inbox_keeps_its_speed(
         org: SmallOrg, deployed: Kinerja, where: str, hostile: str) -> None:
     code, reason = (HOSTILE_SCRIPTS if where == "script" else HOSTILE_EXPRESSIONS)[hostile]
-    assert deployed.check_definitions([_hostile_file(where, code)]) == [], "the limits act at run time"
-    deployed.deploy([_hostile_file(where, code)], actor="hr")
+    assert check_definitions(deployed, Operator('test'), [_hostile_file(where, code)]) == [], "the limits act at run time"
+    deploy(deployed, Operator("hr"), [_hostile_file(where, code)])
     task_id, username, first = _drive_to_failing_step(deployed, org.cycle_employee)
     element = PLACES[where][2]
     assert element in first.message and reason in first.message
@@ -118,7 +121,7 @@ def test_a_step_past_a_limit_fails_cleanly_while_the_inbox_keeps_its_speed(
     def hostile_step() -> None:
         cpu = time.thread_time()
         try:
-            deployed.complete_task(task_id, username, ANSWERS[_task_key(deployed, task_id)])
+            complete_task(deployed, username, task_id, ANSWERS[_task_key(deployed, task_id)])
         except ProcessError as error:
             failure.append(error)
         finally:
@@ -187,7 +190,7 @@ def test_pages_and_api_answer_a_failed_step_with_422_and_its_message(org: SmallO
                                                                       make_app: Callable[..., Flask]) -> None:
     from web.auth import issue_token
 
-    deployed.deploy([_hostile_file("script", HOSTILE_SCRIPTS["huge-list"][0])], actor="hr")
+    deploy(deployed, Operator("hr"), [_hostile_file("script", HOSTILE_SCRIPTS["huge-list"][0])])
     task_id, username, first = _drive_to_failing_step(deployed, org.cycle_employee)
     app = make_app()
     page = login(app, username)

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from engine.actors import Operator
+from engine.audit_verification import verify_audit_chain
 from engine.clock import FixedClock
 from engine.inbox import list_tasks
-from engine.services import Kinerja
+from engine.kinerja import Kinerja
+from engine.read_models import instance_history
+from engine.timers import fire_due_timers
 from tests.support import SKP, SmallOrg, do_task, open_cycle
 
 
@@ -24,29 +28,29 @@ def test_overdue_approval_escalates_to_the_supervisors_supervisor(
     assert [t.task_key for t in list_tasks(deployed, "kapus")] == ["approve_skp"]
 
     clock.advance(timedelta(days=6, hours=23))
-    assert deployed.fire_due_timers().fired == 0, "not due yet"
+    assert fire_due_timers(deployed).fired == 0, "not due yet"
 
     clock.advance(timedelta(hours=2))
-    assert deployed.fire_due_timers().fired == 1
+    assert fire_due_timers(deployed).fired == 1
     assert list_tasks(deployed, "kapus") == [], "the late approver's task is withdrawn"
     (escalated,) = list_tasks(deployed, "kadis")
     assert escalated.task_key == "approve_skp_escalated" and escalated.subject_nip == "199003032015031003"
 
-    assert deployed.fire_due_timers().fired == 0, "a timer fires once"
+    assert fire_due_timers(deployed).fired == 0, "a timer fires once"
     do_task(deployed, "kadis", "approve_skp_escalated", {"skp_decision": "approve"})
     assert [t.task_key for t in list_tasks(deployed, "rina")] == ["report_realisation"]
 
-    actions = [e["action"] for e in deployed.instance_history(instance_id)]
+    actions = [e["action"] for e in instance_history(deployed, Operator('test'), instance_id)]
     fired_at = actions.index("timer.fired")
     assert actions[fired_at:fired_at + 3] == ["timer.fired", "task.cancelled", "task.created"]
-    assert deployed.verify_audit_chain().ok
+    assert verify_audit_chain(deployed, Operator('test')).ok
 
 
 def test_approval_in_time_cancels_the_escalation(org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
     _submit_skp(deployed, org)
     do_task(deployed, "kapus", "approve_skp", {"skp_decision": "approve"})
     clock.advance(timedelta(days=30))
-    assert deployed.fire_due_timers().fired == 0
+    assert fire_due_timers(deployed).fired == 0
     assert list_tasks(deployed, "kadis") == []
 
 
@@ -72,7 +76,7 @@ def test_parallel_sweeps_fire_each_due_timer_exactly_once(
 
     def sweep() -> None:
         start_line.wait()
-        sweeps.append(deployed.fire_due_timers())
+        sweeps.append(fire_due_timers(deployed))
 
     threads = [threading.Thread(target=sweep) for _ in range(3)]
     for thread in threads:
@@ -82,5 +86,5 @@ def test_parallel_sweeps_fire_each_due_timer_exactly_once(
     assert sum(s.fired for s in sweeps) == 2
     escalated = [t for t in list_tasks(deployed, "kadis") if t.task_key == "approve_skp_escalated"]
     assert sorted(t.subject_name for t in escalated) == ["Dedi Saputra, Amd.Kep", "Rina Marlina, Amd.Kep"]
-    fired = [e for instance in (1, 2, 3, 4) for e in deployed.instance_history(instance) if e["action"] == "timer.fired"]
+    fired = [e for instance in (1, 2, 3, 4) for e in instance_history(deployed, Operator('test'), instance) if e["action"] == "timer.fired"]
     assert len(fired) == 2

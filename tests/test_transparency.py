@@ -6,9 +6,11 @@ from typing import Optional
 
 from sqlalchemy import select
 
+from engine.actors import Operator
 from engine.demo import seed_demo_feedback, seed_demo_organisation, submit_demo_drafts
+from engine.deployment import deploy
+from engine.kinerja import Kinerja
 from engine.models import Employee, User
-from engine.services import Kinerja
 from engine.small_cells import Equation, is_small, suppress
 from engine.transparency import CycleFigures, GroupFigures, transparency
 from tests.support import BUNDLED_DEFINITIONS, TEST_CONFIG, do_task, open_cycle
@@ -16,7 +18,7 @@ from web import create_app
 
 
 def test_the_demo_organisation_has_public_charts_without_personal_data(kinerja: Kinerja) -> None:
-    kinerja.deploy(BUNDLED_DEFINITIONS(), actor="demo")
+    deploy(kinerja, Operator("demo"), BUNDLED_DEFINITIONS())
     seed_demo_organisation(kinerja)
     open_cycle(kinerja, actor="demo")
     submit_demo_drafts(kinerja)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from engine.actors import Operator
+from engine.audit_verification import verify_audit_chain
 from engine.clock import FixedClock
 from engine.definitions import DefinitionFile
+from engine.deployment import deploy
 from engine.inbox import list_tasks
+from engine.kinerja import Kinerja
+from engine.migration import migrate_instances, plan_migration
 from engine.models import ProcessInstance
-from engine.services import Kinerja
+from engine.read_models import instance_history
+from engine.timers import fire_due_timers
 from tests.support import BPMN_DIR, SKP, SmallOrg, do_task, open_cycle, run, target_setting_without_approval
 
 
@@ -29,8 +35,8 @@ def test_migration_moves_instances_whose_waiting_task_still_exists_and_lists_the
     do_task(deployed, "dedi", "draft_skp", SKP)  # now waits on approve_skp
     old = _deployment_of(deployed, drafting)
 
-    new = deployed.deploy([target_setting_without_approval()], actor="hr").deployment_id
-    plan = deployed.plan_migration(old)
+    new = deploy(deployed, Operator("hr"), [target_setting_without_approval()]).deployment_id
+    plan = plan_migration(deployed, Operator('test'), old)
     assert plan.to_deployment_id == new
     by_instance = {c.instance_id: c for c in plan.candidates}
     assert by_instance[drafting].movable and by_instance[drafting].waiting_on == ["Susun SKP"]
@@ -38,7 +44,7 @@ def test_migration_moves_instances_whose_waiting_task_still_exists_and_lists_the
     assert "waits on 'Setujui SKP' (approve_skp), which the target version does not have" \
         in by_instance[awaiting_approval].blockers
 
-    result = deployed.migrate_instances(old, None, actor="hr")
+    result = migrate_instances(deployed, Operator("hr"), old, None)
     assert [(c.instance_id, c.migrated) for c in result.candidates] == [(drafting, True), (awaiting_approval, False)]
     assert _deployment_of(deployed, drafting) == new
     assert _deployment_of(deployed, awaiting_approval) == old, "the blocked one stays on its version"
@@ -51,9 +57,9 @@ def test_migration_moves_instances_whose_waiting_task_still_exists_and_lists_the
     do_task(deployed, "kapus", "approve_skp", {"skp_decision": "approve"})
     assert [t.task_key for t in list_tasks(deployed, "dedi")] == ["report_realisation"]
 
-    migrated = [e for e in deployed.instance_history(drafting) if e["action"] == "instance.migrated"]
+    migrated = [e for e in instance_history(deployed, Operator('test'), drafting) if e["action"] == "instance.migrated"]
     assert migrated and migrated[0]["data"]["from_deployment"] == old and migrated[0]["data"]["to_deployment"] == new
-    assert deployed.verify_audit_chain().ok
+    assert verify_audit_chain(deployed, Operator('test')).ok
 
 
 def test_a_changed_deadline_applies_to_new_instances_and_old_ones_keep_theirs(
@@ -62,23 +68,23 @@ def test_a_changed_deadline_applies_to_new_instances_and_old_ones_keep_theirs(
     do_task(deployed, "rina", "draft_skp", SKP)
     changed = (BPMN_DIR / "target_setting.bpmn").read_text().replace('"P7D"</bpmn:timeDuration>',
                                                                      '"P3D"</bpmn:timeDuration>')
-    deployed.deploy([DefinitionFile.from_upload("target_setting.bpmn", changed.encode())], actor="hr")
+    deploy(deployed, Operator("hr"), [DefinitionFile.from_upload("target_setting.bpmn", changed.encode())])
     new_instance = _start(deployed, org.employee_ids["199104042016041004"])
     do_task(deployed, "dedi", "draft_skp", SKP)
     assert _deployment_of(deployed, new_instance) != _deployment_of(deployed, old_instance)
 
     clock.advance(timedelta(days=3, hours=1))
-    assert deployed.fire_due_timers().fired == 1, "only the new instance's 3-day deadline has passed"
+    assert fire_due_timers(deployed).fired == 1, "only the new instance's 3-day deadline has passed"
     assert {t.subject_nip for t in list_tasks(deployed, "kadis")} == {"199104042016041004"}
     clock.advance(timedelta(days=4))
-    assert deployed.fire_due_timers().fired == 1, "the old instance escalates after its 7 days"
+    assert fire_due_timers(deployed).fired == 1, "the old instance escalates after its 7 days"
 
 
 def test_the_command_line_lists_then_moves_instances(org: SmallOrg, deployed: Kinerja, database_url: str) -> None:
     drafting = _start(deployed, org.cycle_employee)
     waiting = _start(deployed, org.employee_ids["199104042016041004"])
     do_task(deployed, "dedi", "draft_skp", SKP)
-    deployed.deploy([target_setting_without_approval()], actor="hr")
+    deploy(deployed, Operator("hr"), [target_setting_without_approval()])
 
     listed = run(database_url, "migrate", "1", "--dry-run", "--org", "bungo")
     assert listed.exit_code == 0, listed.output
