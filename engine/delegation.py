@@ -35,7 +35,7 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import load_user
+from .access import active_user, load_user
 from .assignment import ROLE_AUDITOR, group_members, may_work_on, unit_heads
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .kinerja import Kinerja
@@ -143,9 +143,8 @@ def _subordinates(session: Session, employee_id: Optional[int]) -> set[int]:
 def _refusal(session: Session, task: HumanTask, holder: User, to_username: str) -> dict[str, str]:
     """Why ``to_username`` may not receive the task: a code and a message. Users of other
     organisations get the same answer as unknown ones, so usernames cannot be probed."""
-    target = session.scalar(select(User).where(User.username == to_username, User.active.is_(True),
-                                               User.organisation_id == holder.organisation_id))
-    if target is None:
+    target = active_user(session, to_username)
+    if target is None or target.organisation_id != holder.organisation_id:
         return {"code": "unknown", "message": f"'{to_username}' is not a user of this organisation"}
     if target.employee_id is not None and target.employee_id == task.subject_employee_id:
         return {"code": "subject", "message": "a task cannot be handed to the employee it is about"}

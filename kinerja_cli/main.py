@@ -24,6 +24,7 @@ from engine.errors import KinerjaError, ValidationFailed
 from engine.kinerja import Kinerja
 from engine.migration import migrate_instances, plan_migration
 from engine.timers import fire_due_timers
+from engine.vocabulary import DEFAULT_PROCESS
 from engine.org import organisation_id_of
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -168,7 +169,7 @@ def cycle() -> None:
 @cycle.command("open")
 @click.option("--org", "organisation", required=True, help="Organisation code, e.g. bungo.")
 @click.option("--year", type=int, required=True)
-@click.option("--process", "process_key", default="evaluation_cycle", show_default=True)
+@click.option("--process", "process_key", default=DEFAULT_PROCESS, show_default=True)
 @click.option("--batch-size", type=int, default=200, show_default=True)
 @click.option("--actor", default="cli", show_default=True)
 @click.pass_obj
@@ -320,7 +321,7 @@ def demo(context: click.Context, year: int, host: str, port: int) -> None:
     first_run = not organisation_exists(kinerja, ORG_CODE)
     if first_run:
         _fail_on_refusal(lambda: seed_demo_organisation(kinerja))
-    context.invoke(cycle_open, organisation=ORG_CODE, year=year, process_key="evaluation_cycle",
+    context.invoke(cycle_open, organisation=ORG_CODE, year=year, process_key=DEFAULT_PROCESS,
                    batch_size=200, actor="demo")
     if first_run:
         submitted = _fail_on_refusal(lambda: submit_demo_drafts(kinerja))

@@ -25,6 +25,7 @@ from engine.cycles import (
     start_cycle_instances,
 )
 from engine.errors import KinerjaError
+from engine.vocabulary import DEFAULT_PROCESS
 
 from .engine_access import kinerja_for
 
@@ -44,7 +45,7 @@ def start_batch(database_url: Optional[str], cycle_id: int, employee_ids: list[i
 
 
 @flow(name="open-cycle", log_prints=True)
-def open_cycle(database_url: Optional[str], organisation: str, year: int, process_key: str = "evaluation_cycle",
+def open_cycle(database_url: Optional[str], organisation: str, year: int, process_key: str = DEFAULT_PROCESS,
                actor: str = "hr", batch_size: int = 200, settings: Optional[dict[str, Any]] = None,
                run_id: Optional[int] = None) -> dict[str, Any]:
     """Start everyone's instance; ``run_id``: a run the web app queued (else one is queued here).

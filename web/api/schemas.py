@@ -16,6 +16,7 @@ from engine.cycles import DEFAULT_CYCLE_SETTINGS
 from engine.delegation import MAX_REASON
 from engine.notifications import EMAIL_DELIVERIES, KINDS
 from engine.reports import PREDIKATS, UNIT_RATINGS
+from engine.vocabulary import DEFAULT_PROCESS
 
 from ..limits import MAX_DATABASE_ID
 
@@ -297,7 +298,7 @@ class CycleRequestSchema(ma.Schema):
     org = Text(required=True, validate=validate.Length(min=1, max=100),
                metadata={"description": "organisation code (your own)"})
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
-    process_key = Text(load_default="evaluation_cycle", validate=validate.Length(min=1, max=200))
+    process_key = Text(load_default=DEFAULT_PROCESS, validate=validate.Length(min=1, max=200))
     settings = fields.Nested(CycleSettingsSchema, load_default=None, allow_none=True)
 
 
