@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -25,14 +25,17 @@ from .kinerja import Kinerja
 DEFAULT_MIN_FREE_BYTES = 100 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
+    """One check's result; ``detail`` says what was found, for the operator reading ``/readyz``."""
+
     ok: bool
     detail: str
 
 
 @dataclass(frozen=True)
 class Readiness:
+    """Every check by name; ready only when all pass."""
+
     checks: dict[str, Check]
 
     @property

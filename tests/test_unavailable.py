@@ -47,6 +47,7 @@ def read_only(kinerja: Kinerja) -> Kinerja:
         cursor = dbapi_connection.cursor()
         cursor.execute(pragma)
         cursor.close()
+        dbapi_connection.commit()  # PostgreSQL undoes a SET whose transaction rolls back
 
     kinerja.db.dispose()  # connections opened before are writable: start afresh
     return kinerja
