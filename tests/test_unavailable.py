@@ -150,7 +150,8 @@ def test_an_unreachable_database_answers_503_on_pages_and_api() -> None:
         assert "Basis data sedang tidak dapat dihubungi" in signing_in
         with client.session_transaction() as session:  # a browser signed in before the outage
             session["username"], session["session_version"] = "rina", 0
-        assert_unavailable_page(client.get("/inbox"))
+        assert "/static/" in assert_unavailable_page(client.get("/inbox"))
+        assert client.get("/static/kinerja.css").status_code == 200  # the error page keeps its style
         assert_unavailable_page(client.post("/tasks/1", data={}))
 
         with app.app_context():
