@@ -137,7 +137,7 @@ class UserProfile:
 
 
 def user_profile(kinerja: "Kinerja", username: str) -> UserProfile:
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         return profile_of(uow.session, load_user(uow.session, username))
 
 

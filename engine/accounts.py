@@ -104,7 +104,7 @@ def signed_in_user(session: Session, username: str, session_version: Optional[in
 
 def signed_in_profile(kinerja: "Kinerja", username: str, session_version: Optional[int]) -> UserProfile:
     """:func:`signed_in_user` as the profile the API authorises with, in one unit of work."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         return profile_of(uow.session, signed_in_user(uow.session, username, session_version))
 
 

@@ -443,7 +443,7 @@ def iter_events(kinerja: Kinerja, *, instance_id: Optional[int] = None, cycle_id
 def _batches(kinerja: Kinerja, scope: Any, last_seq: int, batch_size: int) -> Iterator[dict[str, Any]]:
     after = 0
     while True:
-        with kinerja.unit_of_work() as uow:
+        with kinerja.reading() as uow:
             rows = uow.session.scalars(select(AuditEvent).where(
                 scope, AuditEvent.seq > after, AuditEvent.seq <= last_seq)
                 .order_by(AuditEvent.seq).limit(batch_size)).all()

@@ -18,7 +18,7 @@ from .permissions import AUDIT
 def verify_audit_chain(kinerja: Kinerja, actor: Actor,
                        extra_checkpoints: Iterable[Checkpoint] = ()) -> VerificationResult:
     """Check the chain, its head and every checkpoint (signatures too when the key is configured)."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         authorise(uow.session, actor, AUDIT)
         return verify_chain(uow.session, key=kinerja.audit_key, extra_checkpoints=extra_checkpoints)
 

@@ -103,7 +103,7 @@ def organisation_cycles(kinerja: Kinerja, actor: Actor,
                         organisation_code: Optional[str] = None) -> list[dict[str, Any]]:
     """Every cycle of the organisation (a user's own; an operator names one), newest year
     first, with progress and latest run."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         user = authorise(uow.session, actor, RUN_CYCLES)
         query = select(Cycle.id).join(Organisation, Organisation.id == Cycle.organisation_id)
         query = query.where(Cycle.organisation_id == user.organisation_id) if user is not None \
@@ -114,7 +114,7 @@ def organisation_cycles(kinerja: Kinerja, actor: Actor,
 
 def employees_without_instance(kinerja: Kinerja, actor: Actor, cycle_id: int) -> list[int]:
     """Active employees of the cycle's organisation who have no instance in it yet."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         cycle = cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
         started = select(ProcessInstance.subject_employee_id).where(ProcessInstance.cycle_id == cycle_id)
         return list(uow.session.scalars(
@@ -151,13 +151,13 @@ def start_cycle_instances(kinerja: Kinerja, actor: Actor, cycle_id: int, employe
 
 def cycle_progress(kinerja: Kinerja, actor: Actor, cycle_id: int) -> dict[str, int]:
     """How far the cycle has got: employees in scope, instances started and completed."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         return _progress(uow.session, cycle_for(uow.session, actor, cycle_id, READ_CYCLES))
 
 
 def cycle_info(kinerja: Kinerja, actor: Actor, cycle_id: int) -> dict[str, Any]:
     """The cycle's identity (organisation code, year, process), its progress and its latest run."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         cycle = cycle_for(uow.session, actor, cycle_id, READ_CYCLES)
         organisation = uow.session.get(Organisation, cycle.organisation_id)
         run = uow.session.scalar(select(CycleRun).where(CycleRun.cycle_id == cycle_id)

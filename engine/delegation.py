@@ -56,7 +56,7 @@ class Delegate:
 def delegates_for(kinerja: Kinerja, username: str, task_id: int) -> list[Delegate]:
     """Who the holder of ``task_id`` may hand it to, by name (``Forbidden`` if they may not
     hand it on at all)."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         task, holder = _held_task(uow.session, task_id, username)
         return [_as_delegate(user) for user in _eligible(uow.session, task, holder)]
 

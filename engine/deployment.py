@@ -67,7 +67,7 @@ def deploy(kinerja: Kinerja, actor: Actor, files: Iterable[DefinitionFile]) -> D
 
 def check_definitions(kinerja: Kinerja, actor: Actor, files: Iterable[DefinitionFile]) -> list[dict[str, Any]]:
     """The problems deploying these files now would be refused for; empty if it would succeed (HR)."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         authorise(uow.session, actor, CHANGE_DEFINITIONS)
         try:
             _merged_definitions(uow, list(files))
@@ -80,7 +80,7 @@ def evaluate_decision(kinerja: Kinerja, actor: Actor, decision_id: str, data: di
                       deployment_id: Optional[int] = None) -> DecisionRecord:
     """Evaluate one deployed decision table on ``data`` (default: the newest deployment), as an
     auditor checks what a table answers."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         authorise(uow.session, actor, AUDIT)
         deployment = uow.session.get(Deployment, deployment_id) if deployment_id else newest_deployment(uow.session)
         if deployment is None:

@@ -64,3 +64,16 @@ class ScriptLimitExceeded(ScriptRejected):
     """A script or expression ran past a limit: CPU time, allocations or the size of a value."""
 
     code = "script_limit_exceeded"
+
+
+class Unavailable(KinerjaError):
+    """The database cannot serve the request right now (unreachable, shutting down, locked past
+    the busy timeout, disk full, read-only): nothing was changed, and the same request may
+    succeed later. ``retry_after`` is the engine's hint in seconds; ``details.reason`` names
+    the cause (:mod:`engine.availability`)."""
+
+    code = "unavailable"
+
+    def __init__(self, message: str, details: Any = None, retry_after: int = 5) -> None:
+        super().__init__(message, details)
+        self.retry_after = retry_after

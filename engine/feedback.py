@@ -64,7 +64,7 @@ class FeedbackView:
 
 def find_unit(kinerja: Kinerja, organisation_code: str, unit_code: str) -> UnitRef:
     """The unit a public feedback URL names; NotFound for anything unknown."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         row = uow.session.execute(
             select(Unit, Organisation).join(Organisation, Organisation.id == Unit.organisation_id)
             .where(Organisation.code == organisation_code, Unit.code == unit_code)).first()
@@ -133,7 +133,7 @@ def feedback_overview(kinerja: Kinerja, username: str) -> list[UnitFeedbackSumma
     """The units whose feedback the user reads (HR: every unit of the organisation; a unit
     head: their unit), each with its number of ratings, their average and how many await an
     answer; Forbidden for everyone else."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         user = active_user(uow.session, username)
         unit_filter = _readable_units(user)
         if user is None or unit_filter is None:
@@ -163,7 +163,7 @@ def _readable_units(user: Optional[User]) -> Any:
 def list_feedback(kinerja: Kinerja, username: str, organisation_code: str, unit_code: str) -> list[FeedbackView]:
     """The unit's feedback, newest first, for HR and the unit's heads."""
     unit = find_unit(kinerja, organisation_code, unit_code)
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         _authorise(uow, username, unit.id)
         rows = uow.session.scalars(select(ServiceFeedback).where(ServiceFeedback.unit_id == unit.id)
                                    .order_by(ServiceFeedback.submitted_at.desc(), ServiceFeedback.id.desc())).all()

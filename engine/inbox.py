@@ -102,7 +102,7 @@ class InboxCounts:
 
 def task_counts(kinerja: Kinerja, username: str) -> InboxCounts:
     now = kinerja.clock.now()
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         user = load_user(uow.session, username)
         count = select(func.count()).select_from(HumanTask)
         mine = uow.session.scalar(_scoped(user, "mine", count)) or 0

@@ -36,8 +36,9 @@ class Kinerja:
         return UnitOfWork(self.session_factory, self.clock)
 
     def reading(self) -> UnitOfWork:
-        """A unit of work for queries only (it must not be committed)."""
-        return UnitOfWork(self._read_session_factory, self.clock)
+        """A unit of work for queries only: on SQLite it reads a snapshot without waiting for a
+        writer (a deferred transaction); it cannot commit."""
+        return UnitOfWork(self._read_session_factory, self.clock, read_only=True)
 
     def dispose(self) -> None:
         self.db.dispose()

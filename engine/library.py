@@ -64,7 +64,7 @@ class DeploymentSummary:
 
 
 def definition_library(kinerja: Kinerja, actor: Actor) -> list[LibraryEntry]:
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         authorise(uow.session, actor, READ_DEFINITIONS)
         running = dict(uow.session.execute(
             select(DeploymentFile.definition_version_id, func.count(ProcessInstance.id))
@@ -86,7 +86,7 @@ def definition_library(kinerja: Kinerja, actor: Actor) -> list[LibraryEntry]:
 def definition_version(kinerja: Kinerja, actor: Actor, kind: str, name: str,
                        version: Optional[int] = None) -> VersionContent:
     """One version's content; without ``version``, the one in the newest deployment."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         authorise(uow.session, actor, READ_DEFINITIONS)
         query = select(DefinitionVersion).where(DefinitionVersion.kind == kind, DefinitionVersion.name == name)
         if version is None:
@@ -112,7 +112,7 @@ def compare_versions(kinerja: Kinerja, actor: Actor, kind: str, name: str, old: 
 
 def deployments_with_running_instances(kinerja: Kinerja, actor: Actor) -> list[DeploymentSummary]:
     """Older deployments that still have running instances: the candidates for a migration."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         authorise(uow.session, actor, READ_DEFINITIONS)
         rows = uow.session.execute(
             select(Deployment, func.count(ProcessInstance.id))

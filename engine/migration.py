@@ -56,7 +56,7 @@ def plan_migration(kinerja: Kinerja, actor: Actor, from_deployment_id: int, to_d
     """Which running instances of one deployment could move to another (default: the newest).
     A user sees their own organisation's instances; an operator those of ``organisation_id``
     (or all)."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         user = authorise(uow.session, actor, CHANGE_DEFINITIONS)
         if user is not None:
             organisation_id = user.organisation_id

@@ -218,7 +218,7 @@ class Preferences:
 
 def unread_count(kinerja: Kinerja, username: str) -> int:
     """Unread messages of a user, for the bell in the header."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         return uow.session.scalar(select(func.count(OutboxMessage.id)).join(User, User.id == OutboxMessage.user_id)
                                   .where(User.username == username, OutboxMessage.read_at.is_(None))) or 0
 
@@ -226,7 +226,7 @@ def unread_count(kinerja: Kinerja, username: str) -> int:
 def list_notifications(kinerja: Kinerja, username: str, limit: int = 50,
                        unread_only: bool = False) -> list[NotificationView]:
     """The user's messages, newest first."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         query = select(OutboxMessage).where(OutboxMessage.user_id == load_user(uow.session, username).id)
         if unread_only:
             query = query.where(OutboxMessage.read_at.is_(None))
@@ -251,7 +251,7 @@ def mark_read(kinerja: Kinerja, username: str, notification_id: Optional[int] = 
 
 
 def preferences_of(kinerja: Kinerja, username: str) -> Preferences:
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         user = load_user(uow.session, username)
         stored = uow.session.get(NotificationPreference, user.id)
         return Preferences(user.email, frozenset(stored.muted_kinds if stored else ()),

@@ -113,12 +113,12 @@ def _add_user(session, organisation_id: int, username: str, password: str, displ
 
 
 def organisation_exists(kinerja: Kinerja, code: str) -> bool:
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         return uow.session.scalar(select(Organisation.id).where(Organisation.code == code)) is not None
 
 
 def organisation_id_of(kinerja: Kinerja, code: str) -> int:
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         found = uow.session.scalar(select(Organisation.id).where(Organisation.code == code))
         if found is None:
             raise NotFound(f"organisation '{code}' does not exist")
@@ -127,7 +127,7 @@ def organisation_id_of(kinerja: Kinerja, code: str) -> int:
 
 def staff_usernames(kinerja: Kinerja, supervisor_username: str) -> list[str]:
     """Usernames of the employees who report directly to this user's employee record."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         supervisor = active_user(uow.session, supervisor_username)
         if supervisor is None or supervisor.employee_id is None:
             raise NotFound(f"user '{supervisor_username}' is not an employee")

@@ -160,7 +160,7 @@ def readable_instance(uow: UnitOfWork, instance_id: int, username: str, view: st
 
 def employee_instances(kinerja: Kinerja, username: str) -> list[InstanceDetail]:
     """The user's own process instances, newest first (the employee's "my cycle" view)."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         user = load_user(uow.session, username)
         if user.employee_id is None:
             return []
@@ -223,7 +223,7 @@ class DeploymentView:
 
 def latest_deployment(kinerja: Kinerja, actor: Actor) -> Optional[DeploymentView]:
     """The current deployment with each file's version (None before the first deploy)."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         authorise(uow.session, actor, READ_DEFINITIONS)
         deployment = newest_deployment(uow.session)
         if deployment is None:
@@ -254,7 +254,7 @@ def visible_task(kinerja: Kinerja, username: str, task_id: int) -> TaskView:
     """One task as an inbox row, without its form or context, for a user who may work on it
     (or did) or may read its employee's data; ``NotFound`` for anyone else, so a task id
     cannot be probed. Cheap: reads the projection only."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         user = load_user(uow.session, username)
         row = uow.session.get(HumanTask, task_id)
         if row is None or not (may_work_on(row, user)
@@ -262,20 +262,3 @@ def visible_task(kinerja: Kinerja, username: str, task_id: int) -> TaskView:
             raise NotFound(f"task {task_id} does not exist")
         subject = uow.session.get(Employee, row.subject_employee_id) if row.subject_employee_id else None
         return task_view(row, subject, kinerja.clock.now())
-
-
-@dataclass(frozen=True)
-class Overview:
-    running: int
-    completed: int
-    open_tasks: int
-
-
-def overview(kinerja: Kinerja) -> Overview:
-    """Headline counts for the health check: public aggregates, so no actor."""
-    with kinerja.reading() as uow:
-        by_status = dict(uow.session.execute(
-            select(ProcessInstance.status, func.count()).group_by(ProcessInstance.status)).all())
-        open_tasks = uow.session.scalar(
-            select(func.count()).select_from(HumanTask).where(HumanTask.status == "open"))
-        return Overview(by_status.get("running", 0), by_status.get("completed", 0), open_tasks or 0)

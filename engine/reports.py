@@ -75,7 +75,7 @@ def predikat_distribution(kinerja: Kinerja, actor: Actor, cycle_id: int) -> list
 
     Reads the predikat from each instance's summary (no workflow is deserialized).
     """
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         cycle = cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
         config = distribution_settings(cycle.settings)
         rows = uow.session.execute(
@@ -124,7 +124,7 @@ def save_report(kinerja: Kinerja, actor: Actor, cycle_id: int, units: list[UnitD
 
 def cycle_reports(kinerja: Kinerja, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
     """The cycle's reports, newest first, without their exports."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
         return [{"id": r.id, "requested_by": r.requested_by, "created_at": r.created_at, "units": r.units,
                  "flagged_units": r.flagged_units, "rows": r.rows}
@@ -134,7 +134,7 @@ def cycle_reports(kinerja: Kinerja, actor: Actor, cycle_id: int) -> list[dict[st
 
 def report_export(kinerja: Kinerja, actor: Actor, report_id: int) -> tuple[int, str, bytes]:
     """A report's cycle id, CSV and PNG chart."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         report = uow.session.get(CycleReport, report_id)
         if report is None:
             raise NotFound(f"report {report_id} does not exist")

@@ -28,7 +28,7 @@ def fire_due_timers(kinerja: Kinerja, limit: int = 1000) -> TimerSweep:
     """Fire every timer whose due time (by the engine clock) has passed. A sweep, like the
     reminder and mail sweeps: it acts as the system, for whoever runs it."""
     now = kinerja.clock.now()
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         rows = uow.session.execute(
             select(Timer.instance_id).where(Timer.status == "waiting", Timer.due_at <= now)
             .group_by(Timer.instance_id).order_by(func.min(Timer.due_at)).limit(limit)).all()

@@ -73,7 +73,7 @@ class _Counts:
 
 def transparency(kinerja: Kinerja, organisation_code: str) -> Transparency:
     """Every evaluation cycle of the organisation, newest first, with per-unit figures."""
-    with kinerja.unit_of_work() as uow:
+    with kinerja.reading() as uow:
         session = uow.session
         organisation = session.scalar(select(Organisation).where(Organisation.code == organisation_code))
         if organisation is None:

@@ -126,7 +126,7 @@ def test_open_cycle_runs_through_a_prefect_server_and_worker(deployed: Kinerja, 
                         env, worker_log), \
                 background([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{web_port}",
                             "kinerja_cli.wsgi:app"], web_env, web_log) as web:
-            wait_until_healthy(f"{web_url}/healthz", web, web_log)
+            wait_until_healthy(f"{web_url}/readyz", web, web_log)  # ready: database reachable, migrated, writable
             token = call(web_url, "POST", "/api/v1/auth/token",
                          {"username": "hr-bungo", "password": "rahasia"})["access_token"]
             accepted = call(web_url, "POST", "/api/v1/cycles", {"org": "bungo", "year": 2026}, token)

@@ -18,9 +18,8 @@ def test_passwords_are_checked_against_their_hash(org: SmallOrg, deployed: Kiner
 
 
 def test_health_check_and_login_page_in_indonesian(deployed: Kinerja, app: Flask) -> None:
-    open_cycle(deployed)
     client = app.test_client()
-    assert client.get("/healthz").get_json() == {"status": "ok", "running": 4, "completed": 0, "open_tasks": 4}
+    assert client.get("/healthz").get_json() == {"status": "ok"}
     login_page = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert 'lang="id"' in login_page and "Masuk" in login_page
 

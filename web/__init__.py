@@ -15,7 +15,7 @@ from flask import Flask, request, session
 from flask_babel import Babel
 
 from engine.kinerja import Kinerja
-from engine.read_models import overview
+from engine.readiness import DEFAULT_MIN_FREE_BYTES, readiness
 
 from . import auth, errors, formatting, limits, security
 from .extensions import csrf, limiter
@@ -36,6 +36,7 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
         LOGIN_FAILURES_PER_CLIENT=50,
         LOGIN_THROTTLE_WINDOW_SECONDS=15 * 60,
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        READY_MIN_FREE_BYTES=_min_free_bytes(),
         **security.settings_from_environment(),
     )
     app.config.update(config or {})
@@ -59,11 +60,25 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
 
     @app.get("/healthz")
     def health():  # type: ignore[no-untyped-def]
-        return {"status": "ok", **overview(kinerja).__dict__}
+        """Liveness: the process answers. It asks nothing of the database, so a database
+        outage does not get healthy processes restarted (that is what ``/readyz`` is for)."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def ready():  # type: ignore[no-untyped-def]
+        """Readiness (engine.readiness): 200 when every check passes, else 503 naming the failing ones."""
+        result = readiness(kinerja, app.config["READY_MIN_FREE_BYTES"])
+        body = {"status": "ready" if result.ready else "not_ready", "failing": result.failing,
+                "checks": {name: {"ok": check.ok, "detail": check.detail} for name, check in result.checks.items()}}
+        return body, 200 if result.ready else 503
 
     return app
 
 
+def _min_free_bytes() -> int:
+    """``KINERJA_READY_MIN_FREE_MB``: the free disk space below which ``/readyz`` fails (100 MB)."""
+    raw = os.environ.get("KINERJA_READY_MIN_FREE_MB", "").strip()
+    return int(raw) * 1024 * 1024 if raw.isdigit() else DEFAULT_MIN_FREE_BYTES
 
 
 def _choose_language() -> str:

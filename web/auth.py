@@ -85,8 +85,8 @@ def current_username() -> Optional[str]:
 def _load_current_user() -> None:
     g.username, g.user = None, None
     username = session.get("username")
-    if username is None:
-        return
+    if username is None or request.endpoint == "static":
+        return  # style sheets need no user, and still load while the database is unavailable
     try:
         g.user = signed_in_profile(kinerja(), username, session.get(SESSION_VERSION_KEY))
     except (NotFound, SessionEnded):

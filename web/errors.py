@@ -1,19 +1,24 @@
 """Engine errors → HTTP statuses: JSON ``{"error": {code, message, details}}`` under
-``/api/``, an HTML page elsewhere. Nothing a client sends should become a 500."""
+``/api/``, an HTML page elsewhere. Nothing a client sends should become a 500, and neither
+should an unavailable database: that is a 503 with ``Retry-After`` (:mod:`engine.availability`
+decides which database errors mean it, also for those raised outside a unit of work)."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, Forbidden, KinerjaError, NotFound
+from engine.availability import BUSY, FULL, READ_ONLY, UNREACHABLE, as_unavailable
+from engine.errors import Conflict, Forbidden, KinerjaError, NotFound, Unavailable
 
 from .texts import N_
 
 STATUS_BY_ERROR: list[tuple[type[KinerjaError], int]] = [
-    (NotFound, 404), (Forbidden, 403), (Conflict, 409),
+    (NotFound, 404), (Forbidden, 403), (Conflict, 409), (Unavailable, 503),
 ]
 
 
@@ -31,6 +36,11 @@ REFUSALS = {
     "not_eligible": N_("Orang ini tidak berhak memegang tugas ini. Pilih penerima dari daftar."),
     "not_claimed": N_("Klaim tugas ini dahulu sebelum mengalihkannya."),
     "own_step": N_("Langkah pegawai sendiri tidak dapat dialihkan."),
+    # Why the database is unavailable (engine.availability): nothing was saved.
+    UNREACHABLE: N_("Basis data sedang tidak dapat dihubungi. Tidak ada yang tersimpan; coba lagi sebentar lagi."),
+    BUSY: N_("Basis data sedang sibuk menyimpan perubahan lain. Tidak ada yang tersimpan; coba lagi sebentar lagi."),
+    FULL: N_("Ruang penyimpanan basis data penuh. Tidak ada yang tersimpan; coba lagi nanti."),
+    READ_ONLY: N_("Basis data sedang tidak menerima perubahan. Tidak ada yang tersimpan; coba lagi nanti."),
 }
 
 
@@ -70,7 +80,21 @@ def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
 def register(app: Flask) -> None:
     @app.errorhandler(KinerjaError)
     def _engine_error(error: KinerjaError):  # type: ignore[no-untyped-def]
-        return error_response(status_for(error), error.code, _page_message(error), error.details)
+        response, status = error_response(status_for(error), error.code, _page_message(error), error.details)
+        if isinstance(error, Unavailable):
+            response = make_response(response)
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response, status
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def _database_error(error: Exception):  # type: ignore[no-untyped-def]
+        """A database error raised outside a unit of work (a connection refused while the
+        signed-in user loads): a 503 when it means unavailability; any other stays a 500."""
+        unavailable = as_unavailable(error)
+        if unavailable is None:
+            raise error
+        return _engine_error(unavailable)
 
     app.register_error_handler(HTTPException, http_error)
 

@@ -51,7 +51,12 @@ def _template_helpers() -> dict[str, Any]:
         return request.path + "?lang=" + code
 
     def unread() -> int:
-        return unread_count(kinerja(), g.username) if g.get("username") else 0
+        if g.get("username") is None:
+            return 0
+        try:
+            return unread_count(kinerja(), g.username)
+        except KinerjaError:  # an error page while the database is unavailable still renders
+            return 0
 
     return {"inbox_counts": counts, "lang_url": lang_url, "tr": tr, "unread_notifications": unread}
 
