@@ -293,8 +293,9 @@ class ApiClient:
     def get(self, path: str, username: Optional[str] = None, **kwargs: Any) -> TestResponse:
         return self.client.get(BASE + path, headers=self._headers(username), **kwargs)
 
-    def post(self, path: str, username: Optional[str] = None, **kwargs: Any) -> TestResponse:
-        return self.client.post(BASE + path, headers=self._headers(username), **kwargs)
+    def post(self, path: str, username: Optional[str] = None, headers: Optional[dict[str, str]] = None,
+             **kwargs: Any) -> TestResponse:
+        return self.client.post(BASE + path, headers={**self._headers(username), **(headers or {})}, **kwargs)
 
     def ok(self, method: str, path: str, username: str, status: int = 200, **kwargs: Any) -> Any:
         response = getattr(self, method)(path, username, **kwargs)
