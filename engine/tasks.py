@@ -132,14 +132,15 @@ def open_task_for(uow: UnitOfWork, actor: Actor, task_id: int,
     user = active_user(uow.session, actor)
     if task is None or user is None:
         raise NotFound(f"task {task_id} does not exist")
-    if task.status == "completed" and (task.completed_by_user_id == user.id or is_meant_for(task, user)):
+    if task.status != "open" and (task.completed_by_user_id == user.id or is_meant_for(task, user)):
+        if task.status != "completed":
+            raise Conflict(f"task {task_id} is already {task.status}", details={"reason": "task_done"})
         if replay_key is not None and task.completion_key == replay_key and task.completed_by_user_id == user.id:
             return task, user
         raise _completed_by(uow, task)
-    if not may_work_on(task, user):
-        raise Forbidden(f"task {task_id} is not assigned to {user.username} or their groups")
-    if task.status != "open":
-        raise Conflict(f"task {task_id} is already {task.status}", details={"reason": "task_done"})
+    if not may_work_on(task, user):  # an open task someone else holds, or any task not meant for the user
+        raise Forbidden(f"task {task_id} is not assigned to {user.username} or their groups",
+                        details={"reason": "not_holder"})
     return task, user
 
 

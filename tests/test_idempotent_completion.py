@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 
 from engine.actors import SYSTEM
 from engine.clock import FixedClock
-from engine.errors import Conflict, ValidationFailed
+from engine.errors import Conflict, Forbidden, ValidationFailed
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent
 from engine.org import add_user
-from engine.tasks import claim_task, complete_task
+from engine.tasks import claim_task, complete_task, repeat_completion
 from tests.support import ANSWERS, SKP, ApiClient, SmallOrg, do_task, error_of, inbox_task, login, open_cycle
 
 APPROVE = ANSWERS["approve_skp"]
@@ -58,6 +58,15 @@ def test_a_repeat_with_the_same_key_gets_the_first_answer_and_runs_nothing(
         assert refused.value.details == {"reason": "task_done", "completed_by": "hr",
                                          "completed_by_name": "BKPSDM Bungo", "completed_at": clock.now().isoformat()}
     assert audit_events(deployed) == events
+
+
+def test_an_open_task_is_no_repeat(approval: int, deployed: Kinerja) -> None:
+    claim_task(deployed, "hr", approval)
+    with pytest.raises(Conflict, match="waiting for input"):
+        repeat_completion(deployed, "hr", approval, "never-used")
+    with pytest.raises(Forbidden) as refused:
+        repeat_completion(deployed, "hr2", approval, "never-used")
+    assert refused.value.details == {"reason": "not_holder"}, "hr holds it: pages say so in the reader's language"
 
 
 def test_a_key_is_short_visible_text(approval: int, deployed: Kinerja) -> None:
