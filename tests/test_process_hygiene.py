@@ -48,7 +48,7 @@ def test_cycle_open_on_postgresql_works_from_a_fresh_directory(org: SmallOrg, de
                           env=fresh_environment(database_url), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads(done.stdout.splitlines()[-1])
-    assert summary["failed"] == 0 and summary["started"] == len(org.employee_ids)
+    assert summary["failed"] == [] and summary["started"] == len(org.employee_ids), summary
     assert (tmp_path / "var" / "prefect").is_dir(), "Prefect's home is made inside the data directory"
 
 
