@@ -203,14 +203,19 @@ def group_members(session: Session, groups: Iterable[str]) -> dict[str, set[int]
 
 
 def may_work_on(task: HumanTask, user: User) -> bool:
-    """Whether ``user`` may claim or complete ``task``.
+    """Whether ``user`` may claim or complete ``task``: it is meant for them, and nobody
+    else of its group has claimed it."""
+    if not is_meant_for(task, user):
+        return False
+    return task.assignee_user_id is not None or task.claimed_by_user_id in (None, user.id)
 
-    A peer task goes to the whole team, but nobody gives peer input on themselves.
-    """
+
+def is_meant_for(task: HumanTask, user: User) -> bool:
+    """Whether ``task`` is for ``user``, whoever holds it now: its assignee, or a member of
+    its candidate group. A peer task goes to the whole team, but nobody gives peer input on
+    themselves."""
     if task.assignee_user_id is not None:
         return task.assignee_user_id == user.id
     if task.candidate_group not in groups_of(user):
-        return False
-    if task.claimed_by_user_id is not None and task.claimed_by_user_id != user.id:
         return False
     return not (user.employee_id is not None and task.subject_employee_id == user.employee_id)

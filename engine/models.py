@@ -56,6 +56,9 @@ class Base(DeclarativeBase):
     pass
 
 
+MAX_COMPLETION_KEY = 200  # characters of an Idempotency-Key (a UUID is 36)
+
+
 # --- org model ---------------------------------------------------------------------------
 
 
@@ -294,6 +297,8 @@ class HumanTask(Base):
     due_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
     completed_at: Mapped[Optional[datetime]] = mapped_column(UtcDateTime)
     completed_by_user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    # The completer's Idempotency-Key: a repeat of their request with it gets the original answer.
+    completion_key: Mapped[Optional[str]] = mapped_column(String(MAX_COMPLETION_KEY))
     reminded: Mapped[Optional[str]] = mapped_column(String(16))  # None | due_soon | overdue (reminders sent)
 
 

@@ -6,6 +6,7 @@ their details on stderr and exit with status 1, so scripts can rely on the exit 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -267,7 +268,12 @@ def audit_export(kinerja: Kinerja, instance_id: Optional[int], cycle_id: Optiona
                    "(e.g. when Prefect deployments sweep).")
 @click.pass_obj
 def serve(kinerja: Kinerja, host: str, port: int, threads: int, sweep_every: int) -> None:
-    """Serve the web app with waitress; run flows in-process unless KINERJA_FLOWS=deployments."""
+    """Serve the web app with waitress; run flows in-process unless KINERJA_FLOWS=deployments.
+
+    SIGTERM (systemd, ``docker stop``) stops it like Ctrl-C does: waitress closes and the
+    process exits normally, so Prefect's exit hook stops the embedded server it started.
+    SIGTERM's default would end this process alone and leave that server running."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     _prepare_prefect_home()
     from waitress import serve as waitress_serve
 

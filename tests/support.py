@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -293,8 +294,9 @@ class ApiClient:
     def get(self, path: str, username: Optional[str] = None, **kwargs: Any) -> TestResponse:
         return self.client.get(BASE + path, headers=self._headers(username), **kwargs)
 
-    def post(self, path: str, username: Optional[str] = None, **kwargs: Any) -> TestResponse:
-        return self.client.post(BASE + path, headers=self._headers(username), **kwargs)
+    def post(self, path: str, username: Optional[str] = None, headers: Optional[dict[str, str]] = None,
+             **kwargs: Any) -> TestResponse:
+        return self.client.post(BASE + path, headers={**self._headers(username), **(headers or {})}, **kwargs)
 
     def ok(self, method: str, path: str, username: str, status: int = 200, **kwargs: Any) -> Any:
         response = getattr(self, method)(path, username, **kwargs)
@@ -386,3 +388,11 @@ EXPECTED_FROM_OTHER_MODELERS = {
 def run(database_url: str, *args: str) -> Result:
     """The ``kinerja`` command on this database."""
     return CliRunner().invoke(cli, ["--database-url", database_url, *args])
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+

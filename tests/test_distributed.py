@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ from engine.audit_verification import verify_audit_chain
 from engine.demo import generate_organisation
 from engine.kinerja import Kinerja
 from engine.models import CycleRun, HumanTask, ProcessInstance
-from tests.support import PG_URL
+from tests.support import PG_URL, free_port
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not PG_URL, reason="the distributed recipe runs on PostgreSQL (make test-postgres)")]
@@ -38,12 +37,6 @@ pytestmark = [pytest.mark.slow,
 BIN = Path(sys.executable).parent
 EMPLOYEES = 2000
 POOL = "kinerja-test"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager

@@ -58,6 +58,8 @@ REFUSALS = [
             Door("post", "/tasks/{staff_task}/complete", {"json": {"data": SKP}}), 403),
     Refusal("complete a task that is done", "rina", Door("post", "/tasks/{done_task}", {"data": {}}),
             Door("post", "/tasks/{done_task}/complete", {"json": {"data": SKP}}), 409),
+    Refusal("complete a done task one may only read", "kapus", Door("post", "/tasks/{done_task}", {"data": {}}),
+            Door("post", "/tasks/{done_task}/complete", {"json": {"data": SKP}}), 403),
 ]
 
 

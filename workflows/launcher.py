@@ -32,13 +32,18 @@ log = logging.getLogger(__name__)
 def prepare_embedded_prefect(data_dir: Path) -> None:
     """Run Prefect embedded: its home inside the data folder, no telemetry, no server to start.
 
-    Call before Prefect is imported; settings already in the environment win.
+    Call before Prefect is imported; settings already in the environment win. The home is
+    created here, parents included: Prefect makes only its last level, and its embedded
+    server, which keeps its database there, then never answers ("Timed out while attempting
+    to connect to ephemeral Prefect API server" after minutes, e.g. on PostgreSQL in a fresh
+    directory, where no SQLite file has made ``var/`` before).
     """
     os.environ.setdefault("PREFECT_HOME", str((data_dir / "prefect").resolve()))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     # The embedded server needs more than Prefect's default 20 s on a busy two-core machine.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
 
 
 _api_lock = threading.Lock()

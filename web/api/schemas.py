@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from engine.cycles import DEFAULT_CYCLE_SETTINGS
 from engine.delegation import MAX_REASON
+from engine.models import MAX_COMPLETION_KEY
 from engine.notifications import EMAIL_DELIVERIES, KINDS
 from engine.reports import PREDIKATS, UNIT_RATINGS
 from engine.vocabulary import DEFAULT_PROCESS
@@ -157,6 +158,14 @@ class DelegateListSchema(ma.Schema):
 class CompleteRequestSchema(ma.Schema):
     data = fields.Dict(keys=fields.String(), required=True,
                        metadata={"description": "the form's fields; validated against the task's form"})
+
+
+class CompleteHeadersSchema(ma.Schema):
+    idempotency_key = fields.String(data_key="Idempotency-Key", load_default=None, metadata={"description": (
+        f"optional, 1 to {MAX_COMPLETION_KEY} visible ASCII characters (e.g. a UUID), new for each completion the "
+        "client means: stored with the completion, so repeating the request with the same key (e.g. after a "
+        "timeout) answers 200 as the first time without running anything again; a task completed by someone "
+        "else, or without this key, answers 409 naming who completed it and when")})
 
 
 # --- instances ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ..engine_access import kinerja
 from .common import ID, caller, operation, protected_blueprint
 from .schemas import (
     CompletedTaskSchema,
+    CompleteHeadersSchema,
     CompleteRequestSchema,
     DelegateListSchema,
     DelegateRequestSchema,
@@ -100,19 +101,23 @@ def delegate(body: dict[str, Any], task_id: int) -> Any:
 
 @blueprint.route(f"/<{ID}:task_id>/complete", methods=["POST"])
 @operation(blueprint, errors=(403, 404, 409, 422))
+@blueprint.arguments(CompleteHeadersSchema, location="headers")
 @blueprint.arguments(CompleteRequestSchema)
 @blueprint.response(200, CompletedTaskSchema)
-def complete(body: dict[str, Any], task_id: int) -> dict[str, Any]:
+def complete(headers: dict[str, Any], body: dict[str, Any], task_id: int) -> dict[str, Any]:
     """Complete a task with its form data.
 
     The data is validated against the task's form (422 names the fields) and the process runs
     on to its next wait state in the same transaction. ``instance`` is the instance afterwards,
-    or null when the caller may not read it (e.g. a peer's input)."""
+    or null when the caller may not read it (e.g. a peer's input). With an ``Idempotency-Key``,
+    the caller's repeat of a completion that committed answers the same way, and nothing runs
+    again; a 409 on a completed task names who completed it and when (``details``:
+    ``completed_by``, ``completed_by_name``, ``completed_at``)."""
     username = caller().username
-    task = visible_task(kinerja(), username, task_id)
-    complete_task(kinerja(), username, task_id, body["data"])
+    visible_task(kinerja(), username, task_id)
+    done = complete_task(kinerja(), username, task_id, body["data"], headers["idempotency_key"])
     try:
-        instance = instance_detail(kinerja(), username, task.instance_id)
+        instance = instance_detail(kinerja(), username, done.instance_id)
     except NotFound:  # e.g. peer input: the peer may not read the colleague's instance
         instance = None
-    return {"status": "completed", "task_id": task_id, "instance_id": task.instance_id, "instance": instance}
+    return {"status": "completed", "task_id": task_id, "instance_id": done.instance_id, "instance": instance}

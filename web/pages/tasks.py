@@ -1,6 +1,7 @@
 """A task: the employee it is about, their context and history, and the form to complete it."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -13,7 +14,7 @@ from engine.delegation import MAX_REASON, Delegate, delegate_task, delegates_for
 from engine.errors import Conflict, Forbidden, NotFound, ProcessError, ValidationFailed
 from engine.feedback import score_for_task
 from engine.read_models import CompletedStep, TaskDetail, task_detail, task_to_work_on
-from engine.tasks import claim_task, complete_task, unclaim_task
+from engine.tasks import Completion, claim_task, complete_task, repeat_completion, unclaim_task
 
 from ..auth import current_username, login_required
 from ..engine_access import kinerja
@@ -30,12 +31,13 @@ from ..forms import (
     task_name,
     tr,
 )
-from ..errors import REFUSALS
+from ..errors import REFUSALS, error_response
 from ..limits import too_large_numbers
 from .common import blueprint, redirect_back
 from .feedback import question_labels
 
 SKP_TASKS = ("draft_skp",)
+COMPLETION_KEY_FIELD = "completion_key"  # the form's hidden Idempotency-Key, new each time the form is shown
 SUMMARY_FORMATTERS: dict[str, Callable[[Any], str]] = {"follow_up_detail": tr}  # DMN texts, in the catalog
 SUMMARY_ORDER = ("midyear_rating", "rating_hasil_kerja", "rating_perilaku_kerja", "predikat_label", "predikat",
                  "follow_up", "follow_up_detail", "follow_up_approved")
@@ -162,6 +164,8 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
         "can_claim": detail.can_complete and not held,
         "can_unclaim": detail.can_complete and task.assignee_user_id is None and task.claimed_by_user_id is not None,
         "delegation": delegation or delegation_for(detail, held), "max_reason": MAX_REASON,
+        # the same submission shown again (a row added, a field to correct) keeps its key
+        "completion_key": request.form.get(COMPLETION_KEY_FIELD) or uuid.uuid4().hex,
     }
     return render_template("task.html", **context), status
 
@@ -176,14 +180,18 @@ def task_page(task_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def complete(task_id: int):  # type: ignore[no-untyped-def]
     username = current_username()
-    detail = task_to_work_on(kinerja(), username, task_id)
+    key = request.form.get(COMPLETION_KEY_FIELD) or None
+    try:
+        detail = task_to_work_on(kinerja(), username, task_id)
+    except Conflict:  # done already: the engine tells the user's own repeat from anyone else's try
+        return _answer(lambda: repeat_completion(kinerja(), username, task_id, key))
     schema = detail.form_schema or {"type": "object", "properties": {}}
     action = row_action(request.form)
     data = parse_form(schema, request.form, keep_empty_rows=action is not None, locale=str(get_locale()))
     if action is not None:  # "Tambah baris" / "Hapus" without JavaScript: show the form again
         return render_task(detail, apply_row_action(schema, data, action))
     try:
-        complete_task(kinerja(), username, task_id, data)
+        return _answer(lambda: complete_task(kinerja(), username, task_id, data, key))
     except ValidationFailed as error:
         errors = {**(map_errors(schema, error.details) or {"": [error.message]}), **too_large_numbers(data)}
         return render_task(detail, data, errors, status=422)
@@ -191,7 +199,21 @@ def complete(task_id: int):  # type: ignore[no-untyped-def]
         failed = _("Isian Anda belum tersimpan: langkah proses berikutnya gagal dijalankan. "
                    "Beri tahu BKPSDM (pengelola proses). Rincian: %(message)s", message=error.message)
         return render_task(detail, data, {"": [failed]}, status=422)
-    flash(_("Tugas selesai: %(task)s.", task=task_name(detail.task.task_key, detail.task.name)), "success")
+
+
+def _answer(completing: Callable[[], Completion]):  # type: ignore[no-untyped-def]
+    """The inbox with "task done" for a completion (the first time or its repeat with the
+    form's key); 409 naming who completed the task and when, in the reader's language."""
+    try:
+        done = completing()
+    except Conflict as refused:
+        details = refused.details if isinstance(refused.details, dict) else {}
+        if not details.get("completed_by"):
+            raise
+        message = _("Tugas ini sudah diselesaikan oleh %(name)s pada %(at)s.", name=details["completed_by_name"],
+                    at=format_datetime(as_datetime(details["completed_at"])))
+        return error_response(409, refused.code, message)
+    flash(_("Tugas selesai: %(task)s.", task=task_name(done.task_key, done.name)), "success")
     return redirect(url_for("pages.inbox"), code=303)
 
 
