@@ -16,8 +16,8 @@ from typing import Any, Mapping, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .access import active_user
-from .assignment import ROLE_HR, LaneDirectory, is_unit_head, unit_heads
+from .access import active_user, reads_feedback
+from .assignment import ROLE_HR, LaneDirectory, unit_heads
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .instances import NewInstance, start_many
 from .kinerja import Kinerja
@@ -112,13 +112,9 @@ def _authorise(uow, username: str, unit_id: int) -> None:  # type: ignore[no-unt
     """HR of the unit's organisation or a head of the unit may read and answer its feedback."""
     user = active_user(uow.session, username)
     unit = uow.session.get(Unit, unit_id)
-    if user is None or unit is None or user.organisation_id != unit.organisation_id:
+    if user is None or unit is None or user.organisation_id != unit.organisation_id or not reads_feedback(user) \
+            or (ROLE_HR not in user.role_names and user.employee.unit_id != unit_id):
         raise Forbidden(f"{username} may not see this unit's feedback")
-    if ROLE_HR in user.role_names:
-        return
-    if user.employee is not None and user.employee.unit_id == unit_id and is_unit_head(user.employee):
-        return
-    raise Forbidden(f"{username} may not see this unit's feedback")
 
 
 @dataclass(frozen=True)
@@ -151,13 +147,11 @@ def feedback_overview(kinerja: Kinerja, username: str) -> list[UnitFeedbackSumma
 
 def _readable_units(user: Optional[User]) -> Any:
     """The units a user reads feedback of, as a filter on ``Unit``; None when none."""
-    if user is None:
+    if user is None or not reads_feedback(user):
         return None
     if ROLE_HR in user.role_names:
         return Unit.organisation_id == user.organisation_id
-    if user.employee is not None and is_unit_head(user.employee):
-        return Unit.id == user.employee.unit_id
-    return None
+    return Unit.id == user.employee.unit_id
 
 
 def list_feedback(kinerja: Kinerja, username: str, organisation_code: str, unit_code: str) -> list[FeedbackView]:
