@@ -105,11 +105,11 @@ def organisation_cycles(kinerja: Kinerja, actor: Actor,
     first, with progress and latest run."""
     with kinerja.reading() as uow:
         user = authorise(uow.session, actor, RUN_CYCLES)
-        query = select(Cycle.id).join(Organisation, Organisation.id == Cycle.organisation_id)
+        query = select(Cycle).join(Organisation, Organisation.id == Cycle.organisation_id)
         query = query.where(Cycle.organisation_id == user.organisation_id) if user is not None \
             else query.where(Organisation.code == organisation_code)
-        ids = uow.session.scalars(query.order_by(Cycle.year.desc(), Cycle.id.desc())).all()
-    return [cycle_info(kinerja, actor, cycle_id) for cycle_id in ids]
+        cycles = uow.session.scalars(query.order_by(Cycle.year.desc(), Cycle.id.desc())).all()
+        return [_info(uow.session, cycle) for cycle in cycles]
 
 
 def employees_without_instance(kinerja: Kinerja, actor: Actor, cycle_id: int) -> list[int]:
@@ -158,14 +158,16 @@ def cycle_progress(kinerja: Kinerja, actor: Actor, cycle_id: int) -> dict[str, i
 def cycle_info(kinerja: Kinerja, actor: Actor, cycle_id: int) -> dict[str, Any]:
     """The cycle's identity (organisation code, year, process), its progress and its latest run."""
     with kinerja.reading() as uow:
-        cycle = cycle_for(uow.session, actor, cycle_id, READ_CYCLES)
-        organisation = uow.session.get(Organisation, cycle.organisation_id)
-        run = uow.session.scalar(select(CycleRun).where(CycleRun.cycle_id == cycle_id)
-                                 .order_by(CycleRun.id.desc()).limit(1))
-        return {"id": cycle.id, "organisation": organisation.code, "year": cycle.year,
-                "process_key": cycle.process_key, "opened_by": cycle.opened_by, "opened_at": cycle.opened_at,
-                "settings": dict(cycle.settings or {}), "latest_run": _run_info(run) if run else None,
-                "progress": _progress(uow.session, cycle)}
+        return _info(uow.session, cycle_for(uow.session, actor, cycle_id, READ_CYCLES))
+
+
+def _info(session: Session, cycle: Cycle) -> dict[str, Any]:
+    organisation = session.get(Organisation, cycle.organisation_id)
+    run = session.scalar(select(CycleRun).where(CycleRun.cycle_id == cycle.id).order_by(CycleRun.id.desc()).limit(1))
+    return {"id": cycle.id, "organisation": organisation.code, "year": cycle.year,
+            "process_key": cycle.process_key, "opened_by": cycle.opened_by, "opened_at": cycle.opened_at,
+            "settings": dict(cycle.settings or {}), "latest_run": _run_info(run) if run else None,
+            "progress": _progress(session, cycle)}
 
 
 def process_settings(settings: Optional[dict[str, Any]]) -> dict[str, Any]:
