@@ -52,6 +52,18 @@ def with_text_limits(schema: Any) -> Any:
     return limited
 
 
+def draft_schema(schema: Any) -> Any:
+    """A copy of ``schema`` that a half-filled form satisfies: nothing is required and no
+    list or text has a minimum, while types, choices and maximums still hold. Drafts (an
+    SKP saved to finish later) are checked against it; submitting checks the full schema."""
+    if isinstance(schema, list):
+        return [draft_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {key: draft_schema(value) if key not in ("enum", "const", "default") else value
+            for key, value in schema.items() if key not in ("required", "minItems", "minLength", "minProperties")}
+
+
 def _may_be_text(schema: dict[str, Any]) -> bool:
     kind = schema.get("type")
     kinds = kind if isinstance(kind, list) else [kind]

@@ -13,6 +13,7 @@ from typing import Optional
 from .clock import Clock, SystemClock
 from .database import make_engine, make_read_session_factory, make_session_factory, upgrade_schema
 from .definition_cache import DefinitionCache
+from .schema import METADATA  # noqa: F401 - every table is mapped before the first unit of work
 from .unit_of_work import UnitOfWork
 
 

@@ -300,6 +300,9 @@ class HumanTask(Base):
     # The completer's Idempotency-Key: a repeat of their request with it gets the original answer.
     completion_key: Mapped[Optional[str]] = mapped_column(String(MAX_COMPLETION_KEY))
     reminded: Mapped[Optional[str]] = mapped_column(String(16))  # None | due_soon | overdue (reminders sent)
+    # The SKP version the task is about (engine.skp_tables): the one being drafted or approved,
+    # or the agreed one an evaluation task was created under, so it keeps showing that version.
+    skp_id: Mapped[Optional[int]] = mapped_column(ForeignKey("skp.id"))
 
 
 class Timer(Base):

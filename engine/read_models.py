@@ -47,6 +47,7 @@ class TaskDetail:
     history: list[CompletedStep]
     summary: dict[str, Any]
     can_complete: bool
+    skp_id: Optional[int] = None  # the SKP version the task is about (engine.skp.task_skp reads it)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def task_detail(kinerja: Kinerja, username: str, task_id: int, with_prefill: boo
                           form_schema=schema, prefill=prefill,
                           employee=employee_card(uow.session, subject), history=history,
                           summary=dict(instance.summary or {}) if reads_employee_file else {},
-                          can_complete=can_complete)
+                          can_complete=can_complete, skp_id=row.skp_id)
 
 
 def task_to_work_on(kinerja: Kinerja, username: str, task_id: int) -> TaskDetail:

@@ -23,13 +23,15 @@ from .kinerja import Kinerja
 from .models import HumanTask, ProcessInstance, Timer
 from .notifications import Draft, decision_drafts, escalated_drafts, queue, task_created_drafts
 from .runtime import DecisionRecord, due_after
+from .skp_step import TaskSkp
 from .unit_of_work import UnitOfWork
 
 
 def finish_step(kinerja: Kinerja, uow: UnitOfWork, actor: str, instance: ProcessInstance, run: InstanceRun,
-                *, tell_escalations: bool = False) -> None:
+                *, tell_escalations: bool = False, drafts: Iterable[Draft] = ()) -> None:
     """Store what ``run`` did to ``instance`` in this step. ``tell_escalations``: the tasks the
-    step cancelled moved on to someone else (a timer escalated them); their holders are told."""
+    step cancelled moved on to someone else (a timer escalated them); their holders are told.
+    ``drafts``: the use case's own messages, queued with the step's."""
     now = uow.clock.now()
     before = dict(instance.summary or {})
     timer_dues = run.new_timer_dues(now)
@@ -40,11 +42,11 @@ def finish_step(kinerja: Kinerja, uow: UnitOfWork, actor: str, instance: Process
     if instance.status == "completed":
         uow.record("system", "instance.completed", {"summary": instance.summary}, instance_id=instance.id)
     record_decisions(kinerja, uow, actor, instance.id, instance.deployment_id, run.decisions)
-    drafts: list[Draft] = decision_drafts(uow.session, instance.subject_employee_id, before, instance.summary)
-    drafts += task_created_drafts(uow.session, created)
+    messages = [*drafts, *decision_drafts(uow.session, instance.subject_employee_id, before, instance.summary)]
+    messages += task_created_drafts(uow.session, created)
     if tell_escalations:
-        drafts += escalated_drafts(cancelled)
-    queue(uow, drafts)
+        messages += escalated_drafts(cancelled)
+    queue(uow, messages)
 
 
 def _sync_tasks(uow: UnitOfWork, instance: ProcessInstance, run: InstanceRun,
@@ -65,8 +67,11 @@ def _sync_tasks(uow: UnitOfWork, instance: ProcessInstance, run: InstanceRun,
         return cancelled, []
     directory = LaneDirectory(uow.session, [instance.subject_employee_id])
     subject = directory.subject(instance.subject_employee_id)
+    skp = TaskSkp(uow.session, instance)
     rows = [HumanTask(**task_columns(task, instance.id, subject, directory.resolve(task.task_spec.lane, subject), now))
             for task in new_tasks]
+    for row in rows:
+        row.skp_id = skp.for_form(row.form_key)
     uow.session.add_all(rows)
     uow.flush()  # the audit events below need the new rows' ids
     created = [{"id": row.id, "instance_id": instance.id, "task_key": row.task_key, "name": row.name,

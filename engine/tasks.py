@@ -23,6 +23,7 @@ from .forms import validate_form_data
 from .instance_run import InstanceRun
 from .kinerja import Kinerja
 from .models import MAX_COMPLETION_KEY, HumanTask, ProcessInstance, User
+from .skp_step import before_completion
 from .step import finish_step
 from .step_failures import records_step_failure
 from .unit_of_work import UnitOfWork
@@ -78,8 +79,10 @@ def complete_task(kinerja: Kinerja, actor: Actor, task_id: int, data: dict[str, 
         definitions = kinerja.definitions.of(uow.session, instance.deployment_id)
         if task.form_key is not None:
             validate_form_data(task.form_key, definitions.forms[task.form_key], data)
+        step_input = before_completion(uow, user, task, instance, data)
         run = InstanceRun.load(definitions, instance.process_key, instance.state)
-        changed = run.complete_user_task(task.spiff_task_id, data, f"task {task_id} is no longer waiting for input")
+        changed = run.complete_user_task(task.spiff_task_id, step_input.data,
+                                         f"task {task_id} is no longer waiting for input")
         task.status, task.completed_at, task.completed_by_user_id = "completed", uow.clock.now(), user.id
         task.claimed_by_user_id = task.claimed_by_user_id or user.id
         task.completion_key = key
@@ -87,7 +90,7 @@ def complete_task(kinerja: Kinerja, actor: Actor, task_id: int, data: dict[str, 
             "task_key": task.task_key, "name": task.name, "lane": task.lane, "form_key": task.form_key,
             "submitted": data, "changed": changed,
         }, instance_id=instance.id, task_id=task.id)
-        finish_step(kinerja, uow, user.username, instance, run)
+        finish_step(kinerja, uow, user.username, instance, run, drafts=step_input.drafts)
         uow.commit()
         return _completion(task)
 

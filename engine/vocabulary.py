@@ -26,6 +26,10 @@ KNOWN_LANES = (EMPLOYEE_LANE, SUPERVISOR_LANE, SECOND_SUPERVISOR_LANE, PPK_LANE,
 # User tasks the code treats specially
 DRAFT_SKP = "draft_skp"
 SKP_APPROVALS = ("approve_skp", "approve_skp_escalated")  # the supervisor's, then the escalated one
+# Forms whose tasks write the SKP's tables (engine.skp_step), whatever the task ids.
+SKP_DRAFT_FORM, SKP_APPROVAL_FORM = "skp_draft", "skp_approval"
+SKP_FORMS = (SKP_DRAFT_FORM, SKP_APPROVAL_FORM)
+TARGET_SETTING_PROCESS = "target_setting"  # a revision of an agreed SKP runs it on its own
 RATE_PERFORMANCE = "rate_performance"  # the supervisor's rating: scored against service satisfaction
 ESCALATED_COMPLAINT = "respond_complaint_escalated"
 

@@ -13,13 +13,13 @@ import sys
 from engine import unit_of_work
 from engine.clock import FixedClock
 from engine.kinerja import Kinerja
-from tests.support import SKP, START, do_task
+from tests.support import START, do_task, submit_skp
 
 
 def main(database_url: str) -> None:
     kinerja = Kinerja(database_url, clock=FixedClock(START))
-    do_task(kinerja, "rina", "draft_skp", SKP)
-    do_task(kinerja, "dedi", "draft_skp", SKP)
+    submit_skp(kinerja, "rina")
+    submit_skp(kinerja, "dedi")
     unit_of_work.append_events = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
     do_task(kinerja, "kapus", "approve_skp", {"skp_decision": "approve"})
     raise SystemExit("unreachable: the process should have been killed")

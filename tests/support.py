@@ -27,8 +27,12 @@ from engine.database import make_engine
 from engine.definitions import DefinitionFile
 from engine.inbox import TaskView, list_tasks
 from engine.kinerja import Kinerja
-from engine.models import Base, HumanTask, User
+from engine.models import Employee, HumanTask, ProcessInstance, User
 from engine.org import EmployeeSpec, add_employees, add_user, create_organisation
+from engine.schema import METADATA
+from engine.skp import organisation_goals, set_organisation_goals, skp_editor
+from engine.skp_rules import Parents
+from engine.skp_tables import Skp
 from engine.tasks import claim_task, complete_task
 from engine.vocabulary import DEFAULT_PROCESS
 from kinerja_cli.main import cli
@@ -51,7 +55,7 @@ def empty_database(scratch_dir: Path, migrated_postgres: str | None) -> str:
     if migrated_postgres is None:
         return f"sqlite:///{scratch_dir / 'kinerja.sqlite3'}"
     engine = make_engine(migrated_postgres)
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    tables = ", ".join(table.name for table in METADATA.sorted_tables)
     with engine.begin() as connection:
         connection.execute(sqlalchemy.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
@@ -108,6 +112,8 @@ def open_cycle(kinerja: Kinerja, employee_ids: Optional[Sequence[int]] = None, *
     acts as an operator named ``actor``, as the open-cycle flow does in HR's name."""
     operator = Operator(actor)
     cycle_id = ensure_cycle(kinerja, operator, org, year, DEFAULT_PROCESS, settings=settings)
+    if not organisation_goals(kinerja, operator, cycle_id):
+        set_organisation_goals(kinerja, operator, cycle_id, GOALS)
     if employee_ids is None:
         employee_ids = employees_without_instance(kinerja, operator, cycle_id)
     instance_ids = start_cycle_instances(kinerja, operator, cycle_id, list(employee_ids))
@@ -136,17 +142,69 @@ def do_task(kinerja: Kinerja, username: str, task_key: str, data: dict[str, Any]
     return task
 
 
-SKP = {"rhk": [{"description": "Meningkatnya cakupan imunisasi dasar lengkap", "indicator": "Cakupan IDL",
-                "indicator_type": "kuantitas", "target_value": 95, "unit": "persen"}]}
+# The organisation's goals the tests' cycles start with (HR enters them per cycle).
+GOALS = ["Meningkatnya derajat kesehatan masyarakat", "Meningkatnya kualitas pelayanan publik"]
+RHK_TEXT = "Meningkatnya cakupan imunisasi dasar lengkap"  # the RHK of every SKP the helpers submit
+APPROVE_SKP = {"skp_decision": "approve"}
+# An SKP the form accepts but whose RHK intervenes nothing yet: for requests refused before
+# the cascade is checked (someone else's task, a finished one, a malformed field).
+SKP = {"rhk": [{"kind": "utama", "text": RHK_TEXT, "indicators": [
+    {"aspek": "kuantitas", "text": "Cakupan IDL", "target_value": 95, "target_unit": "persen"}]}]}
+
+
+def skp_content(parents: Parents, target_value: float = 95) -> dict[str, Any]:
+    """An SKP with one RHK utama intervening the first thing ``parents`` offers."""
+    reference = {"sasaran" if parents.top else "intervensi": parents.choices[0].id}
+    return {"rhk": [{"kind": "utama", "text": RHK_TEXT, **reference, "indicators": [
+        {"aspek": "kuantitas", "text": "Cakupan IDL", "target_value": target_value, "target_unit": "persen"}]}]}
+
+
+def skp_answer(kinerja: Kinerja, task_id: int, target_value: float = 95) -> dict[str, Any]:
+    """A valid SKP for an open draft task, as its holder would fill it in: the supervisor's
+    SKP is agreed first when it is not yet (by the supervisor and their Pejabat Penilai)."""
+    holder = eligible_username(kinerja, task_id)
+    editor = skp_editor(kinerja, holder, task_id)
+    if editor.parents.waiting_for:
+        with kinerja.reading() as uow:
+            task = uow.session.get(HumanTask, task_id)
+            instance = uow.session.get(ProcessInstance, task.instance_id)
+            employee = uow.session.get(Employee, instance.subject_employee_id)
+            skp = uow.session.scalar(select(Skp).where(Skp.instance_id == instance.id))
+            supervisor_id, cycle_id = employee.supervisor_id, instance.cycle_id or skp.cycle_id
+        agree_skp(kinerja, supervisor_id, cycle_id)
+        editor = skp_editor(kinerja, holder, task_id)
+    return skp_content(editor.parents, target_value)
+
+
+def agree_skp(kinerja: Kinerja, employee_id: int, cycle_id: int) -> None:
+    """Get the employee's SKP in the cycle agreed, the way they and their Pejabat Penilai would."""
+    for _step in range(20):
+        with kinerja.reading() as uow:
+            if uow.session.scalar(select(Skp.id).where(Skp.employee_id == employee_id, Skp.cycle_id == cycle_id,
+                                                       Skp.status == "agreed")):
+                return
+            task_id = uow.session.scalar(
+                select(HumanTask.id).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                .where(HumanTask.subject_employee_id == employee_id, HumanTask.status == "open",
+                       HumanTask.form_key.in_(("skp_draft", "skp_approval")), ProcessInstance.cycle_id == cycle_id)
+                .order_by(HumanTask.id).limit(1))
+        assert task_id is not None, f"employee {employee_id} has no SKP work open in cycle {cycle_id}"
+        complete_task(kinerja, eligible_username(kinerja, task_id), task_id, answer(kinerja, task_id))
+    raise AssertionError(f"the SKP of employee {employee_id} was not agreed within 20 steps")
+
+
+def submit_skp(kinerja: Kinerja, username: str, target_value: float = 95) -> TaskView:
+    """The user submits a valid SKP in their open draft task (see :func:`skp_answer`)."""
+    task = inbox_task(kinerja, username, "draft_skp")
+    return do_task(kinerja, username, "draft_skp", skp_answer(kinerja, task.id, target_value))
 
 
 BERAKHLAK = ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif")
 
 # A plausible answer for every user task of the bundled processes (a "good year").
 ANSWERS: dict[str, dict[str, Any]] = {
-    "draft_skp": SKP,
-    "approve_skp": {"skp_decision": "approve"},
-    "approve_skp_escalated": {"skp_decision": "approve"},
+    "approve_skp": APPROVE_SKP,
+    "approve_skp_escalated": APPROVE_SKP,
     "report_realisation": {"realisations": [{"rhk_index": 0, "realised_value": 90, "evidence": "Laporan"}]},
     "give_feedback": {"feedback": "Baik"},
     "midyear_review": {"midyear_rating": "SESUAI_EKSPEKTASI"},
@@ -176,6 +234,20 @@ def eligible_username(kinerja: Kinerja, task_id: int) -> str:
     raise AssertionError(f"nobody may work on task {task_id}")
 
 
+def answer(kinerja: Kinerja, task_id: int, answers: Optional[dict[str, dict[str, Any]]] = None) -> dict[str, Any]:
+    """The answer to an open task: ``answers`` or :data:`ANSWERS` by its key, and for an SKP
+    draft a valid SKP (:func:`skp_answer`)."""
+    with kinerja.reading() as uow:
+        task = uow.session.get(HumanTask, task_id)
+        key, form_key = task.task_key, task.form_key
+    chosen = {**ANSWERS, **(answers or {})}
+    if key in chosen:
+        return chosen[key]
+    if form_key == "skp_draft":
+        return skp_answer(kinerja, task_id)
+    raise AssertionError(f"no answer for task '{key}'")
+
+
 def finish_all_open_work(kinerja: Kinerja, max_steps: int = 1000) -> int:
     """Complete every open task (and those that follow) with :data:`ANSWERS`; return the count."""
     done = 0
@@ -185,8 +257,8 @@ def finish_all_open_work(kinerja: Kinerja, max_steps: int = 1000) -> int:
                                             .order_by(HumanTask.id).limit(1)).first()
             if open_task is None:
                 return done
-            task_id, task_key = open_task.id, open_task.task_key
-        complete_task(kinerja, eligible_username(kinerja, task_id), task_id, ANSWERS[task_key])
+            task_id = open_task.id
+        complete_task(kinerja, eligible_username(kinerja, task_id), task_id, answer(kinerja, task_id))
         done += 1
     raise AssertionError(f"work did not finish within {max_steps} steps")
 
@@ -207,7 +279,7 @@ def complete_until(kinerja: Kinerja, instance_id: Optional[int], task_key: str,
             return wanted[0]
         assert rows, f"{'instance ' + str(instance_id) if instance_id else 'the work'} ended before a '{task_key}' task"
         task_id, key = rows[0]
-        complete_task(kinerja, eligible_username(kinerja, task_id), task_id, {**ANSWERS, **answers}[key])
+        complete_task(kinerja, eligible_username(kinerja, task_id), task_id, answer(kinerja, task_id, answers))
     raise AssertionError(f"no '{task_key}' task within {max_steps} steps")
 
 

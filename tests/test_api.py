@@ -25,6 +25,7 @@ from tests.support import (
     do_task,
     error_of,
     open_cycle,
+    submit_skp,
     upload,
 )
 from web import create_app
@@ -138,8 +139,8 @@ def test_the_inbox_lists_my_tasks_with_counts_and_filters(cycle: int, api: ApiCl
     assert task["created_at"] == "2026-01-05T08:00:00+00:00", "timezone-aware ISO 8601"
     assert task["due_at"].endswith("+00:00") and task["overdue"] is False
 
-    do_task(deployed, "rina", "draft_skp", SKP)
-    do_task(deployed, "dedi", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
+    submit_skp(deployed, "dedi")
     inbox = api.ok("get", "/tasks?scope=mine", "kapus")
     assert sorted(t["task_key"] for t in inbox["items"]) == ["approve_skp", "approve_skp", "draft_skp"]
     assert inbox["counts"]["mine"] == 3
@@ -168,7 +169,7 @@ def test_bad_inbox_parameters_are_refused_naming_the_parameter(cycle: int, api: 
 
 def test_a_task_comes_with_its_form_prefill_employee_and_history(cycle: int, api: ApiClient,
                                                                   deployed: Kinerja) -> None:
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     do_task(deployed, "kapus", "approve_skp", {"skp_decision": "return", "skp_comment": "Tambah indikator"})
     redraft = only_task(api, "rina", "draft_skp")
     detail = api.ok("get", f"/tasks/{redraft['id']}", "rina")
@@ -221,7 +222,7 @@ def test_wrong_form_data_is_refused_field_by_field(cycle: int, api: ApiClient) -
 def test_a_group_task_is_claimed_unclaimed_and_completed(org: SmallOrg, api: ApiClient, deployed: Kinerja) -> None:
     # The head of the health office has no supervisor with an account: his SKP approval goes to HR.
     open_cycle(deployed, [org.employee_ids["197001012000011001"]])
-    do_task(deployed, "kadis", "draft_skp", SKP)
+    submit_skp(deployed, "kadis")
     approval = only_task(api, "hr", "approve_skp", scope="group")
     assert approval["candidate_group"].startswith("hr@") and approval["claimed_by_user_id"] is None
     assert api.ok("get", "/tasks", "hr")["counts"] == {"mine": 0, "group": 1, "overdue": 0}
@@ -266,7 +267,7 @@ def test_nobody_reaches_another_persons_task_or_instance_by_guessing_ids(cycle: 
 def test_an_instance_and_its_history_for_those_who_may_read_them(cycle: int, api: ApiClient,
                                                                  deployed: Kinerja) -> None:
     draft = only_task(api, "rina", "draft_skp")
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     for reader in ("rina", "kapus", "kadis", "hr", "ppk", "auditor"):
         instance = api.ok("get", f"/instances/{draft['instance_id']}", reader)
         assert instance["subject_nip"] == RINA_NIP and instance["status"] == "running"

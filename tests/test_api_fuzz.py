@@ -18,13 +18,12 @@ from engine.deployment import deploy
 from engine.kinerja import Kinerja
 from tests.support import (
     BUNDLED_DEFINITIONS,
-    SKP,
     START,
     TEST_CONFIG,
     build_small_org,
-    do_task,
     empty_database,
     open_cycle,
+    submit_skp,
 )
 from web import create_app
 
@@ -48,7 +47,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory, _migrated_postgres: str |
     deploy(kinerja, Operator("hr"), BUNDLED_DEFINITIONS())
     build_small_org(kinerja)
     open_cycle(kinerja)
-    do_task(kinerja, "rina", "draft_skp", SKP)  # kapus now has an approval waiting
+    submit_skp(kinerja, "rina")  # kapus now has an approval waiting
     yield create_app(kinerja, {**TEST_CONFIG, "WTF_CSRF_ENABLED": True})  # as in production
     kinerja.dispose()
 

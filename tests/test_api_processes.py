@@ -3,7 +3,14 @@ and moving running instances to a new version (HR only, own organisation only)."
 from __future__ import annotations
 
 from engine.kinerja import Kinerja
-from tests.support import BPMN_DIR, SKP, ApiClient, do_task, error_of, target_setting_without_approval, upload
+from tests.support import (
+    BPMN_DIR,
+    ApiClient,
+    error_of,
+    submit_skp,
+    target_setting_without_approval,
+    upload,
+)
 
 
 def test_check_reports_problems_without_storing_anything(cycle: int, api: ApiClient) -> None:
@@ -30,7 +37,7 @@ def test_versions_list_every_file_with_its_history(cycle: int, api: ApiClient) -
 
 def test_migration_through_the_api_moves_only_the_callers_organisation(
         cycle: int, api: ApiClient, deployed: Kinerja, other_org: str) -> None:
-    do_task(deployed, "dedi", "draft_skp", SKP)
+    submit_skp(deployed, "dedi")
     new = target_setting_without_approval()
     api.ok("post", "/processes", "hr", 201, **upload((new.filename, new.content.encode())))
 

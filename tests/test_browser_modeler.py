@@ -24,11 +24,10 @@ from tests.support import (
     OTHER_MODELERS,
     SCREENSHOTS,
     SHORT_YEAR,
-    SKP,
     SmallOrg,
-    do_task,
     finish_all_open_work,
     open_cycle,
+    submit_skp,
 )
 
 pytestmark = pytest.mark.browser
@@ -51,7 +50,7 @@ def open_editor(page: Page, kind: str, name: str) -> None:
 def test_hr_changes_a_deadline_and_a_predikat_cell_in_the_browser(
         pages: Any, org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
     (old_instance,) = open_cycle(deployed, [org.cycle_employee], settings=SHORT_YEAR).instance_ids
-    do_task(deployed, "rina", "draft_skp", SKP)  # rina's approval waits, with the 7-day deadline
+    submit_skp(deployed, "rina")  # rina's approval waits, with the 7-day deadline
 
     page = pages("hr", width=1400)
     open_editor(page, "bpmn", "target_setting")
@@ -95,7 +94,7 @@ def test_hr_changes_a_deadline_and_a_predikat_cell_in_the_browser(
     assert '<spiffworkflow:property name="formKey" value="skp_approval" />' in deployed_xml
 
     (new_instance,) = open_cycle(deployed, [org.employee_ids[DEDI]]).instance_ids  # the same cycle
-    do_task(deployed, "dedi", "draft_skp", SKP)
+    submit_skp(deployed, "dedi")
     clock.advance(timedelta(days=3, hours=1))
     assert fire_due_timers(deployed).fired == 1, "only the new instance has the 3-day deadline"
     assert [t.subject_nip for t in list_tasks(deployed, "kadis")] == [DEDI]

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, DefinitionVersion, Deployment, Timer
-from tests.support import BPMN_DIR, SKP, SmallOrg, do_task, finish_all_open_work, open_cycle, run
+from tests.support import BPMN_DIR, SmallOrg, finish_all_open_work, open_cycle, run, submit_skp
 
 
 def _stored_definitions(kinerja: Kinerja) -> tuple[int, int]:
@@ -127,7 +127,7 @@ def test_timers_fire_runs_the_sweep_on_the_wall_clock(org: SmallOrg, deployed: K
     """The tests' clock stands in January; the command's is the wall clock, so the approval
     deadline armed when the SKP was sent is long due and fires."""
     open_cycle(deployed)
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     due = _waiting_timers(deployed)
     assert due, "sending the SKP armed the approval deadline"
     result = run(database_url, "timers", "fire")

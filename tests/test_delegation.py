@@ -19,7 +19,7 @@ from engine.kinerja import Kinerja
 from engine.org import EmployeeSpec, add_employees, add_user
 from engine.read_models import instance_history, task_detail
 from engine.tasks import claim_task, complete_task
-from tests.support import SKP, SignedIn, SmallOrg, do_task, inbox_task, open_cycle
+from tests.support import RHK_TEXT, SignedIn, SmallOrg, inbox_task, open_cycle, submit_skp
 
 KAPUS = "198002022005012002"
 KATU, KOOR, INSP = "198505052010011005", "198606062011011006", "198707072012011007"
@@ -52,7 +52,7 @@ def refusal(error: ValidationFailed) -> dict[str, str]:
 
 def test_a_supervisors_task_goes_only_to_another_official_of_the_unit(puskesmas: dict[str, int],
                                                                       deployed: Kinerja) -> None:
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     approval = inbox_task(deployed, "kapus", "approve_skp")
     assert [(d.username, d.name, d.position) for d in delegates_for(deployed, "kapus", approval.id)] == [
         ("koor", "Ani Lestari", "Koordinator Umum"), ("katu", "Budi Santoso, SE", "Kepala Subbagian Tata Usaha")], \
@@ -81,20 +81,20 @@ def test_a_supervisors_task_goes_only_to_another_official_of_the_unit(puskesmas:
 
 def test_whoever_receives_a_task_sees_what_its_first_holder_saw(puskesmas: dict[str, int],
                                                                 deployed: Kinerja) -> None:
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     approval = inbox_task(deployed, "kapus", "approve_skp")
     before = task_detail(deployed, "kapus", approval.id)
     delegate_task(deployed, "kapus", approval.id, "katu", "Dinas luar")
     after = task_detail(deployed, "katu", approval.id)  # not Rina's supervisor, yet her file is his to read
     assert after.can_complete and after.employee == before.employee
     assert after.employee["name"] == "Rina Marlina, Amd.Kep"
-    assert [(s.task_key, s.submitted) for s in after.history] == [("draft_skp", SKP)]
+    assert [(s.task_key, s.submitted["rhk"][0]["text"]) for s in after.history] == [("draft_skp", RHK_TEXT)]
     complete_task(deployed, "katu", approval.id, {"skp_decision": "approve"})
     assert task_detail(deployed, "katu", approval.id).history, "the step he did stays readable to him"
 
 
 def test_nobody_below_the_employee_receives_their_task(puskesmas: dict[str, int], deployed: Kinerja) -> None:
-    do_task(deployed, "katu", "draft_skp", SKP)
+    submit_skp(deployed, "katu")
     approval = inbox_task(deployed, "kapus", "approve_skp")
     assert delegates_for(deployed, "kapus", approval.id) == [], \
         "Kasubbag TU is the employee, the coordinator reports to him, the other official is an auditor"
@@ -121,7 +121,7 @@ def test_a_group_task_passes_to_another_member_of_its_group(org: SmallOrg, deplo
     add_user(deployed, SYSTEM, "bungo", "hr2", "rahasia-hr2", "Analis SDM BKPSDM", roles=["hr"])
     add_user(deployed, SYSTEM, "bungo", "hr-auditor", "rahasia-hr-auditor", "HR dan auditor", roles=["hr", "auditor"])
     open_cycle(deployed, [org.employee_ids["197001012000011001"]])
-    do_task(deployed, "kadis", "draft_skp", SKP)
+    submit_skp(deployed, "kadis")
     approval = inbox_task(deployed, "hr", "approve_skp")
     with pytest.raises(Forbidden) as refused:
         delegates_for(deployed, "hr", approval.id)
@@ -137,7 +137,7 @@ def test_a_group_task_passes_to_another_member_of_its_group(org: SmallOrg, deplo
 
 def test_the_api_lists_delegates_and_refuses_the_others_with_reasons(puskesmas: dict[str, int], app: Flask,
                                                                      deployed: Kinerja, other_org: str) -> None:
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     approval = inbox_task(deployed, "kapus", "approve_skp")
     kapus, rina = SignedIn(app, "kapus"), SignedIn(app, "rina")
     path = f"/tasks/{approval.id}/delegate"
@@ -185,7 +185,7 @@ def field_error(html: str, field: str) -> str:
 
 def test_the_page_offers_the_officials_by_name_and_explains_refusals(puskesmas: dict[str, int], app: Flask,
                                                                      deployed: Kinerja) -> None:
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     approval = inbox_task(deployed, "kapus", "approve_skp")
     kapus = SignedIn(app, "kapus").page
     page = kapus.get(f"/tasks/{approval.id}").get_data(as_text=True)

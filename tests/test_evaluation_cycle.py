@@ -7,7 +7,7 @@ from engine.actors import Operator
 from engine.audit_verification import verify_audit_chain
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, ProcessInstance
-from tests.support import BERAKHLAK, SKP, SmallOrg, do_task, open_cycle
+from tests.support import BERAKHLAK, SKP, SmallOrg, do_task, open_cycle, submit_skp
 
 
 def open_cycle_for(kinerja: Kinerja, org: SmallOrg, **settings: int) -> int:
@@ -22,7 +22,7 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
     # Target setting: returned once, then approved.
     do_task(kinerja, "rina", "draft_skp", {"rhk": [{**SKP["rhk"][0], "target_value": 60}]})
     do_task(kinerja, "kapus", "approve_skp", {"skp_decision": "return", "skp_comment": "Target terlalu rendah"})
-    do_task(kinerja, "rina", "draft_skp", SKP)
+    submit_skp(kinerja, "rina")
     do_task(kinerja, "kapus", "approve_skp", {"skp_decision": "approve"})
 
     # Two periods of realisation and feedback; the mid-year review after period 1 is weak.

@@ -20,7 +20,16 @@ from engine.kinerja import Kinerja
 from engine.models import AuditEvent
 from engine.org import add_user
 from engine.tasks import claim_task, complete_task, repeat_completion
-from tests.support import ANSWERS, SKP, ApiClient, SmallOrg, do_task, error_of, inbox_task, login, open_cycle
+from tests.support import (
+    ANSWERS,
+    ApiClient,
+    SmallOrg,
+    error_of,
+    inbox_task,
+    login,
+    open_cycle,
+    submit_skp,
+)
 
 APPROVE = ANSWERS["approve_skp"]
 
@@ -30,7 +39,7 @@ def approval(org: SmallOrg, deployed: Kinerja) -> int:
     """The id of the Kepala Dinas's SKP approval, waiting in the HR group's inbox."""
     add_user(deployed, SYSTEM, "bungo", "hr2", "rahasia-hr2", "Analis SDM BKPSDM", roles=["hr"])
     open_cycle(deployed, [org.employee_ids["197001012000011001"]])
-    do_task(deployed, "kadis", "draft_skp", SKP)
+    submit_skp(deployed, "kadis")
     return inbox_task(deployed, "hr", "approve_skp").id
 
 

@@ -18,7 +18,7 @@ from engine.kinerja import Kinerja
 from engine.mail import SmtpSettings, send_digests, send_due
 from engine.notifications import list_notifications, queue_reminders, set_preferences, unread_count
 from engine.timers import fire_due_timers
-from tests.support import SKP, SignedIn, SmallOrg, do_task, finish_all_open_work, login, open_cycle
+from tests.support import SignedIn, SmallOrg, finish_all_open_work, login, open_cycle, submit_skp
 
 
 class Sink(Message):
@@ -77,7 +77,7 @@ def test_a_failed_smtp_connection_retries_later_and_loses_nothing(
 def test_a_group_task_tells_every_member_of_the_group(org: SmallOrg, deployed: Kinerja) -> None:
     # The head of the Dinas has no supervisor in the system: his SKP approval goes to HR's group.
     open_cycle(deployed, [org.employee_ids["197001012000011001"]])
-    do_task(deployed, "kadis", "draft_skp", SKP)
+    submit_skp(deployed, "kadis")
     assert kinds(deployed, "hr") == ["task_assigned"]
     assert list_notifications(deployed, "hr")[0].params["task"] == "Setujui SKP"
 
@@ -85,7 +85,7 @@ def test_a_group_task_tells_every_member_of_the_group(org: SmallOrg, deployed: K
 def test_due_soon_and_overdue_are_each_sent_once_and_a_missed_deadline_tells_who_lost_the_task(
         org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
     open_cycle(deployed, [org.cycle_employee])
-    do_task(deployed, "rina", "draft_skp", SKP)  # kapus has 7 days to approve
+    submit_skp(deployed, "rina")  # kapus has 7 days to approve
     clock.advance(timedelta(days=5))
     assert queue_reminders(deployed) == {"due_soon": 0, "overdue": 0}
     clock.advance(timedelta(days=1, hours=1))
@@ -121,9 +121,9 @@ def test_a_daily_digest_gathers_the_days_messages_into_one_email(
     handler, smtp = sink
     set_preferences(deployed, "kapus", [], "daily", "siti@puskesmas.example")
     open_cycle(deployed, [org.cycle_employee])
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     open_cycle(deployed, [org.employee_ids["199104042016041004"]])
-    do_task(deployed, "dedi", "draft_skp", SKP)  # kapus now has two approvals (15:00 WIB)
+    submit_skp(deployed, "dedi")  # kapus now has two approvals (15:00 WIB)
     assert send_due(deployed, smtp) == 2, "rina's and dedi's own messages go out at once"
     assert send_digests(deployed, smtp) == 0, "queued after today's digest hour"
     clock.advance(timedelta(hours=15))  # 06:00 WIB the next day

@@ -12,7 +12,7 @@ from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
 from engine.models import HumanTask, ProcessInstance
 from tests import support
-from tests.support import SKP, SmallOrg, do_task
+from tests.support import SmallOrg, submit_skp
 from workflows import cycles
 from workflows.cycles import open_cycle
 
@@ -80,7 +80,7 @@ def test_the_timer_sweep_flow_fires_due_escalations(
     from workflows.timers import fire_due_timers
 
     open_cycle(database_url, "bungo", 2026)
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     # The flow's engine reads the wall clock; the escalation is due 7 days after the draft by the test clock,
     # which starts on 2026-01-05, long before the machine's real date.
     monkeypatch.setattr(cycles.kinerja_for(database_url), "clock", clock)
@@ -98,7 +98,7 @@ def test_embedded_sweeps_fire_due_timers_on_their_own(
     from workflows.launcher import start_sweeps
 
     support.open_cycle(deployed, [org.cycle_employee])
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     clock.advance(timedelta(days=8))
     stop = start_sweeps(deployed, every_seconds=0.2)
     try:

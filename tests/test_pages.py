@@ -31,6 +31,7 @@ from tests.support import (
     inbox_task,
     login,
     open_cycle,
+    submit_skp,
     text,
     work_until,
 )
@@ -111,9 +112,9 @@ def test_hr_and_auditors_have_no_cycle_of_their_own(app: Flask, cycle: int) -> N
 
 def test_the_inbox_lists_real_tasks_overdue_first_and_filters(app: Flask, cycle: int, deployed: Kinerja,
                                                                clock: FixedClock) -> None:
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     clock.advance(timedelta(days=5))
-    do_task(deployed, "dedi", "draft_skp", SKP)
+    submit_skp(deployed, "dedi")
     clock.advance(timedelta(days=5))  # Rina's approval (P7D) is overdue, Dedi's is not yet
     kapus = login(app, "kapus")
 
@@ -229,7 +230,7 @@ def test_rows_can_be_added_and_removed_without_javascript(app: Flask, cycle: int
 
 
 def test_a_returned_skp_comes_back_prefilled(app: Flask, cycle: int, deployed: Kinerja) -> None:
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     kapus = login(app, "kapus")
     approval = inbox_task(deployed, "kapus", "approve_skp")
     response = kapus.post(f"/tasks/{approval.id}", data={"skp_decision": "return",

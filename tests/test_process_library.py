@@ -14,12 +14,11 @@ from tests.support import (
     BPMN_DIR,
     EXPECTED_FROM_OTHER_MODELERS,
     OTHER_MODELERS,
-    SKP,
     ApiClient,
     SmallOrg,
-    do_task,
     login,
     open_cycle,
+    submit_skp,
     target_setting_without_approval,
     upload,
 )
@@ -156,7 +155,7 @@ def test_reading_the_library_is_for_hr_ppk_and_auditors_and_changing_it_for_hr(a
 def test_hr_moves_instances_to_the_new_version_from_the_migration_page(
         hr: FlaskClient, deployed: Kinerja, org: SmallOrg) -> None:
     drafting, waiting = open_cycle(deployed, [org.cycle_employee, org.employee_ids["199104042016041004"]]).instance_ids
-    do_task(deployed, "dedi", "draft_skp", SKP)
+    submit_skp(deployed, "dedi")
     new_version = target_setting_without_approval()
     assert _send(hr, "deploy", new_version.filename, new_version.content).status_code == 201
 

@@ -11,12 +11,12 @@ from engine.errors import NotFound
 from engine.inbox import InboxFilter, list_tasks, task_counts
 from engine.kinerja import Kinerja
 from engine.read_models import employee_instances, instance_detail, latest_deployment, task_detail
-from tests.support import ANSWERS, SHORT_YEAR, SKP, SmallOrg, do_task, inbox_task, open_cycle
+from tests.support import ANSWERS, SHORT_YEAR, SKP, SmallOrg, do_task, inbox_task, open_cycle, submit_skp
 
 
 def test_inbox_filters_and_counts(cycle: int, deployed: Kinerja, clock: FixedClock) -> None:
-    do_task(deployed, "rina", "draft_skp", SKP)
-    do_task(deployed, "dedi", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
+    submit_skp(deployed, "dedi")
     assert [t.subject_name for t in list_tasks(deployed, "kapus", filters=InboxFilter(search="rina"))] == [
         "Rina Marlina, Amd.Kep"]
     assert len(list_tasks(deployed, "kapus", filters=InboxFilter(search="199104042016"))) == 1
@@ -30,7 +30,7 @@ def test_inbox_filters_and_counts(cycle: int, deployed: Kinerja, clock: FixedClo
 
 
 def test_a_task_shows_its_form_prefill_and_the_history_so_far(cycle: int, deployed: Kinerja) -> None:
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     do_task(deployed, "kapus", "approve_skp", {"skp_decision": "return", "skp_comment": "Tambah indikator"})
     redraft = inbox_task(deployed, "rina", "draft_skp")
     detail = task_detail(deployed, "rina", redraft.id)
@@ -75,8 +75,8 @@ def test_a_peer_sees_the_peer_task_but_not_the_employees_file(org: SmallOrg, dep
 
 
 def test_a_second_approval_round_does_not_preselect_the_last_decision(cycle: int, deployed: Kinerja) -> None:
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     do_task(deployed, "kapus", "approve_skp", {"skp_decision": "return", "skp_comment": "Perbaiki"})
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     second_round = inbox_task(deployed, "kapus", "approve_skp")
     assert task_detail(deployed, "kapus", second_round.id).prefill == {}

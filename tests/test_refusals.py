@@ -11,7 +11,7 @@ from flask import Flask
 from engine.actors import Operator
 from engine.kinerja import Kinerja
 from engine.org import add_user
-from tests.support import SKP, ApiClient, SmallOrg, do_task, inbox_task, login, upload
+from tests.support import SKP, ApiClient, SmallOrg, inbox_task, login, submit_skp, upload
 
 BPMN = b'<?xml version="1.0"?><definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"/>'
 
@@ -69,7 +69,7 @@ def ids(org: SmallOrg, cycle: int, other_org: str, deployed: Kinerja) -> dict[st
     (which her supervisor may read), the supervisor's own draft, and a draft already sent."""
     add_user(deployed, Operator("test"), other_org, "auditor-kph", "rahasia-auditor-kph", "Inspektorat Kepahiang",
              roles=["auditor"])
-    done = do_task(deployed, "rina", "draft_skp", SKP)
+    done = submit_skp(deployed, "rina")
     return {"cycle": cycle, "instance": done.instance_id, "done_task": done.id,
             "staff_task": inbox_task(deployed, "dedi", "draft_skp").id,
             "head_task": inbox_task(deployed, "kapus", "draft_skp").id}

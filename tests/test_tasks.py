@@ -9,7 +9,7 @@ from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
 from engine.read_models import instance_history
 from engine.tasks import claim_task, complete_task, unclaim_task
-from tests.support import ANSWERS, SHORT_YEAR, SKP, SmallOrg, do_task, inbox_task, open_cycle
+from tests.support import ANSWERS, SHORT_YEAR, SKP, SmallOrg, do_task, inbox_task, open_cycle, submit_skp
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_only_the_assignee_may_complete(started: int, deployed: Kinerja) -> None
 
 
 def test_completing_twice_is_a_conflict(started: int, deployed: Kinerja) -> None:
-    task = do_task(deployed, "rina", "draft_skp", SKP)
+    task = submit_skp(deployed, "rina")
     with pytest.raises(Conflict, match="already completed"):
         complete_task(deployed, "rina", task.id, SKP)
 

@@ -13,12 +13,12 @@ from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
 from engine.read_models import instance_history
 from engine.timers import fire_due_timers
-from tests.support import SKP, SmallOrg, do_task, open_cycle
+from tests.support import SKP, SmallOrg, do_task, open_cycle, submit_skp
 
 
 def _submit_skp(kinerja: Kinerja, org: SmallOrg) -> int:
     (instance_id,) = open_cycle(kinerja, [org.cycle_employee]).instance_ids
-    do_task(kinerja, "rina", "draft_skp", SKP)
+    submit_skp(kinerja, "rina")
     return instance_id
 
 

@@ -15,7 +15,7 @@ from engine.migration import migrate_instances, plan_migration
 from engine.models import ProcessInstance
 from engine.read_models import instance_history
 from engine.timers import fire_due_timers
-from tests.support import BPMN_DIR, SKP, SmallOrg, do_task, open_cycle, run, target_setting_without_approval
+from tests.support import BPMN_DIR, SmallOrg, do_task, open_cycle, run, submit_skp, target_setting_without_approval
 
 
 def _start(kinerja: Kinerja, employee_id: int) -> int:
@@ -32,7 +32,7 @@ def test_migration_moves_instances_whose_waiting_task_still_exists_and_lists_the
         org: SmallOrg, deployed: Kinerja) -> None:
     drafting = _start(deployed, org.cycle_employee)  # rina: waits on draft_skp
     awaiting_approval = _start(deployed, org.employee_ids["199104042016041004"])  # dedi
-    do_task(deployed, "dedi", "draft_skp", SKP)  # now waits on approve_skp
+    submit_skp(deployed, "dedi")  # now waits on approve_skp
     old = _deployment_of(deployed, drafting)
 
     new = deploy(deployed, Operator("hr"), [target_setting_without_approval()]).deployment_id
@@ -50,7 +50,7 @@ def test_migration_moves_instances_whose_waiting_task_still_exists_and_lists_the
     assert _deployment_of(deployed, awaiting_approval) == old, "the blocked one stays on its version"
 
     # The moved instance follows the new version: no approval step after the draft.
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     assert [t.task_key for t in list_tasks(deployed, "rina")] == ["report_realisation"]
     # The one that stayed still follows the old one.
     assert [t.task_key for t in list_tasks(deployed, "kapus")] == ["approve_skp"]
@@ -65,12 +65,12 @@ def test_migration_moves_instances_whose_waiting_task_still_exists_and_lists_the
 def test_a_changed_deadline_applies_to_new_instances_and_old_ones_keep_theirs(
         org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
     old_instance = _start(deployed, org.cycle_employee)
-    do_task(deployed, "rina", "draft_skp", SKP)
+    submit_skp(deployed, "rina")
     changed = (BPMN_DIR / "target_setting.bpmn").read_text().replace('"P7D"</bpmn:timeDuration>',
                                                                      '"P3D"</bpmn:timeDuration>')
     deploy(deployed, Operator("hr"), [DefinitionFile.from_upload("target_setting.bpmn", changed.encode())])
     new_instance = _start(deployed, org.employee_ids["199104042016041004"])
-    do_task(deployed, "dedi", "draft_skp", SKP)
+    submit_skp(deployed, "dedi")
     assert _deployment_of(deployed, new_instance) != _deployment_of(deployed, old_instance)
 
     clock.advance(timedelta(days=3, hours=1))
@@ -83,7 +83,7 @@ def test_a_changed_deadline_applies_to_new_instances_and_old_ones_keep_theirs(
 def test_the_command_line_lists_then_moves_instances(org: SmallOrg, deployed: Kinerja, database_url: str) -> None:
     drafting = _start(deployed, org.cycle_employee)
     waiting = _start(deployed, org.employee_ids["199104042016041004"])
-    do_task(deployed, "dedi", "draft_skp", SKP)
+    submit_skp(deployed, "dedi")
     deploy(deployed, Operator("hr"), [target_setting_without_approval()])
 
     listed = run(database_url, "migrate", "1", "--dry-run", "--org", "bungo")
