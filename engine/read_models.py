@@ -25,8 +25,10 @@ from .instance_run import InstanceRun
 from .kinerja import Kinerja
 from .models import Cycle, Employee, HumanTask, ProcessInstance, Unit
 from .permissions import READ_DEFINITIONS
+from .skp_content import content_of
+from .skp_rules import editable_skp
 from .unit_of_work import UnitOfWork
-from .vocabulary import COMPLAINT_PROCESS, phase_of
+from .vocabulary import COMPLAINT_PROCESS, SKP_DRAFT_FORM, phase_of
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,10 @@ def task_detail(kinerja: Kinerja, username: str, task_id: int, with_prefill: boo
         definitions = kinerja.definitions.of(uow.session, instance.deployment_id)
         schema = definitions.forms.get(row.form_key) if row.form_key else None
         prefill: dict[str, Any] = {}
-        if with_prefill and row.status == "open" and schema is not None:
+        if with_prefill and row.status == "open" and row.form_key == SKP_DRAFT_FORM:  # the SKP lives in its tables
+            working = editable_skp(uow.session, instance.id)
+            prefill = content_of(working) if working else {}
+        elif with_prefill and row.status == "open" and schema is not None:
             data = InstanceRun.load(definitions, instance.process_key, instance.state).task_data(row.spiff_task_id)
             prefill = {key: data[key] for key, field_schema in schema.get("properties", {}).items()
                        if key in data and field_schema.get("x-prefill", True)}

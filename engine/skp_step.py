@@ -126,7 +126,7 @@ def _return(uow: UnitOfWork, user: User, task: HumanTask, instance: ProcessInsta
 def _tell_employee(session: Session, skp: Skp, subject: str, body: str) -> list[Draft]:
     user_id = session.scalar(select(User.id).where(User.employee_id == skp.employee_id, User.active.is_(True)))
     return [Draft({user_id}, "decision_made", subject[:200], body, None,
-                  {"decision": "skp", "skp_id": skp.id, "status": skp.status})] if user_id else []
+                  {"decision": "skp_status", "value": skp.status, "skp_id": skp.id})] if user_id else []
 
 
 def _facts(skp: Skp) -> dict[str, Any]:

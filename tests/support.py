@@ -164,14 +164,17 @@ def skp_answer(kinerja: Kinerja, task_id: int, target_value: float = 95) -> dict
     SKP is agreed first when it is not yet (by the supervisor and their Pejabat Penilai)."""
     holder = eligible_username(kinerja, task_id)
     editor = skp_editor(kinerja, holder, task_id)
-    if editor.parents.waiting_for:
+    if editor.parents.waiting_for or (editor.parents.top and not editor.parents.choices):
         with kinerja.reading() as uow:
             task = uow.session.get(HumanTask, task_id)
             instance = uow.session.get(ProcessInstance, task.instance_id)
             employee = uow.session.get(Employee, instance.subject_employee_id)
             skp = uow.session.scalar(select(Skp).where(Skp.instance_id == instance.id))
             supervisor_id, cycle_id = employee.supervisor_id, instance.cycle_id or skp.cycle_id
-        agree_skp(kinerja, supervisor_id, cycle_id)
+        if editor.parents.top:  # a cycle opened without goals: HR enters them
+            set_organisation_goals(kinerja, Operator("hr"), cycle_id, GOALS)
+        else:
+            agree_skp(kinerja, supervisor_id, cycle_id)
         editor = skp_editor(kinerja, holder, task_id)
     return skp_content(editor.parents, target_value)
 

@@ -17,6 +17,7 @@ from tests.support import (
     ANSWERS,
     BASE,
     BPMN_DIR,
+    RHK_TEXT,
     SKP,
     TEST_CONFIG,
     ApiClient,
@@ -25,6 +26,7 @@ from tests.support import (
     do_task,
     error_of,
     open_cycle,
+    skp_answer,
     submit_skp,
     upload,
 )
@@ -142,7 +144,7 @@ def test_the_inbox_lists_my_tasks_with_counts_and_filters(cycle: int, api: ApiCl
     submit_skp(deployed, "rina")
     submit_skp(deployed, "dedi")
     inbox = api.ok("get", "/tasks?scope=mine", "kapus")
-    assert sorted(t["task_key"] for t in inbox["items"]) == ["approve_skp", "approve_skp", "draft_skp"]
+    assert sorted(t["task_key"] for t in inbox["items"]) == ["approve_skp", "approve_skp", "report_realisation"]
     assert inbox["counts"]["mine"] == 3
     assert [t["subject_name"] for t in api.ok("get", "/tasks?search=rina", "kapus")["items"]] == [
         "Rina Marlina, Amd.Kep"]
@@ -175,7 +177,7 @@ def test_a_task_comes_with_its_form_prefill_employee_and_history(cycle: int, api
     detail = api.ok("get", f"/tasks/{redraft['id']}", "rina")
     assert detail["id"] == redraft["id"] and detail["task_key"] == "draft_skp" and detail["can_complete"] is True
     assert detail["form_schema"]["properties"]["rhk"]["type"] == "array"
-    assert detail["prefill"] == {"rhk": SKP["rhk"]}, "a returned SKP comes back filled in"
+    assert [row["text"] for row in detail["prefill"]["rhk"]] == [RHK_TEXT], "a returned SKP comes back filled in"
     assert detail["employee"]["nip"] == RINA_NIP and detail["employee"]["supervisor"] == "Siti Aminah, SKM"
     assert [(step["task_key"], step["actor"]) for step in detail["history"]] == [
         ("draft_skp", "rina"), ("approve_skp", "kapus")]
@@ -187,9 +189,10 @@ def test_a_task_comes_with_its_form_prefill_employee_and_history(cycle: int, api
 
 # --- working on tasks --------------------------------------------------------------------
 
-def test_completing_a_task_moves_the_process_on_and_twice_is_a_conflict(cycle: int, api: ApiClient) -> None:
+def test_completing_a_task_moves_the_process_on_and_twice_is_a_conflict(cycle: int, api: ApiClient,
+                                                                        deployed: Kinerja) -> None:
     draft = only_task(api, "rina", "draft_skp")
-    done = api.ok("post", f"/tasks/{draft['id']}/complete", "rina", json={"data": SKP})
+    done = api.ok("post", f"/tasks/{draft['id']}/complete", "rina", json={"data": skp_answer(deployed, draft["id"])})
     assert done["status"] == "completed" and done["task_id"] == draft["id"]
     assert done["instance_id"] == draft["instance_id"]
     instance = done["instance"]
@@ -204,9 +207,11 @@ def test_completing_a_task_moves_the_process_on_and_twice_is_a_conflict(cycle: i
 def test_wrong_form_data_is_refused_field_by_field(cycle: int, api: ApiClient) -> None:
     draft = only_task(api, "rina", "draft_skp")
     path = f"/tasks/{draft['id']}/complete"
-    bad = {"rhk": [{**SKP["rhk"][0], "target_value": "sembilan puluh", "indicator_type": "banyak"}]}
+    indicator = {**SKP["rhk"][0]["indicators"][0], "target_value": "sembilan puluh", "aspek": "banyak"}
+    bad = {"rhk": [{**SKP["rhk"][0], "indicators": [indicator]}]}
     error = error_of(api.post(path, "rina", json={"data": bad}), 422, "validation_failed")
-    assert {detail["field"] for detail in error["details"]} == {"rhk.0.target_value", "rhk.0.indicator_type"}
+    assert {detail["field"] for detail in error["details"]} == {"rhk.0.indicators.0.target_value",
+                                                                "rhk.0.indicators.0.aspek"}
     error = error_of(api.post(path, "rina", json={"data": {**SKP, "employee": {"nip": "palsu"}}}), 422)
     assert "Additional properties" in error["message"]
 
@@ -267,7 +272,8 @@ def test_nobody_reaches_another_persons_task_or_instance_by_guessing_ids(cycle: 
 def test_an_instance_and_its_history_for_those_who_may_read_them(cycle: int, api: ApiClient,
                                                                  deployed: Kinerja) -> None:
     draft = only_task(api, "rina", "draft_skp")
-    submit_skp(deployed, "rina")
+    skp = skp_answer(deployed, draft["id"])
+    do_task(deployed, "rina", "draft_skp", skp)
     for reader in ("rina", "kapus", "kadis", "hr", "ppk", "auditor"):
         instance = api.ok("get", f"/instances/{draft['instance_id']}", reader)
         assert instance["subject_nip"] == RINA_NIP and instance["status"] == "running"
@@ -276,7 +282,7 @@ def test_an_instance_and_its_history_for_those_who_may_read_them(cycle: int, api
     history = api.ok("get", f"/instances/{draft['instance_id']}/history", "rina")["items"]
     assert history[0]["action"] == "instance.started"
     completed = next(e for e in history if e["action"] == "task.completed")
-    assert completed["actor"] == "rina" and completed["data"]["submitted"] == SKP
+    assert completed["actor"] == "rina" and completed["data"]["submitted"] == skp
     assert completed["task_id"] == draft["id"] and completed["instance_id"] == draft["instance_id"]
     assert all(e["prev_hash"] and e["hash"] for e in history)
     assert [e["seq"] for e in history] == sorted(e["seq"] for e in history)

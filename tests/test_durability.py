@@ -17,7 +17,7 @@ from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, ProcessInstance
 from engine.tasks import complete_task
-from tests.support import SKP, START, SmallOrg, finish_all_open_work, inbox_task, open_cycle
+from tests.support import START, SmallOrg, finish_all_open_work, inbox_task, open_cycle, skp_answer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,13 +49,14 @@ def test_a_killed_process_loses_nothing_and_every_instance_continues(
 def test_two_simultaneous_completions_of_one_task_exactly_one_wins(org: SmallOrg, deployed: Kinerja) -> None:
     open_cycle(deployed, [org.cycle_employee])
     task = inbox_task(deployed, "rina", "draft_skp")
+    skp = skp_answer(deployed, task.id)
     start_line = threading.Barrier(2)
     outcomes: list[str] = []
 
     def complete() -> None:
         start_line.wait()
         try:
-            complete_task(deployed, "rina", task.id, SKP)
+            complete_task(deployed, "rina", task.id, skp)
             outcomes.append("completed")
         except Conflict as conflict:
             outcomes.append(f"conflict: {conflict.message}")

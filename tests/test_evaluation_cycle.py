@@ -7,7 +7,7 @@ from engine.actors import Operator
 from engine.audit_verification import verify_audit_chain
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, ProcessInstance
-from tests.support import BERAKHLAK, SKP, SmallOrg, do_task, open_cycle, submit_skp
+from tests.support import BERAKHLAK, SmallOrg, do_task, open_cycle, submit_skp
 
 
 def open_cycle_for(kinerja: Kinerja, org: SmallOrg, **settings: int) -> int:
@@ -20,7 +20,7 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
     instance_id = open_cycle_for(kinerja, org, review_periods=2, midyear_period=1)
 
     # Target setting: returned once, then approved.
-    do_task(kinerja, "rina", "draft_skp", {"rhk": [{**SKP["rhk"][0], "target_value": 60}]})
+    submit_skp(kinerja, "rina", target_value=60)
     do_task(kinerja, "kapus", "approve_skp", {"skp_decision": "return", "skp_comment": "Target terlalu rendah"})
     submit_skp(kinerja, "rina")
     do_task(kinerja, "kapus", "approve_skp", {"skp_decision": "approve"})

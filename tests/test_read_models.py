@@ -11,7 +11,7 @@ from engine.errors import NotFound
 from engine.inbox import InboxFilter, list_tasks, task_counts
 from engine.kinerja import Kinerja
 from engine.read_models import employee_instances, instance_detail, latest_deployment, task_detail
-from tests.support import ANSWERS, SHORT_YEAR, SKP, SmallOrg, do_task, inbox_task, open_cycle, submit_skp
+from tests.support import RHK_TEXT, SHORT_YEAR, SmallOrg, answer, do_task, inbox_task, open_cycle, submit_skp
 
 
 def test_inbox_filters_and_counts(cycle: int, deployed: Kinerja, clock: FixedClock) -> None:
@@ -22,11 +22,11 @@ def test_inbox_filters_and_counts(cycle: int, deployed: Kinerja, clock: FixedClo
     assert len(list_tasks(deployed, "kapus", filters=InboxFilter(search="199104042016"))) == 1
     assert len(list_tasks(deployed, "kapus", filters=InboxFilter(task_key="approve_skp"))) == 2
     assert len(list_tasks(deployed, "kapus", filters=InboxFilter(unit_code="dinkes"))) == 0
-    assert len(list_tasks(deployed, "kapus", filters=InboxFilter(cycle_id=cycle))) == 3  # + her own SKP
+    assert len(list_tasks(deployed, "kapus", filters=InboxFilter(cycle_id=cycle))) == 3  # + her own realisation (her SKP was agreed first)
     assert len(list_tasks(deployed, "kapus", filters=InboxFilter(cycle_id=cycle + 1))) == 0
     clock.advance(timedelta(days=10))
     counts = task_counts(deployed, "kapus")
-    assert (counts.mine, counts.group, counts.overdue) == (3, 0, 2)  # approvals: P7D; her own draft: P14D
+    assert (counts.mine, counts.group, counts.overdue) == (3, 0, 2)  # approvals: P7D; her realisation later
 
 
 def test_a_task_shows_its_form_prefill_and_the_history_so_far(cycle: int, deployed: Kinerja) -> None:
@@ -35,7 +35,7 @@ def test_a_task_shows_its_form_prefill_and_the_history_so_far(cycle: int, deploy
     redraft = inbox_task(deployed, "rina", "draft_skp")
     detail = task_detail(deployed, "rina", redraft.id)
     assert detail.can_complete and detail.form_schema["title"]
-    assert detail.prefill == {"rhk": SKP["rhk"]}, "a returned SKP comes back filled in"
+    assert [row["text"] for row in detail.prefill["rhk"]] == [RHK_TEXT], "a returned SKP comes back filled in"
     assert [step.task_key for step in detail.history] == ["draft_skp", "approve_skp"]
     assert detail.history[1].submitted["skp_comment"] == "Tambah indikator"
     assert detail.employee["supervisor"] == "Siti Aminah, SKM"
@@ -67,7 +67,7 @@ def test_a_peer_sees_the_peer_task_but_not_the_employees_file(org: SmallOrg, dep
     open_cycle(deployed, [org.cycle_employee], settings=SHORT_YEAR)
     for task_key, user in [("draft_skp", "rina"), ("approve_skp", "kapus"), ("report_realisation", "rina"),
                            ("give_feedback", "kapus"), ("midyear_review", "kapus"), ("self_assessment", "rina")]:
-        do_task(deployed, user, task_key, ANSWERS[task_key])
+        do_task(deployed, user, task_key, answer(deployed, inbox_task(deployed, user, task_key).id))
     peer_task = inbox_task(deployed, "dedi", "peer_input")
     as_peer = task_detail(deployed, "dedi", peer_task.id)
     assert as_peer.can_complete and as_peer.history == [] and as_peer.summary == {}

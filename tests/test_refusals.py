@@ -66,13 +66,14 @@ REFUSALS = [
 @pytest.fixture
 def ids(org: SmallOrg, cycle: int, other_org: str, deployed: Kinerja) -> dict[str, int]:
     """The things the refused actions name: the cycle, an instance, a staff member's open draft
-    (which her supervisor may read), the supervisor's own draft, and a draft already sent."""
+    (which her supervisor may read), the supervisor's own report (her SKP was agreed before
+    the staff's), and a draft already sent."""
     add_user(deployed, Operator("test"), other_org, "auditor-kph", "rahasia-auditor-kph", "Inspektorat Kepahiang",
              roles=["auditor"])
     done = submit_skp(deployed, "rina")
     return {"cycle": cycle, "instance": done.instance_id, "done_task": done.id,
             "staff_task": inbox_task(deployed, "dedi", "draft_skp").id,
-            "head_task": inbox_task(deployed, "kapus", "draft_skp").id}
+            "head_task": inbox_task(deployed, "kapus", "report_realisation").id}
 
 
 @pytest.mark.parametrize("refusal", REFUSALS, ids=[refusal.action for refusal in REFUSALS])

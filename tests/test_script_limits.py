@@ -28,7 +28,7 @@ from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
 from engine.sandbox_limits import DEFAULT_TIME_LIMIT_MS, MAX_INT_BITS, MAX_SEQUENCE_ITEMS, MAX_STRING_LENGTH
 from engine.scripting import RestrictedEnvironment
 from engine.tasks import claim_task, complete_task
-from tests.support import ANSWERS, BPMN_DIR, SmallOrg, eligible_username, login, open_cycle
+from tests.support import ANSWERS, BPMN_DIR, SmallOrg, answer, eligible_username, login, open_cycle
 
 # The unbounded forms of the issue; in an expression a loop is a comprehension over ranges.
 HOSTILE_SCRIPTS = {
@@ -72,12 +72,12 @@ def _drive_to_failing_step(kinerja: Kinerja, employee_id: int) -> tuple[int, str
         with kinerja.unit_of_work() as uow:
             task = uow.session.scalars(select(HumanTask).where(HumanTask.status == "open")
                                        .order_by(HumanTask.id).limit(1)).one()
-            task_id, task_key, assigned = task.id, task.task_key, task.assignee_user_id is not None
+            task_id, assigned = task.id, task.assignee_user_id is not None
         username = eligible_username(kinerja, task_id)
         if not assigned:
             claim_task(kinerja, username, task_id)
         try:
-            complete_task(kinerja, username, task_id, ANSWERS[task_key])
+            complete_task(kinerja, username, task_id, answer(kinerja, task_id))
         except ProcessError as error:
             return task_id, username, error
     raise AssertionError("no step failed")
@@ -121,7 +121,7 @@ def test_a_step_past_a_limit_fails_cleanly_while_the_inbox_keeps_its_speed(
     def hostile_step() -> None:
         cpu = time.thread_time()
         try:
-            complete_task(deployed, username, task_id, ANSWERS[_task_key(deployed, task_id)])
+            complete_task(deployed, username, task_id, answer(deployed, task_id))
         except ProcessError as error:
             failure.append(error)
         finally:

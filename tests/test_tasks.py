@@ -9,7 +9,7 @@ from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
 from engine.read_models import instance_history
 from engine.tasks import claim_task, complete_task, unclaim_task
-from tests.support import ANSWERS, SHORT_YEAR, SKP, SmallOrg, do_task, inbox_task, open_cycle, submit_skp
+from tests.support import SHORT_YEAR, SKP, SmallOrg, answer, do_task, inbox_task, open_cycle, submit_skp
 
 
 @pytest.fixture
@@ -21,11 +21,12 @@ def started(org: SmallOrg, deployed: Kinerja) -> int:
 def test_wrong_types_are_refused_field_by_field_and_nothing_changes(started: int, deployed: Kinerja) -> None:
     task = inbox_task(deployed, "rina", "draft_skp")
     history_before = instance_history(deployed, Operator('test'), started)
-    bad = {"rhk": [{**SKP["rhk"][0], "target_value": "sembilan puluh", "indicator_type": "banyak"}]}
+    indicator = {**SKP["rhk"][0]["indicators"][0], "target_value": "sembilan puluh", "aspek": "banyak"}
+    bad = {"rhk": [{**SKP["rhk"][0], "indicators": [indicator]}]}
     with pytest.raises(ValidationFailed) as refused:
         complete_task(deployed, "rina", task.id, bad)
     fields = {d["field"] for d in refused.value.details}
-    assert fields == {"rhk.0.target_value", "rhk.0.indicator_type"}
+    assert fields == {"rhk.0.indicators.0.target_value", "rhk.0.indicators.0.aspek"}
     assert instance_history(deployed, Operator('test'), started) == history_before
     assert inbox_task(deployed, "rina", "draft_skp").id == task.id
 
@@ -55,7 +56,7 @@ def test_peer_input_goes_to_the_team_but_never_to_the_subject(started: int, depl
     for task_key in ("draft_skp", "approve_skp", "report_realisation", "give_feedback", "midyear_review",
                      "self_assessment"):
         user = "kapus" if task_key in ("approve_skp", "give_feedback", "midyear_review") else "rina"
-        do_task(deployed, user, task_key, ANSWERS[task_key])
+        do_task(deployed, user, task_key, answer(deployed, inbox_task(deployed, user, task_key).id))
     (peer_task,) = list_tasks(deployed, "dedi", "group")
     assert peer_task.task_key == "peer_input" and peer_task.candidate_group.startswith("team@")
     assert list_tasks(deployed, "rina", "group") == []

@@ -13,7 +13,7 @@ from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
 from engine.read_models import instance_history
 from engine.timers import fire_due_timers
-from tests.support import SKP, SmallOrg, do_task, open_cycle, submit_skp
+from tests.support import SmallOrg, do_task, open_cycle, submit_skp
 
 
 def _submit_skp(kinerja: Kinerja, org: SmallOrg) -> int:
@@ -69,7 +69,7 @@ def test_parallel_sweeps_fire_each_due_timer_exactly_once(
 
     open_cycle(deployed)
     for nurse in ("rina", "dedi"):
-        do_task(deployed, nurse, "draft_skp", SKP)
+        submit_skp(deployed, nurse)
     clock.advance(timedelta(days=8))
     start_line = threading.Barrier(3)
     sweeps = []

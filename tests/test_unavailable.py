@@ -16,7 +16,8 @@ from engine.actors import Operator
 from engine.audit_verification import verify_audit_chain
 from engine.clock import FixedClock
 from engine.kinerja import Kinerja
-from tests.support import BASE, PG_URL, SKP, TEST_CONFIG, ApiClient, SmallOrg, error_of, inbox_task, login, text
+from tests.support import (BASE, PG_URL, SKP, TEST_CONFIG, ApiClient, SmallOrg, error_of, inbox_task, login, skp_answer,
+                           text)
 from web import create_app
 from web.auth import issue_token
 
@@ -97,7 +98,8 @@ def test_a_held_write_lock_lets_reads_through_and_turns_writes_into_503(
     # completion succeeds once the writer is gone.
     assert inbox_task(impatient, "rina", "draft_skp").id == draft.id
     assert verify_audit_chain(impatient, Operator("test")).ok
-    assert api.ok("post", f"/tasks/{draft.id}/complete", "rina", json={"data": SKP})["status"] == "completed"
+    skp = skp_answer(impatient, draft.id)
+    assert api.ok("post", f"/tasks/{draft.id}/complete", "rina", json={"data": skp})["status"] == "completed"
 
 
 def test_readyz_checks_the_database_and_healthz_does_not(org: SmallOrg, make_app: Callable[..., Flask],
