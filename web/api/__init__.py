@@ -20,6 +20,12 @@
 ``POST /api/v1/notifications/{id}/read``   mark one read; ``/read-all``: all
 ``GET|PUT …/notifications/preferences``    muted kinds, email address, immediate|daily|off
 ``POST /api/v1/feedback/{id}/follow-up``   turn a complaint into a follow-up process (201)
+``GET  /api/v1/skp``                       ``?employee=<NIP>&cycle=``: an employee's SKP versions
+``GET  /api/v1/skp/{id}``                  one SKP version as a document, with every version
+``POST /api/v1/skp/{id}/revisions``        ``{"reason"}``: revise an agreed SKP (201, Location)
+``GET  /api/v1/tasks/{id}/skp-editor``     the SKP editor of a draft task
+``PUT  /api/v1/tasks/{id}/skp-draft``      ``{"data": {...}}``: save the SKP without submitting
+``GET|PUT /api/v1/cycles/{id}/goals``      the organisation's goals (PUT ``{"goals"}``: HR)
 ``GET  /api/v1/openapi.json``              the OpenAPI 3.0.3 document
 =========================================  ==================================================
 
@@ -36,11 +42,11 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from ..errors import http_error
-from . import audit, auth_routes, cycles, feedback, instances, notifications, processes, tasks
+from . import audit, auth_routes, cycles, feedback, instances, notifications, processes, skp, tasks
 from .schemas import ErrorSchema
 
 BLUEPRINTS = (auth_routes.blueprint, auth_routes.account_blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
-              audit.blueprint, notifications.blueprint, feedback.blueprint)
+              audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
     "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "
