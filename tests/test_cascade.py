@@ -8,13 +8,28 @@ import io
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from engine.actors import SYSTEM
 from engine.cascade import unit_cascade
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent
+from engine.org import EmployeeSpec, add_employees
 from engine.skp import list_skp, organisation_goals, skp_document
-from tests.support import GOALS, RHK_TEXT, ApiClient, SmallOrg, agree_skp, elements, error_of, login, submit_skp
+from tests.support import (
+    APPROVE_SKP,
+    GOALS,
+    RHK_TEXT,
+    ApiClient,
+    SmallOrg,
+    agree_skp,
+    do_task,
+    elements,
+    error_of,
+    login,
+    open_cycle,
+    submit_skp,
+)
 
 KADIS_NIP, KAPUS_NIP, RINA_NIP, DEDI_NIP = ("197001012000011001", "198002022005012002", "199003032015031003",
                                             "199104042016041004")
@@ -159,3 +174,27 @@ def test_only_hr_sets_the_goals(app: Flask, deployed, cycle):
     for username in ("ppk", "auditor", "kapus"):
         assert login(app, username).post(f"/cycles/{cycle}/goals", data={"goals": "Lain"}).status_code == 403
     assert [goal.label for goal in organisation_goals(deployed, "hr", cycle)] == GOALS
+
+
+def test_a_larger_unit_costs_no_more_queries(deployed: Kinerja, org: SmallOrg, chain, cycle):
+    def statements() -> int:
+        seen: list[str] = []
+
+        def count(*args) -> None:  # type: ignore[no-untyped-def]
+            seen.append(args[2])
+
+        event.listen(deployed.db, "before_cursor_execute", count)
+        try:
+            unit_cascade(deployed, "hr", "pkm-mb", cycle)
+        finally:
+            event.remove(deployed.db, "before_cursor_execute", count)
+        return len(seen)
+
+    before = statements()
+    add_employees(deployed, SYSTEM, "bungo", [
+        EmployeeSpec(f"19950101202001{n:04d}", f"Perawat {n}", "Perawat", "pkm-mb", KAPUS_NIP) for n in range(30)])
+    open_cycle(deployed)
+    do_task(deployed, "kapus", "approve_skp", APPROVE_SKP)  # Dedi's SKP agreed: one more branch of the tree
+    view = unit_cascade(deployed, "hr", "pkm-mb", cycle)
+    assert len(view.members) == 33 and len(view.missing) == 30 and len(view.tops[0].rhk[0].children) == 2
+    assert statements() == before
