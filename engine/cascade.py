@@ -21,7 +21,7 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .access import authorise, is_auditor, note_auditor_read, require_own_organisation
+from .access import authorise, is_auditor, note_auditor_read
 from .actors import Actor
 from .errors import Forbidden, NotFound
 from .kinerja import Kinerja
@@ -115,7 +115,7 @@ def unit_cascade(kinerja: Kinerja, actor: Actor, unit_code: str, cycle_id: Optio
         user = authorise(uow.session, actor)
         unit = _unit(uow.session, user, unit_code, organisation_code)
         _may_read(user, unit)
-        cycle = _cycle(uow.session, user, unit, cycle_id)
+        cycle = _cycle(uow.session, unit, cycle_id)
         view = _Builder(uow.session, unit, cycle).view()
         auditor = user is not None and is_auditor(user)
     if auditor:  # an auditor's read of the unit's SKPs is logged (read first: a reader never waits on a writer)
@@ -167,7 +167,7 @@ def _may_read(user: Optional[User], unit: Unit) -> None:
                         details={"reason": "not_unit_member", "roles": sorted(READ_CYCLES.roles)})
 
 
-def _cycle(session: Session, user: Optional[User], unit: Unit, cycle_id: Optional[int]) -> Cycle:
+def _cycle(session: Session, unit: Unit, cycle_id: Optional[int]) -> Cycle:
     if cycle_id is None:
         cycle = session.scalar(select(Cycle).where(Cycle.organisation_id == unit.organisation_id,
                                                    Cycle.process_key == DEFAULT_PROCESS)
@@ -176,9 +176,8 @@ def _cycle(session: Session, user: Optional[User], unit: Unit, cycle_id: Optiona
             raise NotFound("the organisation has no cycle yet")
         return cycle
     cycle = session.get(Cycle, cycle_id) if 0 < cycle_id <= MAX_ID else None
-    if cycle is None or cycle.organisation_id != unit.organisation_id:
+    if cycle is None or cycle.organisation_id != unit.organisation_id:  # the unit is the caller's organisation's
         raise NotFound(f"cycle {cycle_id} does not exist")
-    require_own_organisation(user, cycle.organisation_id, f"cycle {cycle_id}")
     return cycle
 
 

@@ -15,7 +15,7 @@ from engine.cascade import unit_cascade
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent
 from engine.org import EmployeeSpec, add_employees
-from engine.skp import list_skp, organisation_goals, skp_document
+from engine.skp import list_skp, open_skp_revision, organisation_goals, skp_document, skp_editor
 from tests.support import (
     APPROVE_SKP,
     GOALS,
@@ -26,6 +26,7 @@ from tests.support import (
     do_task,
     elements,
     error_of,
+    inbox_task,
     login,
     open_cycle,
     submit_skp,
@@ -86,6 +87,23 @@ def test_employees_without_an_agreed_skp_are_listed_with_where_their_skp_stands(
     assert view.cycle_id == cycle and view.tops == []
     assert [(m.nip, m.status, m.head) for m in view.missing] == [
         (KAPUS_NIP, "none", True), (RINA_NIP, "none", False), (DEDI_NIP, "none", False)]
+
+
+def test_staff_rhk_under_an_earlier_version_of_the_heads_skp_are_listed_apart(app: Flask, deployed, chain, cycle):
+    [first] = [s for s in list_skp(deployed, "kapus") if s.status == "agreed"]
+    open_skp_revision(deployed, "kapus", first.id, "Penugasan baru dari Kepala Dinas")
+    redraft = inbox_task(deployed, "kapus", "draft_skp")
+    do_task(deployed, "kapus", "draft_skp", skp_editor(deployed, "kapus", redraft.id).content)
+    do_task(deployed, "kadis", "approve_skp", APPROVE_SKP)
+    view = unit_cascade(deployed, "hr", "pkm-mb", cycle)
+    [head_rhk] = view.tops[0].rhk
+    assert head_rhk.id != chain["kapus"][0] and head_rhk.children == [], "version 2 has RHK of its own"
+    [loose] = view.loose
+    assert (loose.rhk.id, loose.rhk.employee, loose.intervenes) == (chain["rina"][0], "Rina Marlina, Amd.Kep",
+                                                                    RHK_TEXT)
+    assert view.members[0].version == 2
+    page = login(app, "kapus").get("/units/pkm-mb/cascade").get_data(as_text=True)
+    assert [int(rhk["data-rhk-id"]) for rhk in elements(page, "cascade-rhk")] == [head_rhk.id, chain["rina"][0]]
 
 
 def test_the_csv_has_one_row_per_rhk_and_one_per_employee_without_an_agreed_skp(app: Flask, chain, cycle):
