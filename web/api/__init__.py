@@ -14,6 +14,7 @@
 ``POST /api/v1/processes``                 multipart ``files`` (HR)
 ``POST /api/v1/cycles``                    ``{"org", "year", "process_key"}`` (HR)
 ``GET  /api/v1/cycles/{id}``               progress (HR, PPK, auditor of the organisation)
+``GET  /api/v1/units/{code}/cascade``      a unit's cascade (``?cycle=``): HR, PPK, auditor, the unit's staff
 ``GET  /api/v1/instances/{id}[/history]``  an instance and its audit trail
 ``GET  /api/v1/audit/verify``              verify the audit chain (auditor)
 ``GET  /api/v1/notifications``             the caller's messages (``?unread=true``) and unread count
@@ -42,11 +43,11 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from ..errors import http_error
-from . import audit, auth_routes, cycles, feedback, instances, notifications, processes, skp, tasks
+from . import audit, auth_routes, cascade, cycles, feedback, instances, notifications, processes, skp, tasks
 from .schemas import ErrorSchema
 
 BLUEPRINTS = (auth_routes.blueprint, auth_routes.account_blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
-              audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint)
+              audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint, cascade.blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
     "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "

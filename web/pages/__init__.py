@@ -18,6 +18,9 @@ URL map (all but ``/login`` need a session):
 ``GET  /cycles/<id>``                   HR: progress of the cycle's opening (refreshes itself), reports
 ``POST /cycles/<id>/reports``           HR: make a predikat-distribution report (Prefect flow)
 ``GET  /reports/<id>.csv|.png``        HR: a report's exports
+``POST /cycles/<id>/goals``             HR: the organisation's goals of the cycle (``goals``, one per line)
+``GET  /cascade``                       the units whose "Matriks peran hasil" the user reads
+``GET  /units/<code>/cascade[.csv]``    a unit's cascade (``?cycle=``): HR, PPK, auditors, the unit's staff
 ``GET|POST /account/password``          the signed-in user changes their password (ends other sessions)
 =====================================  ======================================================
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 from . import (  # noqa: F401  (views register on the blueprint)
     account,
     audit,
+    cascade,
     cycles,
     feedback,
     inbox,

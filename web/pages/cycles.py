@@ -8,13 +8,16 @@ the run is queued or running, showing "1 234 / 5 000 dimulai" from the database.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Optional
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.cascade import cascade_units
 from engine.cycles import cycle_info, organisation_cycles
 from engine.permissions import RUN_CYCLES
 from engine.reports import PREDIKATS, cycle_reports, report_export
+from engine.skp import organisation_goals
 from engine.vocabulary import DEFAULT_PROCESS
 
 from .. import flows
@@ -48,13 +51,23 @@ def open_cycle():  # type: ignore[no-untyped-def]
 @blueprint.get("/cycles/<int:cycle_id>")
 @permission_required(RUN_CYCLES)
 def cycle_page(cycle_id: int):  # type: ignore[no-untyped-def]
-    info = cycle_info(kinerja(), current_username(), cycle_id)
+    return render_cycle_page(cycle_id)
+
+
+def render_cycle_page(cycle_id: int, status: int = 200, goals_text: Optional[str] = None,
+                      goals_error: Optional[str] = None) -> tuple[str, int]:
+    """The cycle page; ``goals_text`` and ``goals_error``: the goals form as sent, refused."""
+    username = current_username()
+    info = cycle_info(kinerja(), username, cycle_id)
     run = info["latest_run"]
     running = run is not None and run["status"] in UNFINISHED
     failed = sum(len(failure["employee_ids"]) for failure in run["failures"]) if run else 0
+    goals = [goal.label for goal in organisation_goals(kinerja(), username, cycle_id)]
     return render_template("cycle.html", cycle=info, run=run, running=running, failed=failed,
-                           refresh_seconds=REFRESH_SECONDS if running else None,
-                           reports=cycle_reports(kinerja(), current_username(), cycle_id), predikats=PREDIKATS)
+                           refresh_seconds=REFRESH_SECONDS if running and status == 200 else None,
+                           reports=cycle_reports(kinerja(), username, cycle_id), predikats=PREDIKATS,
+                           goals=goals, goals_text="\n".join(goals) if goals_text is None else goals_text,
+                           goals_error=goals_error, units=cascade_units(kinerja(), username)), status
 
 
 @blueprint.post("/cycles/<int:cycle_id>/reports")
