@@ -88,13 +88,13 @@ SEKDA = SkpPlan(layout="jpt", rhk=(
         iki("kualitas", "Satuan pendidikan dasar terakreditasi minimal B", 90, "persen", "Proses Bisnis"))),
     RhkPlan("Meningkatnya kualitas pelayanan publik perangkat daerah dan kecamatan", 2, (
         iki("kualitas", "Indeks Kepuasan Masyarakat (IKM) perangkat daerah", 85, "indeks", "Penerima Layanan"),
-        iki("kualitas", "Hasil penilaian kepatuhan standar pelayanan publik oleh Ombudsman RI", 
+        iki("kualitas", "Hasil penilaian kepatuhan standar pelayanan publik oleh Ombudsman RI",
             "Zona hijau (kualitas tinggi) untuk seluruh perangkat daerah yang dinilai", None, "Proses Bisnis"))),
     RhkPlan("Meningkatnya akuntabilitas kinerja dan keuangan Pemerintah Kabupaten Bungo", 3, (
         iki("kualitas", "Predikat evaluasi SAKIP kabupaten", "Predikat BB (sangat baik)", None, "Penguatan Internal"),
         iki("kualitas", "Opini BPK atas Laporan Keuangan Pemerintah Daerah", "Wajar Tanpa Pengecualian (WTP)",
             None, "Anggaran"),
-        iki("waktu", "LKjIP kabupaten disampaikan kepada Kementerian PANRB", 1, "dokumen paling lambat 31 Maret",
+        iki("waktu", "Penyampaian LKjIP kabupaten kepada Kementerian PANRB", "Paling lambat 31 Maret", None,
             "Penguatan Internal"))),
 ), dukungan="Tim Percepatan Penurunan Stunting kabupaten dan Tim Reformasi Birokrasi",
     pertanggungjawaban="Laporan capaian kinerja triwulanan kepada Bupati Bungo")
@@ -158,7 +158,9 @@ HEADS = {
     ("dinkes", "Kepala Dinas Kesehatan"): SkpPlan(layout="jpt", rhk=(
         RhkPlan("Meningkatnya derajat kesehatan masyarakat melalui penguatan layanan kesehatan primer", 0, (
             iki("kuantitas", "Angka kematian ibu", 90, "per 100.000 kelahiran hidup", "Penerima Layanan"),
-            iki("kuantitas", "Puskesmas terakreditasi paripurna", 8, "puskesmas", "Proses Bisnis"))),
+            iki("kuantitas", "Puskesmas terakreditasi paripurna", 8, "puskesmas", "Proses Bisnis")),
+            ("Penilaian kinerja Puskesmas tahun sebelumnya", "Pendampingan akreditasi Puskesmas",
+             "Verifikasi data e-PPGBM dan audit maternal perinatal", "Evaluasi capaian SPM bidang kesehatan")),
         RhkPlan("Menurunnya prevalensi balita stunting kabupaten", 0, (
             iki("kuantitas", "Prevalensi balita stunting", 14, "persen", "Penerima Layanan"),)),
     ), dukungan="DAK nonfisik BOK dan Dana Kapitasi JKN",
@@ -190,7 +192,8 @@ STAFF = {
         RhkPlan("Terlaksananya pelayanan antenatal dan persalinan sesuai standar", 0, (
             iki("kuantitas", "Ibu hamil yang mendapat pelayanan antenatal enam kali (K6)", 90, "persen"),
             iki("kuantitas", "Persalinan ditolong tenaga kesehatan di fasilitas kesehatan", 98, "persen")),
-            ("Pendataan ibu hamil dan pemasangan stiker P4K", "Kelas ibu hamil dan kunjungan rumah ibu hamil risiko tinggi",
+            ("Pendataan ibu hamil dan pemasangan stiker P4K",
+             "Kelas ibu hamil dan kunjungan rumah ibu hamil risiko tinggi",
              "Audit maternal perinatal kasus rujukan", "Evaluasi cakupan K6 dan persalinan di fasilitas")),
         RhkPlan("Terpantaunya pertumbuhan dan perkembangan balita di desa binaan", 1, (
             iki("kuantitas", "Kunjungan rumah balita gizi kurang", 120, "kunjungan"),
@@ -217,7 +220,7 @@ STAFF = {
     (KECAMATAN, "Sekretaris Kecamatan"): SkpPlan(rhk=(
         RhkPlan("Tersusunnya dokumen perencanaan dan pelaporan kinerja kecamatan tepat waktu", 1, (
             iki("kuantitas", "Dokumen Renja, Perjanjian Kinerja dan LKjIP kecamatan", 3, "dokumen"),
-            iki("waktu", "LKjIP kecamatan disampaikan", 1, "bulan setelah tahun berakhir")),
+            iki("waktu", "Penyampaian LKjIP kecamatan", "Paling lambat akhir Februari tahun berikutnya")),
             ("Penyusunan Perjanjian Kinerja", "Penyusunan Renja tahun berikutnya",
              "Monitoring realisasi anggaran dan kinerja", "Penyusunan bahan LKjIP")),
         RhkPlan("Terkoordinasinya pelayanan PATEN sesuai standar pelayanan", 0, (
@@ -235,14 +238,17 @@ STAFF = {
     (KECAMATAN, "Pengadministrasi Umum"): SkpPlan(rhk=(
         RhkPlan("Terlayaninya administrasi persuratan dan kearsipan layanan PATEN", 0, (
             iki("kuantitas", "Surat masuk dan keluar yang diadministrasikan", 1200, "surat"),
-            iki("waktu", "Surat masuk didisposisikan", 1, "hari kerja")),),
-    ), dukungan="Aplikasi tata naskah dinas elektronik", pertanggungjawaban="Laporan bulanan kepada Sekretaris Kecamatan"),
+            iki("waktu", "Surat masuk didisposisikan", 1, "hari kerja")),
+            ("Penataan arsip aktif tahun sebelumnya", "Pengelolaan surat melalui tata naskah dinas elektronik",
+             "Pemindahan arsip inaktif ke unit kearsipan", "Rekap dan laporan persuratan tahunan")),
+    ), dukungan="Aplikasi tata naskah dinas elektronik",
+        pertanggungjawaban="Laporan bulanan kepada Sekretaris Kecamatan"),
     (KECAMATAN, "Penata Layanan Operasional"): SkpPlan(rhk=(
         RhkPlan("Terselenggaranya layanan PATEN sesuai maklumat pelayanan", 0, (
             iki("kuantitas", "Berkas permohonan layanan yang diselesaikan", 2400, "berkas"),
             iki("kualitas", "Kesesuaian layanan dengan maklumat", "Tanpa pengaduan yang terbukti melanggar maklumat")),
             ("Penataan loket dan antrean", "Layanan jemput bola di desa terjauh",
-             "Layanan jemput bola di desa terjauh", "Rekap layanan dan usulan perbaikan")),
+             "Layanan PATEN keliling pada hari pasar", "Rekap layanan dan usulan perbaikan")),
         RhkPlan("Terfasilitasinya data sasaran stunting tingkat desa", 2, (
             iki("kuantitas", "Desa dengan data sasaran stunting mutakhir", 13, "desa"),)),
     ), dukungan="Perangkat komputer loket PATEN", pertanggungjawaban="Laporan bulanan kepada Camat"),
@@ -252,7 +258,8 @@ STAFF = {
             iki("kualitas", "Tindak lanjut Rapor Pendidikan",
                 "Setiap sekolah binaan memiliki rencana perbaikan berbasis Rapor Pendidikan")),
             ("Penyusunan program kepengawasan", "Supervisi akademik semester genap",
-             "Supervisi manajerial dan pendampingan perencanaan berbasis data", "Supervisi semester ganjil dan laporan")),
+             "Supervisi manajerial dan pendampingan perencanaan berbasis data",
+             "Supervisi semester ganjil dan laporan")),
         RhkPlan("Meningkatnya kompetensi guru dalam penerapan Kurikulum Merdeka", 1, (
             iki("kuantitas", "Guru yang didampingi", 60, "orang"),)),
     ), dukungan="Biaya perjalanan dinas kepengawasan", pertanggungjawaban="Laporan kepengawasan per semester",
@@ -260,7 +267,7 @@ STAFF = {
     (DISDIK, "Analis Kurikulum"): SkpPlan(rhk=(
         RhkPlan("Terverifikasinya kurikulum operasional satuan pendidikan", 1, (
             iki("kuantitas", "Sekolah yang kurikulum operasionalnya diverifikasi", 45, "sekolah"),
-            iki("waktu", "Verifikasi selesai sebelum tahun ajaran baru", 1, "dokumen rekap")),
+            iki("waktu", "Penyelesaian verifikasi KOSP", "Selesai sebelum tahun ajaran baru dimulai")),
             ("Penyusunan instrumen verifikasi", "Verifikasi KOSP jenjang SD",
              "Verifikasi KOSP jenjang SMP", "Rekomendasi perbaikan kurikulum")),
     ), dukungan="Tim pengembang kurikulum kabupaten", pertanggungjawaban="Laporan semester kepada Kepala Dinas"),
