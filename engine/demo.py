@@ -14,12 +14,15 @@ from werkzeug.security import generate_password_hash
 
 from .actors import SYSTEM, Operator
 from .assignment import ROLE_AUDITOR, ROLE_HR, ROLE_PPK
+from .demo_skp import AWAITING_APPROVAL, GOALS, PLANS, skp_content
 from .errors import Conflict
+from .inbox import InboxFilter, TaskView, list_tasks
 from .kinerja import Kinerja
 from .models import Employee, Organisation, Unit, User, UserRole
 from .org import EmployeeSpec, add_employees, add_user, create_organisation
-from .tasks import complete_task
-from .vocabulary import DRAFT_SKP
+from .skp import set_organisation_goals, skp_editor
+from .tasks import claim_task, complete_task
+from .vocabulary import DRAFT_SKP, SKP_APPROVALS
 
 ORG_CODE = "bungo"
 DEMO_PASSWORD = "demo12345"
@@ -82,9 +85,8 @@ def _name(index: int) -> str:
     return f"{_GIVEN[index % len(_GIVEN)]} {_FAMILY[(index * 7) % len(_FAMILY)]}"
 
 
-def seed_demo_organisation(kinerja: Kinerja) -> list[DemoAccount]:
-    """Create the demo organisation and its accounts; return the accounts to print."""
-    create_organisation(kinerja, SYSTEM, ORG_CODE, "Pemerintah Kabupaten Bungo", UNITS)
+def demo_employees() -> list[EmployeeSpec]:
+    """The demo's employees, top-down: the Sekda, then each unit's head followed by their staff."""
     sekda_nip = _nip(0)
     specs = [EmployeeSpec(sekda_nip, "H. Ridwan Hakim, M.Si", "Sekretaris Daerah", "setda",
                           username="sekda", password=DEMO_PASSWORD, roles=(ROLE_PPK,))]
@@ -107,8 +109,14 @@ def seed_demo_organisation(kinerja: Kinerja) -> list[DemoAccount]:
         specs[head] = _renamed(specs[head], supervisor_name)
         specs[staff] = _renamed(specs[staff], employee_name)
     # Addresses under the reserved .example domain: a demo with an SMTP sink shows real mail.
+    return [replace(spec, email=_demo_email(spec.username)) for spec in specs]
+
+
+def seed_demo_organisation(kinerja: Kinerja) -> list[DemoAccount]:
+    """Create the demo organisation and its accounts; return the accounts to print."""
+    create_organisation(kinerja, SYSTEM, ORG_CODE, "Pemerintah Kabupaten Bungo", UNITS)
     seeder = Operator("seed")
-    add_employees(kinerja, seeder, ORG_CODE, [replace(spec, email=_demo_email(spec.username)) for spec in specs])
+    add_employees(kinerja, seeder, ORG_CODE, demo_employees())
     add_user(kinerja, seeder, ORG_CODE, "hr", DEMO_PASSWORD, "Admin BKPSDM Bungo", roles=(ROLE_HR,),
              email=_demo_email("hr"))
     add_user(kinerja, seeder, ORG_CODE, "auditor", DEMO_PASSWORD, "Auditor Inspektorat Bungo", roles=(ROLE_AUDITOR,),
@@ -122,14 +130,6 @@ def _renamed(spec: EmployeeSpec, username: str) -> EmployeeSpec:
 
 def _demo_email(username: Optional[str]) -> str:
     return f"{username}@{ORG_CODE}.example"
-
-
-DEMO_SKP = {"rhk": [
-    {"description": "Meningkatnya cakupan imunisasi dasar lengkap di wilayah kerja", "indicator": "Cakupan IDL",
-     "indicator_type": "kuantitas", "target_value": 95, "unit": "persen"},
-    {"description": "Terlaksananya kunjungan rumah balita gizi kurang", "indicator": "Jumlah kunjungan",
-     "indicator_type": "kuantitas", "target_value": 120, "unit": "kunjungan"},
-]}
 
 
 # Citizens' ratings (speed, friendliness, clarity, overall) and comments, one the head can
@@ -153,21 +153,49 @@ def seed_demo_feedback(kinerja: Kinerja) -> int:
     return len(DEMO_FEEDBACK)
 
 
-def submit_demo_drafts(kinerja: Kinerja) -> int:
-    """Let the Puskesmas staff (all but the demo employee) submit their SKP drafts, so the demo
-    supervisor finds approvals waiting in his inbox. Returns how many were submitted."""
-    from .inbox import list_tasks
-    from .org import staff_usernames
+@dataclass(frozen=True)
+class DemoSkps:
+    agreed: int
+    awaiting_approval: int
 
-    submitted = 0
-    for username in staff_usernames(kinerja, supervisor_username="atasan"):
-        if username == "pegawai":
+
+def seed_demo_skp(kinerja: Kinerja, cycle_id: int) -> DemoSkps:
+    """HR enters the year's goals, then the SKP cascade is walked top-down the way people do it
+    in the inbox: the Sekda's SKP (intervening the goals) is agreed by HR, the heads' (intervening
+    the Sekda's RHK) by the Sekda, their staff's by their head. Only those with a plan in
+    :data:`engine.demo_skp.PLANS` draft one; the demo employee ``pegawai`` keeps her draft open
+    for a visitor, and those in :data:`~engine.demo_skp.AWAITING_APPROVAL` stay submitted, so
+    ``atasan`` and ``sekda`` find approvals waiting."""
+    set_organisation_goals(kinerja, "hr", cycle_id, GOALS)
+    employees = demo_employees()
+    username_of = {spec.nip: spec.username for spec in employees}
+    agreed = awaiting = 0
+    for spec in employees:
+        plan = PLANS.get((spec.unit_code, spec.position))
+        if plan is None or spec.username == "pegawai" or spec.username is None:
             continue
-        for task in list_tasks(kinerja, username):
-            if task.task_key == DRAFT_SKP:
-                complete_task(kinerja, username, task.id, DEMO_SKP)
-                submitted += 1
-    return submitted
+        draft = _open_task(kinerja, spec.username, DRAFT_SKP, spec.nip, cycle_id)
+        parents = skp_editor(kinerja, spec.username, draft.id).parents
+        complete_task(kinerja, spec.username, draft.id,
+                      skp_content(plan, [choice.id for choice in parents.choices], parents.top))
+        if (spec.unit_code, spec.position) in AWAITING_APPROVAL:
+            awaiting += 1
+            continue
+        approver = username_of.get(spec.supervisor_nip or "") or "hr"  # the top's SKP goes to HR
+        approval = _open_task(kinerja, approver, SKP_APPROVALS[0], spec.nip, cycle_id)
+        if approval.assignee_user_id is None:
+            claim_task(kinerja, approver, approval.id)
+        complete_task(kinerja, approver, approval.id, {"skp_decision": "approve"})
+        agreed += 1
+    return DemoSkps(agreed, awaiting)
+
+
+def _open_task(kinerja: Kinerja, username: str, task_key: str, subject_nip: str, cycle_id: int) -> TaskView:
+    only = InboxFilter(cycle_id=cycle_id, task_key=task_key, search=subject_nip)
+    for scope in ("mine", "group"):
+        for task in list_tasks(kinerja, username, scope, only):
+            return task
+    raise Conflict(f"{username} has no open task {task_key} about {subject_nip}")
 
 
 UNIT_SIZE = 50  # employees per generated unit: a head and the staff reporting to them

@@ -130,13 +130,43 @@ def _expand(paths: Iterable[Path]) -> list[Path]:
 
 
 @cli.command("seed-demo")
-@click.pass_obj
-def seed_demo(kinerja: Kinerja) -> None:
-    """Create the demo organisation (Kabupaten Bungo) and print its accounts."""
-    from engine.demo import seed_demo_organisation
+@click.option("--year", type=int, default=lambda: datetime.now().year, show_default="this year")
+@click.pass_context
+def seed_demo(context: click.Context, year: int) -> None:
+    """Create the demo organisation (Kabupaten Bungo), open its cycle with the goals and the SKP
+    cascade, add citizens' ratings, and print its accounts (deploy the bundled processes first)."""
+    from engine.demo import DEMO_ACCOUNTS
 
-    accounts = _fail_on_refusal(lambda: seed_demo_organisation(kinerja))
-    _print_accounts(accounts)
+    _seed_demo(context, year)
+    _print_accounts(DEMO_ACCOUNTS)
+
+
+def _seed_demo(context: click.Context, year: int) -> None:
+    """The demo organisation, its cycle of ``year`` through the open-cycle flow, the SKP agreed
+    down the cascade (some left waiting) and citizens' ratings."""
+    from engine.demo import ORG_CODE, seed_demo_feedback, seed_demo_organisation, seed_demo_skp
+    from engine.demo_skp import GOALS
+
+    kinerja: Kinerja = context.obj
+    _fail_on_refusal(lambda: seed_demo_organisation(kinerja))
+    cycle_id = _open_demo_cycle(context, year)
+    skps = _fail_on_refusal(lambda: seed_demo_skp(kinerja, cycle_id))
+    click.echo(f"BKPSDM entered {len(GOALS)} organisation goals; {skps.agreed} SKP agreed down the cascade "
+               f"(Sekda, unit heads, staff); {skps.awaiting_approval} wait for approval by atasan and sekda; "
+               "pegawai has her SKP to draft")
+    click.echo(f"{seed_demo_feedback(kinerja)} citizen ratings: /public/{ORG_CODE}/transparency, "
+               f"/public/{ORG_CODE}/pkm-muara-bungo/feedback")
+
+
+def _open_demo_cycle(context: click.Context, year: int) -> int:
+    """The demo organisation's cycle of ``year``, opened for everyone (idempotent) by the open-cycle flow."""
+    from engine.cycles import organisation_cycles
+    from engine.demo import ORG_CODE
+
+    context.invoke(cycle_open, organisation=ORG_CODE, year=year, process_key=DEFAULT_PROCESS,
+                   batch_size=200, actor="demo")
+    [cycle_id] = [c["id"] for c in organisation_cycles(context.obj, Operator("demo"), ORG_CODE) if c["year"] == year]
+    return cycle_id
 
 
 @cli.command("seed-org")
@@ -318,22 +348,16 @@ def flows_deploy(work_pool: str, timer_interval: int) -> None:
 @click.pass_context
 def demo(context: click.Context, year: int, host: str, port: int) -> None:
     """Set up the demo (schema, bundled processes, Kabupaten Bungo, this year's cycle) and serve it."""
-    from engine.demo import DEMO_ACCOUNTS, ORG_CODE, seed_demo_feedback, seed_demo_organisation, submit_demo_drafts
+    from engine.demo import DEMO_ACCOUNTS, ORG_CODE
     from engine.org import organisation_exists
 
     kinerja: Kinerja = context.obj
     kinerja.init_db()
     context.invoke(deploy, files=(BUNDLED_BPMN_DIR,), actor="demo")
-    first_run = not organisation_exists(kinerja, ORG_CODE)
-    if first_run:
-        _fail_on_refusal(lambda: seed_demo_organisation(kinerja))
-    context.invoke(cycle_open, organisation=ORG_CODE, year=year, process_key=DEFAULT_PROCESS,
-                   batch_size=200, actor="demo")
-    if first_run:
-        submitted = _fail_on_refusal(lambda: submit_demo_drafts(kinerja))
-        click.echo(f"{submitted} Puskesmas staff submitted their SKP: the supervisor has approvals waiting")
-        click.echo(f"{seed_demo_feedback(kinerja)} citizen ratings: /public/{ORG_CODE}/transparency, "
-                   f"/public/{ORG_CODE}/pkm-muara-bungo/feedback")
+    if organisation_exists(kinerja, ORG_CODE):
+        _open_demo_cycle(context, year)
+    else:
+        _seed_demo(context, year)
     _print_accounts(DEMO_ACCOUNTS)
     context.invoke(serve, host=host, port=port, threads=8, sweep_every=60)
 
