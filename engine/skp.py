@@ -17,7 +17,7 @@ from sqlalchemy import exists, select, update
 from .access import authorise, may_view_employee, reads_task_context, require_own_organisation
 from .actors import Actor, actor_name
 from .assignment import LaneDirectory
-from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .errors import Conflict, Forbidden, KinerjaError, NotFound, ValidationFailed
 from .forms import draft_schema, validate_form_data
 from .instances import NewInstance, start_many
 from .kinerja import Kinerja
@@ -104,15 +104,9 @@ def open_skp_revision(kinerja: Kinerja, actor: Actor, skp_id: int, reason: str) 
         skp = _visible(uow, user, skp_id)
         employee = uow.session.get(Employee, skp.employee_id)
         assert employee is not None  # foreign key
-        if user is not None and user.employee_id not in (employee.id, employee.supervisor_id):
-            raise Forbidden("a revision is opened by the employee or their Pejabat Penilai",
-                            details={"reason": "not_skp_party"})
-        if skp.status != "agreed":
-            raise Conflict(f"SKP version {skp.version} is {skp.status}; only the agreed version in force is revised",
-                           details={"reason": "skp_not_agreed"})
-        if uow.session.scalar(select(exists().where(Skp.employee_id == skp.employee_id, Skp.cycle_id == skp.cycle_id,
-                                                    Skp.status.in_(EDITABLE)))):
-            raise Conflict("a revision of this SKP is already open", details={"reason": "revision_open"})
+        refusal = _revision_refusal(uow, user, skp, employee)
+        if refusal is not None:
+            raise refusal
         version = next_version(uow.session, employee.id, skp.cycle_id)
         directory = LaneDirectory(uow.session, [employee.id])
         [instance_id] = start_many(kinerja, uow, actor_name(actor), TARGET_SETTING_PROCESS, [NewInstance(
@@ -131,6 +125,31 @@ def open_skp_revision(kinerja: Kinerja, actor: Actor, skp_id: int, reason: str) 
                    instance_id=instance_id)
         uow.commit()
         return revision.id
+
+
+def may_open_revision(kinerja: Kinerja, actor: Actor, skp_id: int) -> bool:
+    """Whether :func:`open_skp_revision` would open a revision of this SKP for ``actor`` now
+    (a page shows the form only then)."""
+    with kinerja.reading() as uow:
+        user = authorise(uow.session, actor)
+        skp = _visible(uow, user, skp_id)
+        employee = uow.session.get(Employee, skp.employee_id)
+        assert employee is not None  # foreign key
+        return _revision_refusal(uow, user, skp, employee) is None
+
+
+def _revision_refusal(uow: UnitOfWork, user: Optional[User], skp: Skp, employee: Employee) -> Optional[KinerjaError]:
+    """Why ``user`` may not open a revision of ``skp`` now, or None."""
+    if user is not None and user.employee_id not in (employee.id, employee.supervisor_id):
+        return Forbidden("a revision is opened by the employee or their Pejabat Penilai",
+                         details={"reason": "not_skp_party"})
+    if skp.status != "agreed":
+        return Conflict(f"SKP version {skp.version} is {skp.status}; only the agreed version in force is revised",
+                        details={"reason": "skp_not_agreed"})
+    if uow.session.scalar(select(exists().where(Skp.employee_id == skp.employee_id, Skp.cycle_id == skp.cycle_id,
+                                                Skp.status.in_(EDITABLE)))):
+        return Conflict("a revision of this SKP is already open", details={"reason": "revision_open"})
+    return None
 
 
 def list_skp(kinerja: Kinerja, actor: Actor, employee_nip: Optional[str] = None,

@@ -36,6 +36,15 @@ REFUSALS = {
     "not_eligible": N_("Orang ini tidak berhak memegang tugas ini. Pilih penerima dari daftar."),
     "not_claimed": N_("Klaim tugas ini dahulu sebelum mengalihkannya."),
     "own_step": N_("Langkah pegawai sendiri tidak dapat dialihkan."),
+    # The SKP (engine.skp, engine.skp_step, engine.skp_rules)
+    "supervisor_skp_not_agreed": N_("SKP atasan Anda belum disepakati. Simpan SKP sebagai draf dan ajukan setelah "
+                                    "SKP atasan disepakati."),
+    "no_organisation_goals": N_("BKPSDM belum mengisi sasaran organisasi siklus ini. Simpan SKP sebagai draf dan "
+                                "ajukan setelah sasaran organisasi tersedia."),
+    "revision_open": N_("Revisi SKP ini sudah dibuka dan sedang berjalan."),
+    "skp_not_agreed": N_("Hanya SKP yang disepakati dan berlaku yang dapat direvisi."),
+    "not_skp_party": N_("Revisi SKP diajukan oleh pegawai atau Pejabat Penilai Kinerjanya."),
+    "no_submitted_skp": N_("Tidak ada SKP yang diajukan untuk diputuskan."),
     # Why the database is unavailable (engine.availability): nothing was saved.
     UNREACHABLE: N_("Basis data sedang tidak dapat dihubungi. Tidak ada yang tersimpan; coba lagi sebentar lagi."),
     BUSY: N_("Basis data sedang sibuk menyimpan perubahan lain. Tidak ada yang tersimpan; coba lagi sebentar lagi."),
@@ -80,7 +89,7 @@ def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
 def register(app: Flask) -> None:
     @app.errorhandler(KinerjaError)
     def _engine_error(error: KinerjaError):  # type: ignore[no-untyped-def]
-        response, status = error_response(status_for(error), error.code, _page_message(error), error.details)
+        response, status = error_response(status_for(error), error.code, refusal_message(error), error.details)
         if isinstance(error, Unavailable):
             response = make_response(response)
             response.headers["Retry-After"] = str(error.retry_after)
@@ -99,7 +108,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
 
 
-def _page_message(error: KinerjaError) -> str:
+def refusal_message(error: KinerjaError) -> str:
     """The engine's message; on pages, a refusal the engine names (``details.reason`` or
     ``details.code``) in the reader's language."""
     details = error.details if isinstance(error.details, dict) else {}

@@ -9,7 +9,8 @@ URL map (all but ``/login`` need a session):
 ``GET  /``                             → ``/inbox``
 ``GET  /inbox``                        ``?scope=mine|group&unit=&cycle=&task_key=&q=``
 ``GET  /tasks/<id>``                   task page: employee, context, history, form
-``POST /tasks/<id>``                   submit the form (422 with messages when invalid)
+``POST /tasks/<id>``                   submit the form (422 with messages when invalid); an SKP
+                                       draft's page is the SKP editor (``intent=draft|submit``)
 ``POST /tasks/<id>/claim|unclaim``     ``next`` (optional local URL) → redirect back
 ``POST /tasks/<id>/delegate``          ``to`` (one of the task's delegates) and ``reason``
 ``GET  /my-cycle``                     the employee's own cycles
@@ -21,6 +22,9 @@ URL map (all but ``/login`` need a session):
 ``POST /cycles/<id>/goals``             HR: the organisation's goals of the cycle (``goals``, one per line)
 ``GET  /cascade``                       the units whose "Matriks peran hasil" the user reads
 ``GET  /units/<code>/cascade[.csv]``    a unit's cascade (``?cycle=``): HR, PPK, auditors, the unit's staff
+``GET  /skp``                          the user's SKP versions (``?employee=<NIP>``: an employee's)
+``GET  /skp/<id>``                     one SKP version as a document, with every version's changes
+``POST /skp/<id>/revisions``           the employee or their Pejabat Penilai revises an agreed SKP
 ``GET|POST /account/password``          the signed-in user changes their password (ends other sessions)
 =====================================  ======================================================
 """
@@ -36,6 +40,7 @@ from . import (  # noqa: F401  (views register on the blueprint)
     my_cycle,
     notifications,
     processes,
+    skp,
     tasks,
     transparency,
 )

@@ -14,7 +14,10 @@ from engine.delegation import MAX_REASON, Delegate, delegate_task, delegates_for
 from engine.errors import Conflict, Forbidden, NotFound, ProcessError, ValidationFailed
 from engine.feedback import score_for_task
 from engine.read_models import CompletedStep, TaskDetail, task_detail, task_to_work_on
+from engine.skp import task_skp
+from engine.skp_views import SkpView
 from engine.tasks import Completion, claim_task, complete_task, repeat_completion, unclaim_task
+from engine.vocabulary import SKP_DRAFT_FORM
 
 from ..auth import current_username, login_required
 from ..engine_access import kinerja
@@ -33,10 +36,11 @@ from ..forms import (
 )
 from ..errors import REFUSALS, error_response
 from ..limits import too_large_numbers
+from ..skp_texts import document_labels
 from .common import blueprint, redirect_back
 from .feedback import question_labels
+from .skp_editor import render_editor, submit_editor
 
-SKP_TASKS = ("draft_skp",)
 COMPLETION_KEY_FIELD = "completion_key"  # the form's hidden Idempotency-Key, new each time the form is shown
 SUMMARY_FORMATTERS: dict[str, Callable[[Any], str]] = {"follow_up_detail": tr}  # DMN texts, in the catalog
 SUMMARY_ORDER = ("midyear_rating", "rating_hasil_kerja", "rating_perilaku_kerja", "predikat_label", "predikat",
@@ -67,27 +71,28 @@ class ActorNames:
         return self._names[username]
 
 
-def latest_skp(steps: list[CompletedStep]) -> list[dict[str, Any]]:
-    """The RHK rows of the newest SKP draft in a history (empty when there is none)."""
-    for step in reversed(steps):
-        if step.task_key in SKP_TASKS and isinstance(step.submitted.get("rhk"), list):
-            return step.submitted["rhk"]
-    return []
-
-
 def rhk_labels() -> dict[str, str]:
-    return {"rhk_index": _("RHK")}
+    return {"rhk_index": _("RHK"), "rhk": _("RHK")}
 
 
-def rhk_formatters(rhk: list[dict[str, Any]]) -> dict[str, Callable[[Any], str]]:
-    """``rhk_index`` (0-based, as stored) shown as "1. <RHK description>"."""
+def rhk_choices(skp: Optional[SkpView]) -> dict[str, list[tuple[Any, str]]]:
+    """The SKP's RHK as the choices of a form's RHK fields: ``rhk_index`` (a realisation's
+    row, 0-based in the document's order) and ``rhk`` (a comment on one RHK, by id)."""
+    if skp is None:
+        return {}
+    labels = [f"{_('Utama') if row.kind == 'utama' else _('Tambahan')} {row.number}. {row.text}" for row in skp.rhk]
+    return {"rhk_index": list(enumerate(labels)), "rhk": [(row.id, label) for row, label in zip(skp.rhk, labels)]}
 
-    def show(index: Any) -> str:
-        if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(rhk):
-            return f"{index + 1}. {rhk[index].get('description', '')}"
-        return str(index + 1) if isinstance(index, int) else str(index)
 
-    return {"rhk_index": show}
+def rhk_formatters(skp: Optional[SkpView]) -> dict[str, Callable[[Any], str]]:
+    """``rhk_index`` and ``rhk`` shown as the RHK they name."""
+    choices = rhk_choices(skp)
+    by_index, by_id = dict(choices.get("rhk_index", [])), dict(choices.get("rhk", []))
+
+    def show(labels: dict[Any, str]) -> Callable[[Any], str]:
+        return lambda value: labels.get(value, str(value))
+
+    return {"rhk_index": show(by_index), "rhk": show(by_id)}
 
 
 def summary_entries(summary: dict[str, Any]) -> list[Entry]:
@@ -118,11 +123,9 @@ def history_items(steps: list[CompletedStep], formatters: dict[str, Callable[[An
             for step in steps]
 
 
-def _form_for(detail: TaskDetail, values: dict[str, Any], errors: Optional[dict[str, list[str]]] = None) -> HtmlForm:
-    rhk = latest_skp(detail.history)
-    choices = {"rhk_index": [(i, f"{i + 1}. {row.get('description', '')}") for i, row in enumerate(rhk)]} if rhk \
-        else None
-    return build_form(detail.form_schema, values, errors, choices, labels=rhk_labels() if rhk else None,
+def _form_for(detail: TaskDetail, skp: Optional[SkpView], values: dict[str, Any],
+              errors: Optional[dict[str, list[str]]] = None) -> HtmlForm:
+    return build_form(detail.form_schema, values, errors, rhk_choices(skp), labels=rhk_labels() if skp else None,
                       locale=str(get_locale()))
 
 
@@ -149,16 +152,17 @@ def delegation_for(detail: TaskDetail, held: bool) -> Optional[Delegation]:
 def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
                 errors: Optional[dict[str, list[str]]] = None, status: int = 200,
                 delegation: Optional[Delegation] = None):  # type: ignore[no-untyped-def]
-    rhk = latest_skp(detail.history)
-    formatters = rhk_formatters(rhk)
     task = detail.task
-    form = _form_for(detail, detail.prefill if values is None else values, errors) if detail.can_complete else None
+    skp = task_skp(kinerja(), current_username(), task.id)
+    formatters = rhk_formatters(skp)
+    form = _form_for(detail, skp, detail.prefill if values is None else values, errors) if detail.can_complete \
+        else None
     held = task.assignee_user_id is not None or task.claimed_by_user_id is not None
     context = {
         "detail": detail, "task": task, "citizen_score": score_for_task(kinerja(), current_username(), task.id), "title": task_name(task.task_key, task.name), "form": form,
         "history": history_items(detail.history, formatters), "summary": summary_entries(detail.summary),
         "complaint": complaint_entries(detail.summary),
-        "skp": describe({"rhk": rhk}) if rhk and task.task_key not in SKP_TASKS else [],
+        "skp": skp, **document_labels(),
         "current_values": describe(detail.prefill, detail.form_schema, formatters, rhk_labels())
         if not detail.can_complete else [],
         "can_claim": detail.can_complete and not held,
@@ -173,7 +177,10 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
 @blueprint.get("/tasks/<int:task_id>")
 @login_required
 def task_page(task_id: int):  # type: ignore[no-untyped-def]
-    return render_task(task_detail(kinerja(), current_username(), task_id))
+    detail = task_detail(kinerja(), current_username(), task_id)
+    if detail.can_complete and detail.task.form_key == SKP_DRAFT_FORM:
+        return render_editor(detail)
+    return render_task(detail)
 
 
 @blueprint.post("/tasks/<int:task_id>")
@@ -185,6 +192,8 @@ def complete(task_id: int):  # type: ignore[no-untyped-def]
         detail = task_to_work_on(kinerja(), username, task_id)
     except Conflict:  # done already: the engine tells the user's own repeat from anyone else's try
         return _answer(lambda: repeat_completion(kinerja(), username, task_id, key))
+    if detail.task.form_key == SKP_DRAFT_FORM:
+        return submit_editor(detail)
     schema = detail.form_schema or {"type": "object", "properties": {}}
     action = row_action(request.form)
     data = parse_form(schema, request.form, keep_empty_rows=action is not None, locale=str(get_locale()))

@@ -61,3 +61,30 @@
     if (summary) { summary.focus(); }
   });
 })();
+
+/* The SKP editor: ask before a filled row is removed, and before leaving with unsaved changes.
+ * Adding and removing rows is done by the server (the buttons submit the form). */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-unsaved-warning]");
+  if (!form) { return; }
+  var changed = false;
+  form.addEventListener("input", function () { changed = true; });
+  form.addEventListener("change", function () { changed = true; });
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (button && button.hasAttribute("data-confirm-remove")) {
+      var row = button.closest("[data-row]");
+      var filled = row && Array.prototype.some.call(row.querySelectorAll("input[type=text], textarea, select"),
+        function (field) { return field.value.trim() !== ""; });
+      if (filled && !window.confirm(form.getAttribute("data-confirm-remove") || "")) {
+        event.preventDefault();
+        return;
+      }
+    }
+    changed = false;
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (changed) { event.preventDefault(); event.returnValue = form.getAttribute("data-unsaved-warning"); }
+  });
+})();
