@@ -1,8 +1,10 @@
 """One employee's whole year through the web UI alone, in Debian's chromium.
 
-The cycle is opened through the engine (HR's cycle page is another issue); every step
-after that is a person clicking in the browser. Screenshots of the inbox, the SKP form
-and the employee's stepper land in artifacts/screenshots/ (linked from the README).
+The cycle is opened through the engine and the Kepala Dinas's SKP agreed through it; every
+step after that is a person clicking in the browser: the Kepala Puskesmas's SKP, the
+nurse's SKP with its cascade, draft, return and agreement, the cascade page, and the rest of
+her year. Screenshots of the SKP editor, the approval, the cascade page and the employee's
+stepper land in artifacts/screenshots/ (linked from the README).
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from playwright.sync_api import Page, expect
 from engine.actors import Operator
 from engine.audit_verification import verify_audit_chain
 from engine.kinerja import Kinerja
-from tests.support import BERAKHLAK, SCREENSHOTS, SHORT_YEAR, SmallOrg, open_cycle
+from tests.support import BERAKHLAK, SCREENSHOTS, SmallOrg, agree_skp, open_cycle
 
 pytestmark = pytest.mark.browser
 
@@ -39,12 +41,12 @@ def open_task(page: Page, task_key: str) -> None:
         page.get_by_test_id("tab-group").click()
         row = page.locator(f'[data-testid="task-row"][data-task-key="{task_key}"]').first
     row.get_by_test_id("task-link").click()
-    expect(page.get_by_test_id("task-form")).to_be_visible()
+    expect(page.locator('[data-testid="task-form"], [data-testid="skp-editor"]')).to_be_visible()
 
 
-def submit(page: Page) -> None:
+def submit(page: Page, done: str = "Tugas selesai") -> None:
     page.get_by_test_id("task-submit").click()
-    expect(page.get_by_test_id("flash").first).to_contain_text("Tugas selesai")
+    expect(page.get_by_test_id("flash").first).to_contain_text(done)
 
 
 def complete(page: Page, task_key: str, values: dict[str, Any]) -> None:
@@ -53,40 +55,109 @@ def complete(page: Page, task_key: str, values: dict[str, Any]) -> None:
     submit(page)
 
 
+def add(page: Page, button: str) -> None:
+    """Press an editor's add button (the server adds the row) and wait for the page to come back."""
+    with page.expect_navigation():
+        page.locator(f'[data-testid="{button}"]').last.click()
+
+
+def choose(page: Page, name: str, label_start: str) -> None:
+    """Pick the option of a select whose label starts with ``label_start``."""
+    select = page.locator(f'[name="{name}"]')
+    label = next(text for text in select.locator("option").all_inner_texts() if text.startswith(label_start))
+    select.select_option(label=label)
+
+
+QUARTERS = {"review_periods": 4, "midyear_period": 1}  # Triwulan I–IV, the mid-year review after the first
+HEAD_RHK = ["Meningkatnya cakupan imunisasi dasar di wilayah Puskesmas", "Meningkatnya kepuasan pasien Puskesmas"]
+NURSE_RHK = ["Terlaksananya imunisasi dasar lengkap bagi bayi", "Meningkatnya kepuasan pasien rawat jalan",
+             "Menjadi narasumber kelas ibu hamil"]
+
+
 def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deployed: Kinerja) -> None:
-    open_cycle(deployed, settings=SHORT_YEAR)
+    cycle_id = open_cycle(deployed, settings=QUARTERS).cycle_id
+    agree_skp(deployed, org.employee_ids["197001012000011001"], cycle_id)  # the Kepala Dinas's, agreed by HR
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    rina, kapus, dedi, ppk = pages("rina"), pages("kapus"), pages("dedi"), pages("ppk")
+    rina, kapus, dedi, ppk, kadis = pages("rina"), pages("kapus"), pages("dedi"), pages("ppk"), pages("kadis")
 
-    # The employee drafts her SKP with two targets (the second row added with the button).
+    # The Kepala Puskesmas drafts her SKP, each RHK intervening one of the Kepala Dinas's; he agrees it.
+    open_task(kapus, "draft_skp")
+    choose(kapus, "rhk-0-intervensi", "1. ")
+    fill(kapus, {"rhk-0-text": HEAD_RHK[0], "rhk-0-indicators-0-aspek": "kuantitas",
+                 "rhk-0-indicators-0-text": "Cakupan imunisasi dasar lengkap",
+                 "rhk-0-indicators-0-target_value": "95", "rhk-0-indicators-0-target_unit": "persen"})
+    add(kapus, "add-rhk-utama")
+    choose(kapus, "rhk-1-intervensi", "1. ")
+    fill(kapus, {"rhk-1-text": HEAD_RHK[1], "rhk-1-indicators-0-aspek": "kualitas",
+                 "rhk-1-indicators-0-text": "Indeks kepuasan masyarakat",
+                 "rhk-1-indicators-0-target_value": "85", "rhk-1-indicators-0-target_unit": "indeks"})
+    submit(kapus, "SKP diajukan")
+    complete(kadis, "approve_skp", {"skp_decision": "approve"})
+
+    # The nurse drafts hers: two RHK utama, each intervening one of the head's, chosen from the list...
     open_task(rina, "draft_skp")
-    fill(rina, {"rhk-0-description": "Cakupan imunisasi dasar lengkap", "rhk-0-indicator": "Cakupan IDL",
-                "rhk-0-indicator_type": "kuantitas", "rhk-0-target_value": "60", "rhk-0-unit": "persen"})
-    rina.get_by_test_id("add-row").first.click()
-    fill(rina, {"rhk-1-description": "Kunjungan rumah balita gizi kurang", "rhk-1-indicator": "Kunjungan",
-                "rhk-1-indicator_type": "kuantitas", "rhk-1-target_value": "120", "rhk-1-unit": "kunjungan"})
-    rina.screenshot(path=str(SCREENSHOTS / "skp-form.png"), full_page=True)
-    submit(rina)
+    expect(rina.get_by_test_id("rhk-intervensi").first).to_contain_text(HEAD_RHK[1])
+    choose(rina, "rhk-0-intervensi", f"1. {HEAD_RHK[0]}")
+    fill(rina, {"rhk-0-text": NURSE_RHK[0], "rhk-0-indicators-0-aspek": "kuantitas",
+                "rhk-0-indicators-0-text": "Persentase bayi diimunisasi lengkap",
+                "rhk-0-indicators-0-target_value": "95", "rhk-0-indicators-0-target_unit": "persen"})
+    add(rina, "add-indicator")  # ...two indicators on the first (kuantitas and waktu)...
+    fill(rina, {"rhk-0-indicators-1-aspek": "waktu", "rhk-0-indicators-1-text": "Laporan imunisasi bulanan",
+                "rhk-0-indicators-1-target_value": "12", "rhk-0-indicators-1-target_unit": "bulan"})
+    rina.locator("details.actions-plan summary").first.click()
+    fill(rina, {f"rhk-0-rencana_aksi-{quarter}": f"Posyandu keliling triwulan {quarter}" for quarter in range(1, 5)})
+    add(rina, "add-rhk-utama")  # ...a qualitative target on the second...
+    choose(rina, "rhk-1-intervensi", f"2. {HEAD_RHK[1]}")
+    fill(rina, {"rhk-1-text": NURSE_RHK[1], "rhk-1-indicators-0-aspek": "kualitas",
+                "rhk-1-indicators-0-text": "Keluhan pasien ditangani",
+                "rhk-1-indicators-0-target_description": "Setiap keluhan dijawab dalam 3 hari kerja"})
+    add(rina, "add-rhk-tambahan")  # ...one tambahan, and two Ekspektasi Khusus Pimpinan.
+    fill(rina, {"rhk-2-text": NURSE_RHK[2], "rhk-2-indicators-0-aspek": "kuantitas",
+                "rhk-2-indicators-0-text": "Kelas ibu hamil", "rhk-2-indicators-0-target_value": "4",
+                "rhk-2-indicators-0-target_unit": "kegiatan",
+                "perilaku-berorientasi_pelayanan": "Ramah kepada setiap pasien",
+                "perilaku-kolaboratif": "Aktif dalam kegiatan lintas program"})
+    rina.screenshot(path=str(SCREENSHOTS / "skp-editor.png"), full_page=True)
 
-    # The supervisor sees it in his inbox and returns it.
-    kapus.get_by_test_id("nav-inbox").click()
-    expect(kapus.locator('[data-testid="task-row"][data-task-key="approve_skp"]')).to_have_count(1)
-    kapus.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=True)
-    complete(kapus, "approve_skp", {"skp_decision": "return", "skp_comment": "Target imunisasi terlalu rendah"})
-
-    # She fixes the target in the prefilled form; he approves.
+    # She saves a draft, leaves, comes back to it, and submits.
+    rina.get_by_test_id("skp-save-draft").click()
+    expect(rina.get_by_test_id("flash").first).to_contain_text("Draf SKP tersimpan")
+    rina.get_by_test_id("nav-inbox").click()
     open_task(rina, "draft_skp")
-    expect(rina.locator('[name="rhk-1-description"]')).to_have_value("Kunjungan rumah balita gizi kurang")
-    expect(rina.get_by_test_id("history-item")).to_have_count(2)
-    fill(rina, {"rhk-0-target_value": "95"})
-    submit(rina)
+    expect(rina.locator('[name="rhk-1-indicators-0-target_description"]')).to_have_value(
+        "Setiap keluhan dijawab dalam 3 hari kerja")
+    expect(rina.locator('[name="rhk-0-rencana_aksi-4"]')).to_have_value("Posyandu keliling triwulan 4")
+    submit(rina, "SKP diajukan")
+
+    # The head returns it with a comment on one RHK; the nurse sees it at the top and fixes it.
+    open_task(kapus, "approve_skp")
+    expect(kapus.get_by_test_id("skp")).to_contain_text(NURSE_RHK[2])
+    kapus.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=False)
+    fill(kapus, {"skp_decision": "return", "skp_comment": "Target kepuasan pasien perlu angka"})
+    choose(kapus, "rhk_comments-0-rhk", "Utama 2.")
+    fill(kapus, {"rhk_comments-0-comment": "Gunakan indeks kepuasan pasien"})
+    submit(kapus)
+    open_task(rina, "draft_skp")
+    expect(rina.get_by_test_id("return-comment")).to_contain_text("Target kepuasan pasien perlu angka")
+    expect(rina.get_by_test_id("rhk-comment")).to_contain_text("Gunakan indeks kepuasan pasien")
+    fill(rina, {"rhk-1-indicators-0-target_description": "", "rhk-1-indicators-0-target_value": "85",
+                "rhk-1-indicators-0-target_unit": "indeks"})
+    submit(rina, "SKP diajukan")
     complete(kapus, "approve_skp", {"skp_decision": "approve"})
 
-    # A period of realisation and feedback, then the mid-year review.
-    complete(rina, "report_realisation", {"realisations-0-rhk_index": "0", "realisations-0-realised_value": "97",
-                                          "realisations-0-evidence": "Laporan PWS imunisasi"})
-    complete(kapus, "give_feedback", {"feedback": "Capaian baik, pertahankan"})
-    complete(kapus, "midyear_review", {"midyear_rating": "DIATAS_EKSPEKTASI"})
+    # The cascade page shows the head's RHK with the nurse's RHK under it.
+    kapus.goto("/units/pkm-mb/cascade")
+    head_rhk = kapus.locator('[data-testid="cascade-rhk"]', has_text=HEAD_RHK[0])
+    expect(head_rhk.get_by_test_id("cascade-child")).to_contain_text(NURSE_RHK[0])
+    kapus.screenshot(path=str(SCREENSHOTS / "cascade.png"), full_page=True)
+
+    # Four quarters of realisation and feedback, the mid-year review after the first.
+    for quarter in range(1, 5):
+        complete(rina, "report_realisation", {"realisations-0-rhk_index": "0", "realisations-0-realised_value": "97",
+                                              "realisations-0-evidence": f"Laporan PWS imunisasi triwulan {quarter}"})
+        complete(kapus, "give_feedback", {"feedback": "Capaian baik, pertahankan"})
+        if quarter == 1:
+            complete(kapus, "midyear_review", {"midyear_rating": "DIATAS_EKSPEKTASI"})
 
     # Final appraisal: self-assessment, a peer's input, the supervisor's ratings.
     complete(rina, "self_assessment", {"self_assessment": "Semua target tercapai"})
@@ -112,8 +183,23 @@ def test_wrong_input_is_explained_next_to_the_field(pages: Any, org: SmallOrg, d
     open_cycle(deployed, [org.cycle_employee])
     rina = pages("rina", width=390)  # a phone-sized screen
     open_task(rina, "draft_skp")
-    fill(rina, {"rhk-0-description": "Cakupan imunisasi", "rhk-0-indicator": "IDL",
-                "rhk-0-indicator_type": "kuantitas", "rhk-0-target_value": "sembilan puluh", "rhk-0-unit": "persen"})
+    choose(rina, "rhk-0-sasaran", "1. ")  # her supervisor takes no part: she intervenes a goal
+    fill(rina, {"rhk-0-text": "Cakupan imunisasi", "rhk-0-indicators-0-aspek": "kuantitas",
+                "rhk-0-indicators-0-text": "IDL", "rhk-0-indicators-0-target_value": "sembilan puluh",
+                "rhk-0-indicators-0-target_unit": "persen"})
     rina.get_by_test_id("task-submit").click()
-    expect(rina.locator('[data-testid="field-error"][data-field="rhk.0.target_value"]')).to_be_visible()
-    expect(rina.locator('[name="rhk-0-target_value"]')).to_have_value("sembilan puluh")
+    error = rina.locator('[data-testid="field-error"][data-field="rhk.0.indicators.0.target_value"]')
+    expect(error).to_be_visible()
+    expect(rina.locator('[name="rhk-0-indicators-0-target_value"]')).to_have_value("sembilan puluh")
+    assert rina.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scrolling on a phone"
+
+    # Removing a filled row asks first; declining keeps it.
+    add(rina, "add-indicator")
+    fill(rina, {"rhk-0-indicators-1-text": "Laporan bulanan"})
+    rina.once("dialog", lambda dialog: dialog.dismiss())
+    rina.locator('[data-row="rhk-0-indicators-1"] [data-testid="remove-indicator"]').click()
+    expect(rina.locator('[name="rhk-0-indicators-1-text"]')).to_have_value("Laporan bulanan")
+    rina.once("dialog", lambda dialog: dialog.accept())
+    with rina.expect_navigation():
+        rina.locator('[data-row="rhk-0-indicators-1"] [data-testid="remove-indicator"]').click()
+    expect(rina.locator('[name="rhk-0-indicators-1-text"]')).to_have_count(0)
