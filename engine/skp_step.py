@@ -37,10 +37,20 @@ class StepInput:
     drafts: list[Draft] = field(default_factory=list)
 
 
+SKP_FORM_VERSION = 2  # ``x-skp-form-version`` of bpmn/forms/skp_draft.json: the shape these tables hold
+
+
 def before_completion(uow: UnitOfWork, user: User, task: HumanTask, instance: ProcessInstance,
-                      data: dict[str, Any]) -> StepInput:
-    """Write the task's SKP rows; what the workflow is to receive instead of ``data``."""
+                      form: Optional[dict[str, Any]], data: dict[str, Any]) -> StepInput:
+    """Write the task's SKP rows; what the workflow is to receive instead of ``data``.
+
+    An instance still on a deployment whose SKP form predates the tables (the flat form of
+    kinerja before the SKP document) is refused with 409 until HR moves it to the current
+    version (the process migration); nothing of its old workflow data is lost."""
     if task.form_key == SKP_DRAFT_FORM:
+        if (form or {}).get("x-skp-form-version", 1) < SKP_FORM_VERSION:
+            raise Conflict("this instance runs an older SKP form; HR moves it to the current process version first",
+                           details={"reason": "old_skp_form"})
         return _submit(uow, user, task, instance, data)
     if task.form_key == SKP_APPROVAL_FORM:
         return _decide(uow, user, task, instance, data)
@@ -84,8 +94,11 @@ def _submit(uow: UnitOfWork, user: User, task: HumanTask, instance: ProcessInsta
 def _decide(uow: UnitOfWork, user: User, task: HumanTask, instance: ProcessInstance,
             data: dict[str, Any]) -> StepInput:
     skp = uow.session.get(Skp, task.skp_id) if task.skp_id else editable_skp(uow.session, instance.id)
+    if skp is None and data["skp_decision"] == "return":  # drafted in the old flat form: redrafted in the editor
+        return StepInput({"skp_decision": "return", "skp_comment": (data.get("skp_comment") or "").strip()})
     if skp is None or skp.status != "submitted":
-        raise Conflict("there is no submitted SKP to decide on", details={"reason": "no_submitted_skp"})
+        raise Conflict("there is no submitted SKP to decide on; return it so that it is drafted in the SKP editor",
+                       details={"reason": "no_submitted_skp"})
     comment = (data.get("skp_comment") or "").strip()
     workflow_data = {"skp_decision": data["skp_decision"], "skp_id": skp.id, "skp_version": skp.version}
     if data["skp_decision"] == "return":

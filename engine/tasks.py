@@ -77,9 +77,10 @@ def complete_task(kinerja: Kinerja, actor: Actor, task_id: int, data: dict[str, 
         instance = uow.session.get(ProcessInstance, task.instance_id)
         assert instance is not None  # foreign key
         definitions = kinerja.definitions.of(uow.session, instance.deployment_id)
-        if task.form_key is not None:
-            validate_form_data(task.form_key, definitions.forms[task.form_key], data)
-        step_input = before_completion(uow, user, task, instance, data)
+        form = definitions.forms[task.form_key] if task.form_key is not None else None
+        if form is not None:
+            validate_form_data(task.form_key, form, data)
+        step_input = before_completion(uow, user, task, instance, form, data)
         run = InstanceRun.load(definitions, instance.process_key, instance.state)
         changed = run.complete_user_task(task.spiff_task_id, step_input.data,
                                          f"task {task_id} is no longer waiting for input")

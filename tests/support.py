@@ -373,6 +373,9 @@ class ApiClient:
              **kwargs: Any) -> TestResponse:
         return self.client.post(BASE + path, headers={**self._headers(username), **(headers or {})}, **kwargs)
 
+    def put(self, path: str, username: Optional[str] = None, **kwargs: Any) -> TestResponse:
+        return self.client.put(BASE + path, headers=self._headers(username), **kwargs)
+
     def ok(self, method: str, path: str, username: str, status: int = 200, **kwargs: Any) -> Any:
         response = getattr(self, method)(path, username, **kwargs)
         assert response.status_code == status, response.get_json()

@@ -453,6 +453,15 @@ def test_cycle_progress_is_for_hr_ppk_and_auditors_of_the_organisation(cycle: in
 PEOPLE = ("rina", "kapus", "kadis", "dedi", "hr", "ppk")
 
 
+def api_skp(api: ApiClient, username: str, task: dict[str, Any], target_value: float = 95) -> dict[str, Any]:
+    """An SKP for an open draft task, built from what the editor offers to intervene."""
+    editor = api.ok("get", f"/tasks/{task['id']}/skp-editor", username)
+    choice = editor["parents"]["choices"][0]["id"]
+    reference = {"sasaran" if editor["parents"]["top"] else "intervensi": choice}
+    return {"rhk": [{"kind": "utama", "text": RHK_TEXT, **reference, "indicators": [
+        {"aspek": "kuantitas", "text": "Cakupan IDL", "target_value": target_value, "target_unit": "persen"}]}]}
+
+
 def work_on(api: ApiClient, instance_id: int,
             answers: dict[str, dict[str, Any]]) -> list[tuple[str, str, dict[str, Any]]]:
     """Complete the instance's open tasks until it finishes, each by whoever finds it in their
@@ -478,9 +487,20 @@ def test_one_employees_year_entirely_through_the_api(org: SmallOrg, api: ApiClie
     _, opened = open_and_wait(api, {"org": "bungo", "year": 2026,
                                     "settings": {"review_periods": 1, "midyear_period": 1}})
 
+    # HR enters the organisation's goals; the heads' SKP are agreed first, top-down (the cascade).
+    api.ok("put", f"/cycles/{opened['id']}/goals", "hr", json={"goals": ["Meningkatnya derajat kesehatan"]})
+    for head, approver in (("kadis", "hr"), ("kapus", "kadis")):
+        head_draft = only_task(api, head, "draft_skp")
+        api.ok("post", f"/tasks/{head_draft['id']}/complete", head, json={"data": api_skp(api, head, head_draft)})
+        scope = "group" if approver == "hr" else "mine"
+        approval = only_task(api, approver, "approve_skp", scope=scope)
+        if scope == "group":
+            api.ok("post", f"/tasks/{approval['id']}/claim", approver)
+        api.ok("post", f"/tasks/{approval['id']}/complete", approver, json={"data": {"skp_decision": "approve"}})
+
     # Target setting: rina drafts, her supervisor returns it, she redrafts from her own draft.
     draft = only_task(api, "rina", "draft_skp")
-    low = {"rhk": [{**SKP["rhk"][0], "target_value": 60}]}
+    low = api_skp(api, "rina", draft, target_value=60)
     api.ok("post", f"/tasks/{draft['id']}/complete", "rina", json={"data": low})
     approval = next(t for t in api.ok("get", "/tasks?task_key=approve_skp", "kapus")["items"]
                     if t["subject_nip"] == RINA_NIP)
@@ -488,12 +508,17 @@ def test_one_employees_year_entirely_through_the_api(org: SmallOrg, api: ApiClie
            json={"data": {"skp_decision": "return", "skp_comment": "Target terlalu rendah"}})
     redraft = only_task(api, "rina", "draft_skp")
     assert redraft["id"] != draft["id"]
-    assert api.ok("get", f"/tasks/{redraft['id']}", "rina")["prefill"] == low
-    api.ok("post", f"/tasks/{redraft['id']}/complete", "rina", json={"data": SKP})
+    editor = api.ok("get", f"/tasks/{redraft['id']}/skp-editor", "rina")
+    assert editor["status"] == "returned" and editor["return_comment"] == "Target terlalu rendah"
+    fixed = editor["content"]
+    fixed["rhk"][0]["indicators"][0]["target_value"] = 95
+    api.ok("post", f"/tasks/{redraft['id']}/complete", "rina", json={"data": fixed})
     approval = only_task(api, "kapus", "approve_skp")
     approved = api.ok("post", f"/tasks/{approval['id']}/complete", "kapus",
                       json={"data": {"skp_decision": "approve"}})
     assert approved["instance"]["phase"] == "periodic_review"
+    [agreed] = api.ok("get", "/skp", "rina")["items"]
+    assert agreed["status"] == "agreed" and agreed["version"] == 1
 
     # The rest of the year, each step by whoever has it in their inbox.
     instance_id = draft["instance_id"]

@@ -2,15 +2,22 @@
 revisions during the year, and the tables written in the step's own transaction."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
+from engine.actors import Operator
+from engine.definitions import DefinitionFile
+from engine.deployment import deploy
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.kinerja import Kinerja
+from engine.migration import migrate_instances
 from engine.models import AuditEvent, HumanTask
 from engine.skp import list_skp, open_skp_revision, save_skp_draft, skp_document, skp_editor, task_skp
 from engine.skp_tables import Rhk, Skp
 from tests.support import (
+    BPMN_DIR,
     GOALS,
     SHORT_YEAR,
     SmallOrg,
@@ -228,3 +235,26 @@ def test_others_cannot_read_an_skp(deployed, org, other_org, cycle, kapus_agreed
             skp_document(deployed, stranger, rina_skp.id)
         with pytest.raises(NotFound):
             list_skp(deployed, stranger, RINA_NIP)
+
+
+OLD_FLAT_FORM = Path(__file__).parent / "fixtures" / "skp_draft_flat_form.json"  # the form before the SKP tables
+OLD_SKP = {"rhk": [{"description": "Meningkatnya cakupan imunisasi", "indicator": "Cakupan IDL",
+                    "indicator_type": "kuantitas", "target_value": 95, "unit": "persen"}]}
+
+
+def test_an_instance_on_the_old_flat_form_is_refused_until_moved_to_the_current_version(deployed, org):
+    flat_form = DefinitionFile.from_upload("skp_draft.json", OLD_FLAT_FORM.read_bytes())
+    old = deploy(deployed, Operator("hr"), [flat_form]).deployment_id
+    opened = open_cycle(deployed, [org.cycle_employee])
+    task = inbox_task(deployed, "rina", "draft_skp")
+    with pytest.raises(Conflict) as refused:
+        do_task(deployed, "rina", "draft_skp", OLD_SKP)  # the old form accepts it; the SKP tables cannot hold it
+    assert refused.value.details["reason"] == "old_skp_form"
+
+    current = deploy(deployed, Operator("hr"), [DefinitionFile.from_path(BPMN_DIR / "forms" / "skp_draft.json")])
+    moved = migrate_instances(deployed, Operator("hr"), old, current.deployment_id, opened.instance_ids)
+    assert [c.migrated for c in moved.candidates] == [True]
+    assert inbox_task(deployed, "rina", "draft_skp").id == task.id
+    submit_skp(deployed, "rina")  # the editor's shape now
+    [submitted] = list_skp(deployed, "rina")
+    assert submitted.status == "submitted"

@@ -44,7 +44,10 @@ REFUSALS = {
     "revision_open": N_("Revisi SKP ini sudah dibuka dan sedang berjalan."),
     "skp_not_agreed": N_("Hanya SKP yang disepakati dan berlaku yang dapat direvisi."),
     "not_skp_party": N_("Revisi SKP diajukan oleh pegawai atau Pejabat Penilai Kinerjanya."),
-    "no_submitted_skp": N_("Tidak ada SKP yang diajukan untuk diputuskan."),
+    "no_submitted_skp": N_("Tidak ada SKP yang diajukan untuk diputuskan. Kembalikan agar pegawai menyusunnya "
+                           "di editor SKP."),
+    "old_skp_form": N_("Proses ini masih memakai formulir SKP versi lama. Minta BKPSDM memindahkan proses ke "
+                       "versi terbaru, lalu susun SKP kembali."),
     # Why the database is unavailable (engine.availability): nothing was saved.
     UNREACHABLE: N_("Basis data sedang tidak dapat dihubungi. Tidak ada yang tersimpan; coba lagi sebentar lagi."),
     BUSY: N_("Basis data sedang sibuk menyimpan perubahan lain. Tidak ada yang tersimpan; coba lagi sebentar lagi."),
