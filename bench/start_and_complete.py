@@ -1,5 +1,9 @@
 """Start N evaluation cycles and complete each one's first task (the SKP draft).
 
+Since the SKP is a document, completing the draft also writes its tables (the SKP version,
+its RHK, indicator and the seven BerAKHLAK rows) and checks the cascade; the plain
+SpiffWorkflow side only puts the same JSON into the task's data.
+
 Runs the same bundled BPMN twice: through plain in-memory SpiffWorkflow (parse once,
 create, step, complete; nothing stored) and through the kinerja engine (one transaction
 per step: state saved, task/timer projections, hash-chained audit). Prints both rates and
@@ -24,10 +28,14 @@ from engine.deployment import deploy
 from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
 from engine.org import EmployeeSpec, add_employees, create_organisation
+from engine.skp import set_organisation_goals
 from engine.tasks import complete_task
 
-SKP = {"rhk": [{"description": "Cakupan imunisasi dasar lengkap", "indicator": "Cakupan IDL",
-                "indicator_type": "kuantitas", "target_value": 95, "unit": "persen"}]}
+def skp(goal_id: int) -> dict:
+    """The SKP each employee submits: one RHK utama intervening the organisation's goal (the
+    employees' head takes no part in the cycle, so they are the top of the cascade)."""
+    return {"rhk": [{"kind": "utama", "text": "Cakupan imunisasi dasar lengkap", "sasaran": goal_id, "indicators": [
+        {"aspek": "kuantitas", "text": "Cakupan IDL", "target_value": 95, "target_unit": "persen"}]}]}
 
 
 def plain_spiff(n: int) -> tuple[float, float]:
@@ -35,7 +43,7 @@ def plain_spiff(n: int) -> tuple[float, float]:
     started = time.perf_counter()
     for workflow in workflows:
         (task,) = workflow.get_tasks(state=TaskState.READY, manual=True)
-        task.data.update(SKP)
+        task.data.update(skp(1))
         task.run()
         workflow.do_engine_steps()
     return start_seconds, time.perf_counter() - started
@@ -51,6 +59,7 @@ def engine(n: int, database_url: str) -> tuple[float, float, list[float]]:
               for i in range(n)]
     ids = add_employees(kinerja, SYSTEM, "bench", specs)
     cycle_id = ensure_cycle(kinerja, Operator("bench"), "bench", 2026, "evaluation_cycle")
+    [goal] = set_organisation_goals(kinerja, Operator("bench"), cycle_id, ["Meningkatnya derajat kesehatan"])
     employees = [ids[f"{i:018d}"] for i in range(n)]
     started = time.perf_counter()
     for offset in range(0, n, 200):
@@ -61,7 +70,7 @@ def engine(n: int, database_url: str) -> tuple[float, float, list[float]]:
     started = time.perf_counter()
     for username, task_id in tasks:
         begin = time.perf_counter()
-        complete_task(kinerja, username, task_id, SKP)
+        complete_task(kinerja, username, task_id, skp(goal.id))
         latencies.append(time.perf_counter() - begin)
     complete_seconds = time.perf_counter() - started
     kinerja.dispose()

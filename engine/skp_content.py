@@ -14,6 +14,8 @@ import json
 from decimal import Decimal
 from typing import Any, Optional
 
+from sqlalchemy import inspect
+
 from .errors import ValidationFailed
 from .skp_tables import BERAKHLAK, LAMPIRAN_KINDS, Indikator, Lampiran, PerilakuExpectation, RencanaAksi, Rhk, Skp
 
@@ -45,12 +47,12 @@ def write_content(skp: Skp, data: dict[str, Any]) -> None:
     Penilai's comment on it, across saves; the others get new rows."""
     skp.layout = data.get("layout", "ja_jf")
     skp.approach = data.get("approach", "kuantitatif")
-    existing = {row.id: row for row in skp.rhk if row.id is not None}
+    existing = {} if inspect(skp).pending else {row.id: row for row in skp.rhk}  # a new version has no rows yet
     skp.rhk = [_rhk(existing.pop(row["id"], None) if "id" in row else None, position, row)
                for position, row in enumerate(data.get("rhk") or [])]
     expectations = data.get("perilaku") or {}
-    skp.perilaku = [PerilakuExpectation(position=p, value_key=key, ekspektasi_khusus=expectations.get(key) or None)
-                    for p, key in enumerate(BERAKHLAK)]
+    skp.perilaku = [PerilakuExpectation(position=p, value_key=key, ekspektasi_khusus=expectations[key])
+                    for p, key in enumerate(BERAKHLAK) if expectations.get(key)]
     attachments = data.get("lampiran") or {}
     skp.lampiran = [Lampiran(position=p, kind=kind, text=text)
                     for p, (kind, text) in enumerate((kind, text) for kind in LAMPIRAN_KINDS
@@ -102,9 +104,11 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def content_hash(skp: Skp) -> str:
-    """SHA-256 over the employee, cycle, version and content: what a signature covers."""
+    """SHA-256 over the employee, cycle, version and content (what people wrote and what it
+    intervenes; not the ids of its own rows): what a signature covers."""
     canonical = json.dumps({"employee_id": skp.employee_id, "cycle_id": skp.cycle_id, "version": skp.version,
-                            "content": content_of(skp)}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+                            "content": _without_ids(content_of(skp))}, sort_keys=True, ensure_ascii=False,
+                           separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -61,16 +61,16 @@ def save_content(uow: UnitOfWork, instance: ProcessInstance, data: dict[str, Any
     """The instance's working version with ``data`` written in (created at the first save)."""
     employee = _subject(uow.session, instance)
     skp = editable_skp(uow.session, instance.id)
-    if skp is None:
-        if instance.cycle_id is None:
-            raise Conflict("this process has no SKP of a cycle to draft", details={"reason": "no_cycle"})
+    cycle_id = skp.cycle_id if skp is not None else instance.cycle_id
+    if cycle_id is None:
+        raise Conflict("this process has no SKP of a cycle to draft", details={"reason": "no_cycle"})
+    check_content(data, len(periods_of(uow.session, cycle_id)), submitting=submitting)
+    check_references(data, parents_of(uow.session, employee, cycle_id), submitting=submitting)
+    if skp is None:  # added after the reads above, so that nothing is flushed before its rows are written
         now = uow.clock.now()
-        skp = Skp(employee_id=employee.id, cycle_id=instance.cycle_id,
-                  version=next_version(uow.session, employee.id, instance.cycle_id), status="draft",
-                  instance_id=instance.id, created_at=now, updated_at=now)
+        skp = Skp(employee_id=employee.id, cycle_id=cycle_id, version=next_version(uow.session, employee.id, cycle_id),
+                  status="draft", instance_id=instance.id, created_at=now, updated_at=now)
         uow.session.add(skp)
-    check_content(data, len(periods_of(uow.session, skp.cycle_id)), submitting=submitting)
-    check_references(data, parents_of(uow.session, employee, skp.cycle_id), submitting=submitting)
     write_content(skp, data)
     skp.evaluator_employee_id = employee.supervisor_id
     skp.updated_at = uow.clock.now()
@@ -81,11 +81,12 @@ def _submit(uow: UnitOfWork, user: User, task: HumanTask, instance: ProcessInsta
             data: dict[str, Any]) -> StepInput:
     skp = save_content(uow, instance, data, submitting=True)
     for row in skp.rhk:
-        row.review_comment = None
+        if row.review_comment is not None:
+            row.review_comment = None
     skp.status, skp.return_comment = "submitted", None
     skp.signed_at, skp.signed_by_user_id = uow.clock.now(), user.id
-    uow.flush()  # ids for the hash's references and the audit event
     skp.content_hash = content_hash(skp)
+    uow.flush()  # the SKP's id for the task and the audit event
     task.skp_id = skp.id
     uow.record(user.username, "skp.signed", _facts(skp), instance_id=instance.id, task_id=task.id)
     return StepInput({"skp_id": skp.id, "skp_version": skp.version})

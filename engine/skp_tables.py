@@ -130,7 +130,9 @@ class RencanaAksi(Base):
 
 
 class PerilakuExpectation(Base):
-    """One BerAKHLAK value in an SKP, with the Pejabat Penilai's special expectation if any."""
+    """The Pejabat Penilai's special expectation (Ekspektasi Khusus Pimpinan) of one BerAKHLAK
+    value in an SKP; a value without one has no row (the seven values and their guide
+    behaviours are the regulation's, in engine.skp_views)."""
 
     __tablename__ = "perilaku_expectations"
 
