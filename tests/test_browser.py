@@ -130,9 +130,12 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
     submit(rina, "SKP diajukan")
 
     # The head returns it with a comment on one RHK; the nurse sees it at the top and fixes it.
+    kapus.get_by_test_id("nav-inbox").click()
+    expect(kapus.locator('[data-testid="task-row"][data-task-key="approve_skp"]')).to_have_count(1)
+    kapus.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=True)
     open_task(kapus, "approve_skp")
     expect(kapus.get_by_test_id("skp")).to_contain_text(NURSE_RHK[2])
-    kapus.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=False)
+    kapus.screenshot(path=str(SCREENSHOTS / "skp-approval.png"), full_page=True)
     fill(kapus, {"skp_decision": "return", "skp_comment": "Target kepuasan pasien perlu angka"})
     choose(kapus, "rhk_comments-0-rhk", "Utama 2.")
     fill(kapus, {"rhk_comments-0-comment": "Gunakan indeks kepuasan pasien"})
