@@ -206,3 +206,11 @@ def test_wrong_input_is_explained_next_to_the_field(pages: Any, org: SmallOrg, d
     with rina.expect_navigation():
         rina.locator('[data-row="rhk-0-indicators-1"] [data-testid="remove-indicator"]').click()
     expect(rina.locator('[name="rhk-0-indicators-1-text"]')).to_have_count(0)
+
+    # Leaving with unsaved changes asks first; staying keeps what was typed.
+    fill(rina, {"rhk-0-text": "Cakupan imunisasi dasar lengkap"})
+    asked: list[str] = []
+    rina.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    rina.get_by_test_id("nav-inbox").click(no_wait_after=True)
+    expect(rina.locator('[name="rhk-0-text"]')).to_have_value("Cakupan imunisasi dasar lengkap")
+    assert asked == ["beforeunload"]
