@@ -97,6 +97,9 @@ def test_a_nurse_submits_her_skp_and_the_supervisor_sees_it(app: Flask, org: Sma
     assert {e["_text"] for e in elements(page, "skp-intervenes")} == {"Meningkatnya cakupan imunisasi dasar lengkap"}
     assert 'data-testid="choice-skp_decision-approve"' in page and "Kembalikan untuk perbaikan" in page
     assert 'name="rhk_comments-0-rhk"' in page, "a comment can be made on one RHK"
+    (drafted,) = elements(page, "history-item")
+    assert "Utama 2. Terlaksananya posyandu lansia" in drafted["_text"], "the history names the RHK in words"
+    assert "Mengikuti pelatihan imunisasi" in drafted["_text"] and "[{" not in drafted["_text"]
 
 
 def test_a_draft_is_saved_and_the_nurse_comes_back_to_it(app: Flask, org: SmallOrg, cycle: int,

@@ -95,6 +95,7 @@ FIELD_LABELS: dict[str, str] = {
     "objection_notes": N_("Catatan keputusan"),
     "follow_up_approved": N_("Usulan tindak lanjut disetujui"),
     "follow_up_notes": N_("Catatan keputusan"),
+    "perilaku": N_("Ekspektasi khusus pimpinan per nilai BerAKHLAK"),
     # instance summary
     "predikat": N_("Predikat kinerja"),
     "predikat_label": N_("Predikat kinerja"),
@@ -117,7 +118,7 @@ FORM_TEXTS = (
        "rencana aksi per periode, perilaku kerja dengan ekspektasi khusus pimpinan, dan lampiran."),
     N_("Jenis"), N_("Nomor baris tersimpan"), N_("Penugasan dari (JPT)"), N_("Indikator kinerja individu (IKI)"),
     N_("Target (uraian, model kualitatif)"), N_("Perspektif (JPT)"),
-    N_("Ekspektasi khusus pimpinan per nilai BerAKHLAK"), N_("Catatan per RHK"), N_("Catatan untuk satu RHK"),
+    N_("Catatan per RHK"), N_("Catatan untuk satu RHK"),
     N_("Catatan"), N_("Wajib diisi bila SKP dikembalikan: apa yang perlu diperbaiki."),
 )
 
