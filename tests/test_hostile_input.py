@@ -146,18 +146,22 @@ def test_nan_is_never_stored_even_when_it_gets_past_the_web(skp_task: int, deplo
 
 # -- text length ------------------------------------------------------------------------------
 
+def refused_on_the_api(app: Flask, task_id: int, data: dict[str, Any], field: str) -> None:
+    """Rina's completion with ``data`` is refused at once naming only ``field``, without echoing it."""
+    response = at_once(lambda: app.test_client().post(f"/api/v1/tasks/{task_id}/complete", json={"data": data},
+                                                      headers=bearer(app, "rina")))
+    error = api_error(response, 422, "validation_failed")
+    assert [detail["field"] for detail in error["details"]] == [field]
+    assert len(response.get_data()) < 2000, "the refused text is not echoed back"
+
+
 def test_every_skp_text_has_its_maximum_length_on_both_doors(app: Flask, skp_task: int, deployed: Kinerja) -> None:
     schema = task_detail(deployed, "rina", skp_task).form_schema
     row = schema["properties"]["rhk"]["items"]["properties"]
     assert row["text"]["maxLength"] == MAX_TEXT == 2000, "the form names its own limit"
     assert "maxLength" not in row["indicators"]["items"]["properties"]["target_value"], "numbers stay as they are"
 
-    ten_megabytes = {"rhk": [{**SKP["rhk"][0], "text": "x" * (10 * 1024 * 1024)}]}
-    response = at_once(lambda: app.test_client().post(f"/api/v1/tasks/{skp_task}/complete",
-                                                      json={"data": ten_megabytes}, headers=bearer(app, "rina")))
-    error = api_error(response, 422, "validation_failed")
-    assert [detail["field"] for detail in error["details"]] == ["rhk.0.text"]
-    assert len(response.get_data()) < 2000, "the refused text is not echoed back"
+    refused_on_the_api(app, skp_task, {"rhk": [{**SKP["rhk"][0], "text": "x" * (10 * 1024 * 1024)}]}, "rhk.0.text")
 
     rina = login(app, "rina")
     page = rina.get(f"/tasks/{skp_task}").get_data(as_text=True)
@@ -188,12 +192,7 @@ def test_a_text_whose_form_names_no_limit_gets_the_default_on_both_doors(app: Fl
     def realisation(text: str) -> dict[str, Any]:
         return {"realisations": [{"rhk_index": 0, "realised_value": 90, "evidence": text}]}
 
-    huge = realisation("x" * (10 * 1024 * 1024))
-    response = at_once(lambda: app.test_client().post(f"/api/v1/tasks/{task_id}/complete", json={"data": huge},
-                                                      headers=bearer(app, "rina")))
-    error = api_error(response, 422, "validation_failed")
-    assert [detail["field"] for detail in error["details"]] == ["realisations.0.evidence"]
-    assert len(response.get_data()) < 2000, "the refused text is not echoed back"
+    refused_on_the_api(app, task_id, realisation("x" * (10 * 1024 * 1024)), "realisations.0.evidence")
 
     rina = login(app, "rina")
     page = rina.get(f"/tasks/{task_id}").get_data(as_text=True)
