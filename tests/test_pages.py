@@ -20,9 +20,10 @@ from engine.read_models import instance_history
 from engine.tasks import complete_task
 from tests.support import (
     ANSWERS,
+    APPROVE_SKP,
     BPMN_DIR,
     CATALOG,
-    SKP,
+    RHK_TEXT,
     SmallOrg,
     do_task,
     elements,
@@ -31,6 +32,7 @@ from tests.support import (
     inbox_task,
     login,
     open_cycle,
+    skp_answer,
     submit_skp,
     text,
     work_until,
@@ -48,22 +50,24 @@ def completed_steps(kinerja: Kinerja, instance_id: int) -> list[dict[str, Any]]:
     return [event["data"] for event in instance_history(kinerja, Operator('test'), instance_id) if event["action"] == "task.completed"]
 
 
-TWO_RHK = {
-    "rhk-0-description": "Meningkatnya cakupan imunisasi dasar lengkap",
-    "rhk-0-indicator": "Persentase bayi dengan imunisasi dasar lengkap",
-    "rhk-0-indicator_type": "kuantitas",
-    "rhk-0-target_value": "95",
-    "rhk-0-unit": "persen",
-    "rhk-1-description": "Terlaksananya posyandu lansia",
-    "rhk-1-indicator": "Rata-rata waktu layanan",
-    "rhk-1-indicator_type": "waktu",
-    "rhk-1-target_value": "12,5",
-    "rhk-1-unit": "menit",
-    "rhk-1-parent_rhk": "Meningkatnya derajat kesehatan lansia",
-    # a blank row (e.g. added and left empty) is dropped
-    "rhk-2-description": "", "rhk-2-indicator": "", "rhk-2-indicator_type": "", "rhk-2-target_value": "",
-    "rhk-2-unit": "", "rhk-2-parent_rhk": "",
-}
+def one_rhk(intervensi: Any) -> dict[str, str]:
+    """An SKP as typed into the editor: one RHK utama intervening the head's RHK ``intervensi``."""
+    return {"rhk-0-kind": "utama", "rhk-0-intervensi": str(intervensi), "rhk-0-text": RHK_TEXT,
+            "rhk-0-indicators-0-aspek": "kuantitas", "rhk-0-indicators-0-text": "Cakupan IDL",
+            "rhk-0-indicators-0-target_value": "95", "rhk-0-indicators-0-target_unit": "persen", "intent": "submit"}
+
+
+def skp_form(kinerja: Kinerja, task_id: int) -> dict[str, str]:
+    """A valid SKP for the draft task as the editor's fields (the head's SKP agreed first)."""
+    return one_rhk(skp_answer(kinerja, task_id)["rhk"][0]["intervensi"])
+
+
+def agreed_skp_with_two_rhk(kinerja: Kinerja) -> None:
+    """Rina's SKP agreed with two RHK utama: the helpers' one and "Posyandu lansia"."""
+    content = skp_answer(kinerja, inbox_task(kinerja, "rina", "draft_skp").id)
+    content["rhk"].append({**content["rhk"][0], "text": "Posyandu lansia"})
+    do_task(kinerja, "rina", "draft_skp", content)
+    do_task(kinerja, "kapus", "approve_skp", APPROVE_SKP)
 
 
 # -- login -----------------------------------------------------------------------------------
@@ -120,7 +124,7 @@ def test_the_inbox_lists_real_tasks_overdue_first_and_filters(app: Flask, cycle:
 
     page = kapus.get("/inbox").get_data(as_text=True)
     rows = elements(page, "task-row")
-    assert [row["data-task-key"] for row in rows] == ["approve_skp", "approve_skp", "draft_skp"]
+    assert [row["data-task-key"] for row in rows] == ["approve_skp", "approve_skp", "report_realisation"]
     assert "Rina Marlina" in rows[0]["_text"] and "Terlambat" in rows[0]["_text"]
     assert rows[0].get("data-overdue") == "true" and "data-overdue" not in rows[1]
     assert "Dedi Saputra" in rows[1]["_text"] and "Terlambat" not in rows[1]["_text"]
@@ -134,8 +138,8 @@ def test_the_inbox_lists_real_tasks_overdue_first_and_filters(app: Flask, cycle:
     assert [row["_text"].count("Dedi Saputra") for row in by_name] == [1]
     by_nip = elements(kapus.get("/inbox?q=199003032015").get_data(as_text=True), "task-row")
     assert len(by_nip) == 1 and "Rina Marlina" in by_nip[0]["_text"]
-    by_type = elements(kapus.get("/inbox?task_key=draft_skp").get_data(as_text=True), "task-row")
-    assert [row["data-task-key"] for row in by_type] == ["draft_skp"]
+    by_type = elements(kapus.get("/inbox?task_key=report_realisation").get_data(as_text=True), "task-row")
+    assert [row["data-task-key"] for row in by_type] == ["report_realisation"]
     assert elements(kapus.get(f"/inbox?unit=pkm-mb&cycle={cycle}").get_data(as_text=True), "task-row")
     empty = kapus.get("/inbox?unit=dinkes").get_data(as_text=True)
     assert not elements(empty, "task-row") and "Tidak ada tugas yang cocok" in text(empty, "empty-state")
@@ -145,140 +149,70 @@ def test_the_inbox_lists_real_tasks_overdue_first_and_filters(app: Flask, cycle:
     assert "Tidak ada tugas kelompok" in text(group, "empty-state")
 
 
-# -- the SKP form ----------------------------------------------------------------------------
-
-def test_a_nurse_submits_her_skp_and_the_supervisor_sees_it(app: Flask, cycle: int, deployed: Kinerja) -> None:
-    rina = login(app, "rina")
-    (row,) = elements(rina.get("/inbox").get_data(as_text=True), "task-row")
-    assert row["data-task-key"] == "draft_skp"
-    task_id = int(row["data-task-id"])
-    page = rina.get(f"/tasks/{task_id}").get_data(as_text=True)
-    assert text(page, "task-title") == "Susun SKP"
-    assert text(page, "employee-nip") == "199003032015031003"
-    assert elements(page, "task-submit") and elements(page, "add-row")[0]["data-add-row"] == "rhk"
-    assert 'name="rhk-0-target_value"' in page, "one blank row to start with"
-
-    response = rina.post(f"/tasks/{task_id}", data=TWO_RHK)
-    assert response.status_code == 303 and response.headers["Location"].endswith("/inbox")
-    assert "Tugas selesai" in text(rina.get("/inbox").get_data(as_text=True), "flash")
-    (submitted,) = [s["submitted"] for s in completed_steps(deployed, row_instance(deployed, task_id))]
-    assert submitted == {"rhk": [
-        {"description": "Meningkatnya cakupan imunisasi dasar lengkap",
-         "indicator": "Persentase bayi dengan imunisasi dasar lengkap", "indicator_type": "kuantitas",
-         "target_value": 95, "unit": "persen"},
-        {"description": "Terlaksananya posyandu lansia", "indicator": "Rata-rata waktu layanan",
-         "indicator_type": "waktu", "target_value": 12.5, "unit": "menit",
-         "parent_rhk": "Meningkatnya derajat kesehatan lansia"}]}
-
-    kapus = login(app, "kapus")
-    rows = elements(kapus.get("/inbox").get_data(as_text=True), "task-row")
-    approval = next(r for r in rows if r["data-task-key"] == "approve_skp")
-    assert "Rina Marlina" in approval["_text"]
-    page = kapus.get(f"/tasks/{approval['data-task-id']}").get_data(as_text=True)
-    skp = text(page, "skp")
-    assert "Meningkatnya cakupan imunisasi dasar lengkap" in skp and "Terlaksananya posyandu lansia" in skp
-    assert "12,5" in skp and "Waktu" in skp, "numbers and options are shown the Indonesian way"
-    assert 'data-testid="choice-skp_decision-approve"' in page and "Kembalikan untuk perbaikan" in page
-
+# -- forms generated from a JSON Schema ------------------------------------------------------
 
 def row_instance(kinerja: Kinerja, task_id: int) -> int:
     with kinerja.unit_of_work() as uow:
         return uow.session.get(HumanTask, task_id).instance_id
 
 
-def test_wrong_values_come_back_with_messages_and_nothing_changes(app: Flask, cycle: int,
-                                                                  deployed: Kinerja) -> None:
-    rina = login(app, "rina")
-    task = inbox_task(deployed, "rina", "draft_skp")
-    bad = {**TWO_RHK, "rhk-0-target_value": "abc", "rhk-1-unit": "  "}
-    response = rina.post(f"/tasks/{task.id}", data=bad)
-    assert response.status_code == 422
-    page = response.get_data(as_text=True)
-    errors = {e["data-field"]: e["_text"] for e in elements(page, "field-error")}
-    assert errors == {"rhk.0.target_value": "Isi dengan angka.", "rhk.1.unit": "Wajib diisi."}
-    assert elements(page, "form-errors")
-    assert field_value(page, "rhk-0-target_value") == "abc", "what was typed is shown again"
-    assert field_value(page, "rhk-1-description") == "Terlaksananya posyandu lansia"
-    assert 'aria-invalid="true"' in page
-    assert inbox_task(deployed, "rina", "draft_skp").id == task.id, "the task is still open"
-    assert completed_steps(deployed, task.instance_id) == []
-
-    too_short = rina.post(f"/tasks/{task.id}", data={**TWO_RHK, "rhk-0-description": "ab"})
-    assert too_short.status_code == 422
-    assert {e["data-field"]: e["_text"] for e in elements(too_short.get_data(as_text=True), "field-error")} == {
-        "rhk.0.description": "Paling sedikit 3 karakter."}
-
-    nothing = rina.post(f"/tasks/{task.id}", data={})
-    assert nothing.status_code == 422
-    assert {e["data-field"]: e["_text"] for e in elements(nothing.get_data(as_text=True), "field-error")} == {
-        "rhk": "Isi paling sedikit 1 baris."}
+REALISATIONS = {"realisations-0-rhk_index": "0", "realisations-0-realised_value": "90,5",
+                "realisations-0-evidence": "",
+                "realisations-1-rhk_index": "1", "realisations-1-realised_value": "12",
+                "realisations-1-evidence": "Foto"}
 
 
 def test_rows_can_be_added_and_removed_without_javascript(app: Flask, cycle: int, deployed: Kinerja) -> None:
+    agreed_skp_with_two_rhk(deployed)
+    task = inbox_task(deployed, "rina", "report_realisation")
     rina = login(app, "rina")
-    task = inbox_task(deployed, "rina", "draft_skp")
-    one_row = {k: v for k, v in TWO_RHK.items() if k.startswith("rhk-0-")}
-    added = rina.post(f"/tasks/{task.id}", data={**one_row, "_add_row": "rhk"})
+    page = rina.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert elements(page, "add-row")[0]["data-add-row"] == "realisations"
+    one_row = {k: v for k, v in REALISATIONS.items() if k.startswith("realisations-0-")}
+    added = rina.post(f"/tasks/{task.id}", data={**one_row, "_add_row": "realisations"})
     assert added.status_code == 200
     page = added.get_data(as_text=True)
     assert len(elements(page, "remove-row")) == 2 + 1  # two rows + the template row
-    assert field_value(page, "rhk-0-description") == TWO_RHK["rhk-0-description"]
-    assert field_value(page, "rhk-1-description") == ""
-    removed = rina.post(f"/tasks/{task.id}", data={**TWO_RHK, "_remove_row": "rhk-0"}).get_data(as_text=True)
-    assert field_value(removed, "rhk-0-description") == "Terlaksananya posyandu lansia"
-    assert completed_steps(deployed, task.instance_id) == [], "adding or removing rows submits nothing"
-
-
-def test_a_returned_skp_comes_back_prefilled(app: Flask, cycle: int, deployed: Kinerja) -> None:
-    submit_skp(deployed, "rina")
-    kapus = login(app, "kapus")
-    approval = inbox_task(deployed, "kapus", "approve_skp")
-    response = kapus.post(f"/tasks/{approval.id}", data={"skp_decision": "return",
-                                                         "skp_comment": "Tambahkan indikator kualitas."})
-    assert response.status_code == 303
-
-    rina = login(app, "rina")
-    redraft = inbox_task(deployed, "rina", "draft_skp")
-    page = rina.get(f"/tasks/{redraft.id}").get_data(as_text=True)
-    assert field_value(page, "rhk-0-description") == SKP["rhk"][0]["description"]
-    assert field_value(page, "rhk-0-target_value") == "95"
-    assert re.search(r'<option value="kuantitas" selected>', page)
-    history = elements(page, "history-item")
-    assert [item["data-task-key"] for item in history] == ["draft_skp", "approve_skp"]
-    assert "Kembalikan untuk perbaikan" in history[1]["_text"]
-    assert "Tambahkan indikator kualitas." in history[1]["_text"]
-    assert "Siti Aminah, SKM" in history[1]["_text"], "the actor is named"
+    assert field_value(page, "realisations-0-realised_value") == "90,5"
+    assert field_value(page, "realisations-1-realised_value") == ""
+    removed = rina.post(f"/tasks/{task.id}", data={**REALISATIONS, "_remove_row": "realisations-0"})
+    assert field_value(removed.get_data(as_text=True), "realisations-0-realised_value") == "12"
+    assert inbox_task(deployed, "rina", "report_realisation").id == task.id, "adding or removing rows submits nothing"
 
 
 def test_realisations_are_reported_against_the_rhk_of_the_approved_skp(app: Flask, cycle: int,
                                                                         deployed: Kinerja) -> None:
-    do_task(deployed, "rina", "draft_skp", {"rhk": [SKP["rhk"][0], {**SKP["rhk"][0], "description": "Posyandu"}]})
-    do_task(deployed, "kapus", "approve_skp", {"skp_decision": "approve"})
+    agreed_skp_with_two_rhk(deployed)
     task = inbox_task(deployed, "rina", "report_realisation")
     rina = login(app, "rina")
     page = rina.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert re.search(r'<select id="f-realisations-0-rhk_index" name="realisations-0-rhk_index"', page)
-    assert '<option value="1">2. Posyandu</option>' in page, "the RHK are offered by their description"
-    response = rina.post(f"/tasks/{task.id}", data={
-        "realisations-0-rhk_index": "0", "realisations-0-realised_value": "90,5", "realisations-0-evidence": "",
-        "realisations-1-rhk_index": "1", "realisations-1-realised_value": "12", "realisations-1-evidence": "Foto"})
+    assert '<option value="1">Utama 2. Posyandu lansia</option>' in page, "the RHK are offered by number and text"
+    assert "Posyandu lansia" in text(page, "skp"), "the agreed SKP is shown with the task"
+    response = rina.post(f"/tasks/{task.id}", data=REALISATIONS)
     assert response.status_code == 303
     (report,) = [s for s in completed_steps(deployed, task.instance_id) if s["task_key"] == "report_realisation"]
     assert report["submitted"] == {"realisations": [{"rhk_index": 0, "realised_value": 90.5},
                                                     {"rhk_index": 1, "realised_value": 12, "evidence": "Foto"}]}
     feedback = inbox_task(deployed, "kapus", "give_feedback")
     history = elements(login(app, "kapus").get(f"/tasks/{feedback.id}").get_data(as_text=True), "history-item")
-    assert "2. Posyandu" in history[-1]["_text"] and "90,5" in history[-1]["_text"]
+    assert "Utama 2. Posyandu lansia" in history[-1]["_text"] and "90,5" in history[-1]["_text"]
 
 
-def test_what_people_type_is_escaped(app: Flask, cycle: int, deployed: Kinerja) -> None:
+def test_wrong_values_in_a_generated_form_come_back_with_messages(app: Flask, cycle: int,
+                                                                 deployed: Kinerja) -> None:
+    agreed_skp_with_two_rhk(deployed)
+    task = inbox_task(deployed, "rina", "report_realisation")
     rina = login(app, "rina")
-    task = inbox_task(deployed, "rina", "draft_skp")
-    response = rina.post(f"/tasks/{task.id}", data={**TWO_RHK, "rhk-0-description": '"><script>alert(1)</script>',
-                                                    "rhk-0-target_value": "x"})
-    page = response.get_data(as_text=True)
+    bad = {**REALISATIONS, "realisations-0-realised_value": "abc", "realisations-1-evidence": '"><script>x</script>'}
+    response = rina.post(f"/tasks/{task.id}", data=bad)
     assert response.status_code == 422
-    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    page = response.get_data(as_text=True)
+    assert {e["data-field"]: e["_text"] for e in elements(page, "field-error")} == {
+        "realisations.0.realised_value": "Isi dengan angka."}
+    assert field_value(page, "realisations-0-realised_value") == "abc", "what was typed is shown again"
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page, "and escaped"
+    assert inbox_task(deployed, "rina", "report_realisation").id == task.id, "the task is still open"
 
 
 # -- group tasks -----------------------------------------------------------------------------
@@ -325,7 +259,7 @@ def test_the_other_nurse_claims_unclaims_and_gives_peer_input(app: Flask, org: S
 def test_nobody_opens_or_completes_someone_elses_task_by_guessing_ids(app: Flask, cycle: int,
                                                                       deployed: Kinerja) -> None:
     task = inbox_task(deployed, "rina", "draft_skp")
-    form = {k: v for k, v in TWO_RHK.items() if k.startswith("rhk-0-")}
+    form = skp_form(deployed, task.id)
     dedi = login(app, "dedi")
     assert dedi.get(f"/tasks/{task.id}").status_code == 404
     assert dedi.post(f"/tasks/{task.id}", data=form).status_code == 404
@@ -336,12 +270,15 @@ def test_nobody_opens_or_completes_someone_elses_task_by_guessing_ids(app: Flask
 
     kapus = login(app, "kapus")  # her supervisor: may read, may not fill in
     page = kapus.get(f"/tasks/{task.id}").get_data(as_text=True)
-    assert elements(page, "read-only") and not elements(page, "task-form")
+    assert elements(page, "read-only") and not elements(page, "task-form") and not elements(page, "skp-editor")
     assert kapus.post(f"/tasks/{task.id}", data=form).status_code == 403
+    assert kapus.post(f"/tasks/{task.id}", data={**form, "intent": "draft"}).status_code == 403, \
+        "nor save her draft"
     auditor = login(app, "auditor")
     assert elements(auditor.get(f"/tasks/{task.id}").get_data(as_text=True), "read-only")
     assert auditor.post(f"/tasks/{task.id}", data=form).status_code == 403
-    assert completed_steps(deployed, task.instance_id) == []
+    assert inbox_task(deployed, "rina", "draft_skp").id == task.id
+    assert [s["task_key"] for s in completed_steps(deployed, task.instance_id)] == []
 
     rina = login(app, "rina")
     assert rina.post(f"/tasks/{task.id}", data=form).status_code == 303
@@ -360,7 +297,7 @@ def test_a_post_without_the_csrf_token_is_refused(org: SmallOrg, cycle: int, dep
     assert client.post("/login", data={"username": "rina", "password": "rahasia-rina",
                                        "csrf_token": token(login_page)}).status_code == 302
     task = inbox_task(deployed, "rina", "draft_skp")
-    form = {k: v for k, v in TWO_RHK.items() if k.startswith("rhk-0-")}
+    form = skp_form(deployed, task.id)
     refused = client.post(f"/tasks/{task.id}", data=form)
     assert refused.status_code == 400
     assert elements(refused.get_data(as_text=True), "error")[0]["data-status"] == "400"
@@ -383,10 +320,12 @@ def test_the_english_switch_shows_english_labels(app: Flask, cycle: int, deploye
     assert text(english, "task-link") == "Draft SKP"
     task = inbox_task(deployed, "rina", "draft_skp")
     page = rina.get(f"/tasks/{task.id}").get_data(as_text=True)  # the choice is kept in the session
-    assert "Add row" in text(page, "add-row") and text(page, "task-submit") == "Submit"
-    assert "Performance Work Plan (RHK)" in page and "Quantity" in page
-    invalid = rina.post(f"/tasks/{task.id}", data={**TWO_RHK, "rhk-0-target_value": "abc"})
+    assert text(page, "task-title") == "Draft SKP" and text(page, "task-submit") == "Submit SKP"
+    assert text(page, "add-rhk-utama") == "Add main RHK" and text(page, "skp-save-draft") == "Save draft"
+    assert "Quantity" in page and "Action plan per period" in page and "Service-oriented" in page
+    invalid = rina.post(f"/tasks/{task.id}", data={**one_rhk(""), "rhk-0-indicators-0-target_value": "abc"})
     assert text(invalid.get_data(as_text=True), "field-error") == "Enter a number."
+    assert "Save draft" in text(invalid.get_data(as_text=True), "skp-save-draft")
     assert "Tugas saya" in rina.get("/inbox?lang=id").get_data(as_text=True)
 
     anonymous = app.test_client().get("/login?lang=en").get_data(as_text=True)
@@ -402,7 +341,7 @@ def test_my_cycle_shows_the_phase_the_predikat_and_the_objection_task(app: Flask
     (current,) = elements(page, "stepper-current")
     assert current["data-phase"] == "target_setting" and "Penetapan SKP" in current["_text"]
     assert [e["data-phase"] for e in elements(page, "cycle")] == ["target_setting"]
-    assert "SKP belum disusun" in text(page, "skp-status")
+    assert "Belum disusun" in text(page, "skp-status") and not elements(page, "my-skp-link")
     assert text(page, "cycle-tasks-heading") == "Menunggu tindakan Anda"
     assert elements(page, "cycle-task-link")[0]["href"] == f"/tasks/{inbox_task(deployed, 'rina', 'draft_skp').id}"
     assert not elements(page, "predikat")
@@ -416,7 +355,10 @@ def test_my_cycle_shows_the_phase_the_predikat_and_the_objection_task(app: Flask
     assert text(page, "predikat") == ("Rating hasil kerja: Di atas ekspektasi, rating perilaku kerja: "
                                       "Di atas ekspektasi \u2192 predikat Sangat Baik")
     assert text(page, "predikat-value") == "Sangat Baik"
-    assert "Disetujui atasan" in text(page, "skp-status") and SKP["rhk"][0]["description"] in text(page, "my-skp")
+    assert "Disepakati" in text(page, "skp-status") and text(page, "my-skp") == f"Utama 1. {RHK_TEXT}"
+    (skp,) = elements(page, "my-skp-link")
+    assert text(rina.get(skp["href"]).get_data(as_text=True), "skp-version").startswith("Versi 1"), \
+        "the SKP is read from its tables and links to its document"
     (link,) = elements(page, "cycle-task-link")
     assert link["href"] == f"/tasks/{review_id}" and link["_text"] == "Tanggapi predikat"
 
@@ -624,11 +566,13 @@ def test_fields_are_built_from_the_schema(babel_app: Flask) -> None:
 
 
 def test_submitted_data_is_described_readably(babel_app: Flask) -> None:
-    entries = forms.describe({"rhk": SKP["rhk"], "skp_decision": "approve", "follow_up_approved": True,
-                              "peer_behaviour": {"kompeten": 4}, "achievements": ["a"]})
+    entries = forms.describe({"sessions": [{"date": "2026-07-01", "topic": "Rencana"}], "skp_decision": "approve",
+                              "follow_up_approved": True, "peer_behaviour": {"kompeten": 4}, "achievements": ["a"],
+                              "midyear_rating": "SESUAI_EKSPEKTASI"})
     by_key = {e.key: e for e in entries}
-    assert by_key["rhk"].kind == "table" and by_key["rhk"].columns[0] == "Uraian rencana hasil kerja"
-    assert by_key["rhk"].rows[0][2:4] == ["Kuantitas", "95"]
+    assert by_key["sessions"].kind == "table" and by_key["sessions"].columns == ["Tanggal", "Topik"]
+    assert by_key["sessions"].rows[0][1] == "Rencana"
+    assert by_key["midyear_rating"].text == "Sesuai ekspektasi"
     assert by_key["skp_decision"].text == "Setujui" and by_key["follow_up_approved"].text == "Ya"
     assert by_key["peer_behaviour"].children[0].label == "Kompeten"
     assert by_key["achievements"].items == ["a"]

@@ -95,6 +95,7 @@ FIELD_LABELS: dict[str, str] = {
     "objection_notes": N_("Catatan keputusan"),
     "follow_up_approved": N_("Usulan tindak lanjut disetujui"),
     "follow_up_notes": N_("Catatan keputusan"),
+    "perilaku": N_("Ekspektasi khusus pimpinan per nilai BerAKHLAK"),
     # instance summary
     "predikat": N_("Predikat kinerja"),
     "predikat_label": N_("Predikat kinerja"),
@@ -112,6 +113,13 @@ FORM_TEXTS = (
     N_("Penilaian Diri"), N_("Capaian"), N_("Masukan Rekan Kerja (Perilaku BerAKHLAK)"),
     N_("Penilaian Kinerja oleh Atasan"), N_("Tanggapan atas Predikat Kinerja"), N_("Keputusan atas Keberatan"),
     N_("Keputusan Tindak Lanjut Hasil Kinerja"),
+    # the SKP editor's form (skp_draft.json) and the approval's comments (skp_approval.json)
+    N_("Pegawai menyusun SKP: hasil kerja utama dan tambahan yang mengintervensi RHK atasan, indikator dan target, "
+       "rencana aksi per periode, perilaku kerja dengan ekspektasi khusus pimpinan, dan lampiran."),
+    N_("Jenis"), N_("Nomor baris tersimpan"), N_("Penugasan dari (JPT)"), N_("Indikator kinerja individu (IKI)"),
+    N_("Target (uraian, model kualitatif)"), N_("Perspektif (JPT)"),
+    N_("Catatan per RHK"), N_("Catatan untuk satu RHK"),
+    N_("Catatan"), N_("Wajib diisi bila SKP dikembalikan: apa yang perlu diperbaiki."),
 )
 
 # Human labels of enumerated values (the schemas' own descriptions are the fallback).

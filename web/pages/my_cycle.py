@@ -7,12 +7,14 @@ from typing import Any, Optional
 from flask import g, render_template
 from flask_babel import gettext as _
 
-from engine.read_models import InstanceDetail, employee_instances, instance_history
-from engine.vocabulary import COMPLETED_PHASE, DRAFT_SKP, EMPLOYEE_LANE, FOLLOW_UP_FIELDS, PHASES, SKP_APPROVALS
+from engine.read_models import InstanceDetail, employee_instances
+from engine.skp import list_skp, skp_document
+from engine.vocabulary import COMPLETED_PHASE, EMPLOYEE_LANE, FOLLOW_UP_FIELDS, PHASES
 
 from ..auth import current_username, login_required
 from ..engine_access import kinerja
 from ..forms import ENUM_LABELS, N_, Entry, describe, enum_label, task_name, tr
+from ..skp_texts import STATUS_LABELS
 from .common import blueprint
 
 PHASE_LABELS = {
@@ -32,13 +34,22 @@ class Step:
 
 
 @dataclass
+class MySkp:
+    """The current version of the employee's SKP in a cycle, as the cycle page shows it."""
+
+    id: Optional[int]  # None: not drafted yet
+    version: int
+    status: str  # in words
+    rhk: list[str]
+
+
+@dataclass
 class CycleView:
     instance: InstanceDetail
     year: Optional[int]
     steps: list[Step]
     phase: Optional[str]
-    skp: list[Entry]
-    skp_status: str
+    skp: Optional[MySkp]
     predikat: Optional[str]
     explanation: Optional[str]
     follow_up: list[Entry] = field(default_factory=list)
@@ -67,20 +78,19 @@ def stepper(phase: Optional[str]) -> list[Step]:
     return steps
 
 
-def skp_from(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
-    """The newest SKP submitted and what became of it."""
-    completed = [e["data"] for e in events if e.get("action") == "task.completed"]
-    drafts = [i for i, data in enumerate(completed) if data.get("task_key") == DRAFT_SKP]
-    if not drafts:
-        return [], _("SKP belum disusun.")
-    rhk = completed[drafts[-1]].get("submitted", {}).get("rhk") or []
-    decisions = [data.get("submitted", {}).get("skp_decision") for data in completed[drafts[-1] + 1:]
-                 if data.get("task_key") in SKP_APPROVALS]
-    if not decisions:
-        return rhk, _("Menunggu persetujuan atasan.")
-    if decisions[-1] == "approve":
-        return rhk, _("Disetujui atasan.")
-    return rhk, _("Dikembalikan untuk perbaikan.")
+def my_skp(username: str, cycle_id: Optional[int]) -> Optional[MySkp]:
+    """The newest version of the user's SKP in the cycle, read from the SKP tables (None for
+    an instance of no cycle)."""
+    if cycle_id is None:
+        return None
+    versions = list_skp(kinerja(), username, cycle_id=cycle_id)
+    if not versions:
+        return MySkp(None, 1, _(STATUS_LABELS["new"]), [])
+    current = versions[0]
+    document = skp_document(kinerja(), username, current.id)
+    return MySkp(current.id, current.version, _(STATUS_LABELS.get(current.status, current.status)),
+                 [f"{_('Utama') if row.kind == 'utama' else _('Tambahan')} {row.number}. {row.text}"
+                  for row in document.rhk])
 
 
 def predikat_of(summary: dict[str, Any]) -> tuple[Optional[str], Optional[str]]:
@@ -98,15 +108,12 @@ def predikat_of(summary: dict[str, Any]) -> tuple[Optional[str], Optional[str]]:
 
 
 def cycle_view(instance: InstanceDetail, username: str) -> CycleView:
-    events = instance_history(kinerja(), username, instance.id)
     phase = instance.phase
-    rhk, skp_status = skp_from(events)
     predikat, explanation = predikat_of(instance.summary)
     follow_up = describe({key: instance.summary[key] for key in FOLLOW_UP_FIELDS
                           if instance.summary.get(key) is not None}, formatters={"follow_up_detail": tr})
     return CycleView(instance=instance, year=instance.cycle_year,
-                     steps=stepper(phase), phase=phase, skp=describe({"rhk": rhk}) if rhk else [],
-                     skp_status=skp_status, predikat=predikat, explanation=explanation, follow_up=follow_up,
+                     steps=stepper(phase), phase=phase, skp=my_skp(username, instance.cycle_id), predikat=predikat, explanation=explanation, follow_up=follow_up,
                      open_tasks=[(task, task_name(task.task_key, task.name)) for task in instance.open_tasks])
 
 

@@ -36,7 +36,7 @@ from ..forms import (
 )
 from ..errors import REFUSALS, error_response
 from ..limits import too_large_numbers
-from ..skp_texts import document_labels
+from ..skp_texts import document_labels, skp_in_words
 from .common import blueprint, redirect_back
 from .feedback import question_labels
 from .skp_editor import render_editor, submit_editor
@@ -119,7 +119,7 @@ def history_items(steps: list[CompletedStep], formatters: dict[str, Callable[[An
     labels = {**rhk_labels(), "raters": _("Jumlah rekan pemberi masukan")}  # pooled peer input (no actor)
     return [HistoryItem(task_name(step.task_key, step.name),
                         names(step.actor) if step.actor else _("Rekan kerja (anonim)"), step.completed_at,
-                        describe(step.submitted, formatters=formatters, labels=labels), step.task_key)
+                        describe(skp_in_words(step.submitted), formatters=formatters, labels=labels), step.task_key)
             for step in steps]
 
 
