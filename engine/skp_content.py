@@ -91,7 +91,7 @@ def content_of(skp: Skp) -> dict[str, Any]:
 def _rhk_content(row: Rhk) -> dict[str, Any]:
     content = _present({"id": row.id, "kind": row.kind, "text": row.text, "intervensi": row.parent_rhk_id, "sasaran": row.goal_id,
                         "penugasan_dari": row.penugasan_dari})
-    content["indicators"] = [_present({"aspek": ind.aspek, "text": ind.text, "target_value": _number(ind.target_value),
+    content["indicators"] = [_present({"aspek": ind.aspek, "text": ind.text, "target_value": number_of(ind.target_value),
                                        "target_unit": ind.target_unit, "target_description": ind.target_description,
                                        "perspektif": ind.perspektif}) for ind in row.indicators]
     if row.actions:
@@ -141,7 +141,8 @@ def _decimal(value: Any) -> Optional[Decimal]:
     return None if value is None else Decimal(str(value))
 
 
-def _number(value: Optional[Decimal]) -> Optional[float | int]:
+def number_of(value: Optional[Decimal]) -> Optional[float | int]:
+    """A stored target as the JSON number it was typed as (95, not 95.0000)."""
     if value is None:
         return None
     return int(value) if value == value.to_integral_value() else float(value)

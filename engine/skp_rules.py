@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from .errors import Conflict, ValidationFailed
 from .models import Cycle, Employee, ProcessInstance
 from .skp_tables import OrganisationGoal, Rhk, Skp
+from .texts import N_
 
 EDITABLE = ("draft", "submitted", "returned")
-PERIOD_NAMES_QUARTERLY = ("Triwulan I", "Triwulan II", "Triwulan III", "Triwulan IV")
+PERIOD_NAMES_QUARTERLY = (N_("Triwulan I"), N_("Triwulan II"), N_("Triwulan III"), N_("Triwulan IV"))
 
 
 @dataclass(frozen=True)

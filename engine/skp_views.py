@@ -13,30 +13,36 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Cycle, Employee, Organisation, Unit, User
-from .skp_content import content_of, differences
+from .skp_content import content_of, differences, number_of
 from .skp_rules import periods_of
 from .skp_tables import OrganisationGoal, Rhk, Skp
+from .texts import N_
 
 # The BerAKHLAK core values with their guide behaviours (SE MenPANRB 20/2021).
 BERAKHLAK_VALUES = {
-    "berorientasi_pelayanan": ("Berorientasi Pelayanan",
-                               "Memahami dan memenuhi kebutuhan masyarakat; ramah, cekatan, solutif, dan dapat "
-                               "diandalkan; melakukan perbaikan tiada henti."),
-    "akuntabel": ("Akuntabel", "Melaksanakan tugas dengan jujur, bertanggung jawab, cermat, disiplin dan "
-                               "berintegritas tinggi; menggunakan kekayaan dan barang milik negara secara "
-                               "bertanggung jawab, efektif, dan efisien; tidak menyalahgunakan kewenangan jabatan."),
-    "kompeten": ("Kompeten", "Meningkatkan kompetensi diri untuk menjawab tantangan yang selalu berubah; membantu "
-                             "orang lain belajar; melaksanakan tugas dengan kualitas terbaik."),
-    "harmonis": ("Harmonis", "Menghargai setiap orang apapun latar belakangnya; suka menolong orang lain; "
-                             "membangun lingkungan kerja yang kondusif."),
-    "loyal": ("Loyal", "Memegang teguh ideologi Pancasila, UUD 1945, setia kepada NKRI serta pemerintahan yang "
-                       "sah; menjaga nama baik sesama ASN, pimpinan, instansi, dan negara; menjaga rahasia "
-                       "jabatan dan negara."),
-    "adaptif": ("Adaptif", "Cepat menyesuaikan diri menghadapi perubahan; terus berinovasi dan mengembangkan "
-                           "kreativitas; bertindak proaktif."),
-    "kolaboratif": ("Kolaboratif", "Memberi kesempatan kepada berbagai pihak untuk berkontribusi; terbuka dalam "
-                                   "bekerja sama untuk menghasilkan nilai tambah; menggerakkan pemanfaatan "
-                                   "berbagai sumber daya untuk tujuan bersama."),
+    "berorientasi_pelayanan": (N_("Berorientasi Pelayanan"), N_(
+        "Memahami dan memenuhi kebutuhan masyarakat; ramah, cekatan, solutif, dan dapat diandalkan; "
+        "melakukan perbaikan tiada henti.")),
+    "akuntabel": (N_("Akuntabel"), N_(
+        "Melaksanakan tugas dengan jujur, bertanggung jawab, cermat, disiplin dan berintegritas tinggi; "
+        "menggunakan kekayaan dan barang milik negara secara bertanggung jawab, efektif, dan efisien; "
+        "tidak menyalahgunakan kewenangan jabatan.")),
+    "kompeten": (N_("Kompeten"), N_(
+        "Meningkatkan kompetensi diri untuk menjawab tantangan yang selalu berubah; membantu orang lain "
+        "belajar; melaksanakan tugas dengan kualitas terbaik.")),
+    "harmonis": (N_("Harmonis"), N_(
+        "Menghargai setiap orang apapun latar belakangnya; suka menolong orang lain; membangun lingkungan"
+        " kerja yang kondusif.")),
+    "loyal": (N_("Loyal"), N_(
+        "Memegang teguh ideologi Pancasila, UUD 1945, setia kepada NKRI serta pemerintahan yang sah; "
+        "menjaga nama baik sesama ASN, pimpinan, instansi, dan negara; menjaga rahasia jabatan dan "
+        "negara.")),
+    "adaptif": (N_("Adaptif"), N_(
+        "Cepat menyesuaikan diri menghadapi perubahan; terus berinovasi dan mengembangkan kreativitas; "
+        "bertindak proaktif.")),
+    "kolaboratif": (N_("Kolaboratif"), N_(
+        "Memberi kesempatan kepada berbagai pihak untuk berkontribusi; terbuka dalam bekerja sama untuk "
+        "menghasilkan nilai tambah; menggerakkan pemanfaatan berbagai sumber daya untuk tujuan bersama.")),
 }
 
 
@@ -140,7 +146,8 @@ def skp_view(session: Session, skp: Skp, with_versions: bool = True) -> SkpView:
             row.parent_rhk_id, row.goal_id, row.penugasan_dari, row.review_comment,
             [{"aspek": ind.aspek, "text": ind.text, "target": target_text(ind.target_value, ind.target_unit,
                                                                          ind.target_description),
-              "perspektif": ind.perspektif} for ind in row.indicators],
+              "target_value": number_of(ind.target_value), "target_unit": ind.target_unit,
+              "target_description": ind.target_description, "perspektif": ind.perspektif} for ind in row.indicators],
             [(periods[a.period - 1] if 0 < a.period <= len(periods) else str(a.period), a.text) for a in row.actions]))
     lampiran: dict[str, list[str]] = {}
     for item in skp.lampiran:

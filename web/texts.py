@@ -1,7 +1,7 @@
-"""Marking texts for the message catalog where they are defined, to translate where shown."""
+"""Marking texts for the message catalog where they are defined, to translate where shown
+(the one marker, :func:`engine.texts.N_`, shared with the engine)."""
 from __future__ import annotations
 
+from engine.texts import N_
 
-def N_(text: str) -> str:
-    """Mark a string for the message catalog (``pybabel extract`` finds ``N_``)."""
-    return text
+__all__ = ["N_"]
