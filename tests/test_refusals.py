@@ -11,6 +11,7 @@ from flask import Flask
 from engine.actors import Operator
 from engine.kinerja import Kinerja
 from engine.org import add_user
+from engine.skp import list_skp
 from tests.support import SKP, ApiClient, SmallOrg, inbox_task, login, submit_skp, upload
 
 BPMN = b'<?xml version="1.0"?><definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"/>'
@@ -58,6 +59,9 @@ REFUSALS = [
             Door("post", "/tasks/{staff_task}/complete", {"json": {"data": SKP}}), 403),
     Refusal("complete a task that is done", "rina", Door("post", "/tasks/{done_task}", {"data": {}}),
             Door("post", "/tasks/{done_task}/complete", {"json": {"data": SKP}}), 409),
+    Refusal("read a colleague's SKP", "dedi", Door("get", "/skp/{skp}"), Door("get", "/skp/{skp}"), 404),
+    Refusal("revise an SKP one may only read", "hr", Door("post", "/skp/{skp}/revisions", {"data": {"reason": "Mutasi"}}),
+            Door("post", "/skp/{skp}/revisions", {"json": {"reason": "Mutasi"}}), 403),
     Refusal("complete a done task one may only read", "kapus", Door("post", "/tasks/{done_task}", {"data": {}}),
             Door("post", "/tasks/{done_task}/complete", {"json": {"data": SKP}}), 403),
 ]
@@ -71,7 +75,7 @@ def ids(org: SmallOrg, cycle: int, other_org: str, deployed: Kinerja) -> dict[st
     add_user(deployed, Operator("test"), other_org, "auditor-kph", "rahasia-auditor-kph", "Inspektorat Kepahiang",
              roles=["auditor"])
     done = submit_skp(deployed, "rina")
-    return {"cycle": cycle, "instance": done.instance_id, "done_task": done.id,
+    return {"cycle": cycle, "instance": done.instance_id, "done_task": done.id, "skp": list_skp(deployed, "rina")[0].id,
             "staff_task": inbox_task(deployed, "dedi", "draft_skp").id,
             "head_task": inbox_task(deployed, "kapus", "report_realisation").id}
 
