@@ -89,9 +89,10 @@ def content_of(skp: Skp) -> dict[str, Any]:
 
 
 def _rhk_content(row: Rhk) -> dict[str, Any]:
-    content = _present({"id": row.id, "kind": row.kind, "text": row.text, "intervensi": row.parent_rhk_id, "sasaran": row.goal_id,
-                        "penugasan_dari": row.penugasan_dari})
-    content["indicators"] = [_present({"aspek": ind.aspek, "text": ind.text, "target_value": number_of(ind.target_value),
+    content = _present({"id": row.id, "kind": row.kind, "text": row.text, "intervensi": row.parent_rhk_id,
+                        "sasaran": row.goal_id, "penugasan_dari": row.penugasan_dari})
+    content["indicators"] = [_present({"aspek": ind.aspek, "text": ind.text,
+                                       "target_value": number_of(ind.target_value),
                                        "target_unit": ind.target_unit, "target_description": ind.target_description,
                                        "perspektif": ind.perspektif}) for ind in row.indicators]
     if row.actions:

@@ -60,7 +60,8 @@ def _rhk(form: Mapping[str, Any], prefix: str, locale: Optional[str], keep: bool
     for key in RHK_TEXTS:
         if text := _text(form, prefix + key):
             row[key] = text
-    indicators = [_indicator(form, f"{prefix}indicators-{j}-", locale) for j in row_indices(form, prefix + "indicators")]
+    indicators = [_indicator(form, f"{prefix}indicators-{j}-", locale)
+                  for j in row_indices(form, prefix + "indicators")]
     row["indicators"] = [item for item in indicators if keep or item]
     actions = [{"period": period, "text": line} for period in _periods(form, prefix + "rencana_aksi")
                for line in _lines(form.get(f"{prefix}rencana_aksi-{period}"))]
