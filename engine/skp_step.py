@@ -29,12 +29,22 @@ from .unit_of_work import UnitOfWork
 from .vocabulary import SKP_APPROVAL_FORM, SKP_DRAFT_FORM, SKP_FORMS
 
 
+@dataclass(frozen=True)
+class KnownSkp:
+    """The SKP versions a step already knows, so that its new tasks need no lookup: the one
+    being drafted or approved (``working``) and the one just agreed (``in_force``)."""
+
+    working: Optional[int] = None
+    in_force: Optional[int] = None
+
+
 @dataclass
 class StepInput:
     """What the workflow receives for a completed task, and the messages the step adds."""
 
     data: dict[str, Any]
     drafts: list[Draft] = field(default_factory=list)
+    known_skp: KnownSkp = field(default_factory=KnownSkp)
 
 
 SKP_FORM_VERSION = 2  # ``x-skp-form-version`` of bpmn/forms/skp_draft.json: the shape these tables hold
@@ -89,7 +99,7 @@ def _submit(uow: UnitOfWork, user: User, task: HumanTask, instance: ProcessInsta
     uow.flush()  # the SKP's id for the task and the audit event
     task.skp_id = skp.id
     uow.record(user.username, "skp.signed", _facts(skp), instance_id=instance.id, task_id=task.id)
-    return StepInput({"skp_id": skp.id, "skp_version": skp.version})
+    return StepInput({"skp_id": skp.id, "skp_version": skp.version}, known_skp=KnownSkp(working=skp.id))
 
 
 def _decide(uow: UnitOfWork, user: User, task: HumanTask, instance: ProcessInstance,
@@ -103,7 +113,8 @@ def _decide(uow: UnitOfWork, user: User, task: HumanTask, instance: ProcessInsta
     comment = (data.get("skp_comment") or "").strip()
     workflow_data = {"skp_decision": data["skp_decision"], "skp_id": skp.id, "skp_version": skp.version}
     if data["skp_decision"] == "return":
-        return StepInput(workflow_data, _return(uow, user, task, instance, skp, comment, data.get("rhk_comments")))
+        drafts = _return(uow, user, task, instance, skp, comment, data.get("rhk_comments"))
+        return StepInput(workflow_data, drafts, KnownSkp(working=skp.id))
     if content_hash(skp) != skp.content_hash:  # cannot happen through the use cases; refuse rather than set
         raise Conflict("the SKP changed after it was signed", details={"reason": "skp_changed"})
     now = uow.clock.now()
@@ -114,7 +125,8 @@ def _decide(uow: UnitOfWork, user: User, task: HumanTask, instance: ProcessInsta
     uow.record(user.username, "skp.set", {**_facts(skp), "replaces": replaced.id if replaced else None},
                instance_id=instance.id, task_id=task.id)
     return StepInput(workflow_data, _tell_employee(uow.session, skp, "SKP disepakati",
-                                                   f"SKP Anda versi {skp.version} disepakati dan ditetapkan."))
+                                                   f"SKP Anda versi {skp.version} disepakati dan ditetapkan."),
+                     KnownSkp(in_force=skp.id))
 
 
 def _return(uow: UnitOfWork, user: User, task: HumanTask, instance: ProcessInstance, skp: Skp, comment: str,
@@ -160,9 +172,13 @@ class TaskSkp:
     tasks, else the version in force, so an evaluation task keeps showing the version it was
     created under after a revision. Each is looked up once, when a task needs it."""
 
-    def __init__(self, session: Session, instance: ProcessInstance) -> None:
+    def __init__(self, session: Session, instance: ProcessInstance, known: Optional[KnownSkp] = None) -> None:
         self._session, self._instance = session, instance
         self._found: dict[bool, Optional[int]] = {}
+        if known is not None and known.working is not None:
+            self._found[True] = known.working
+        if known is not None and known.in_force is not None:
+            self._found[False] = known.in_force
 
     def for_form(self, form_key: Optional[str]) -> Optional[int]:
         working = form_key in SKP_FORMS

@@ -12,7 +12,7 @@ helpers.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 from sqlalchemy import select
 
@@ -23,21 +23,23 @@ from .kinerja import Kinerja
 from .models import HumanTask, ProcessInstance, Timer
 from .notifications import Draft, decision_drafts, escalated_drafts, queue, task_created_drafts
 from .runtime import DecisionRecord, due_after
-from .skp_step import TaskSkp
+from .skp_step import KnownSkp, TaskSkp
 from .unit_of_work import UnitOfWork
 
 
 def finish_step(kinerja: Kinerja, uow: UnitOfWork, actor: str, instance: ProcessInstance, run: InstanceRun,
-                *, tell_escalations: bool = False, drafts: Iterable[Draft] = ()) -> None:
+                *, tell_escalations: bool = False, drafts: Iterable[Draft] = (),
+                known_skp: Optional[KnownSkp] = None) -> None:
     """Store what ``run`` did to ``instance`` in this step. ``tell_escalations``: the tasks the
     step cancelled moved on to someone else (a timer escalated them); their holders are told.
-    ``drafts``: the use case's own messages, queued with the step's."""
+    ``drafts``: the use case's own messages, queued with the step's. ``known_skp``: the SKP
+    versions the step wrote, which its new tasks are about."""
     now = uow.clock.now()
     before = dict(instance.summary or {})
     timer_dues = run.new_timer_dues(now)
     for column, value in run.state_columns(now, instance.summary).items():
         setattr(instance, column, value)
-    cancelled, created = _sync_tasks(uow, instance, run, now)
+    cancelled, created = _sync_tasks(uow, instance, run, now, known_skp)
     _sync_timers(uow, instance, run, timer_dues)
     if instance.status == "completed":
         uow.record("system", "instance.completed", {"summary": instance.summary}, instance_id=instance.id)
@@ -49,8 +51,8 @@ def finish_step(kinerja: Kinerja, uow: UnitOfWork, actor: str, instance: Process
     queue(uow, messages)
 
 
-def _sync_tasks(uow: UnitOfWork, instance: ProcessInstance, run: InstanceRun,
-                now: datetime) -> tuple[list[HumanTask], list[dict[str, Any]]]:
+def _sync_tasks(uow: UnitOfWork, instance: ProcessInstance, run: InstanceRun, now: datetime,
+                known_skp: Optional[KnownSkp]) -> tuple[list[HumanTask], list[dict[str, Any]]]:
     """Cancel the task rows the workflow no longer waits on, add rows for its new user tasks;
     returns the cancelled rows and the new rows' columns."""
     ready = {str(task.id): task for task in run.ready_user_tasks()}
@@ -67,7 +69,7 @@ def _sync_tasks(uow: UnitOfWork, instance: ProcessInstance, run: InstanceRun,
         return cancelled, []
     directory = LaneDirectory(uow.session, [instance.subject_employee_id])
     subject = directory.subject(instance.subject_employee_id)
-    skp = TaskSkp(uow.session, instance)
+    skp = TaskSkp(uow.session, instance, known_skp)
     rows = [HumanTask(**task_columns(task, instance.id, subject, directory.resolve(task.task_spec.lane, subject), now))
             for task in new_tasks]
     for row in rows:

@@ -91,7 +91,8 @@ def complete_task(kinerja: Kinerja, actor: Actor, task_id: int, data: dict[str, 
             "task_key": task.task_key, "name": task.name, "lane": task.lane, "form_key": task.form_key,
             "submitted": data, "changed": changed,
         }, instance_id=instance.id, task_id=task.id)
-        finish_step(kinerja, uow, user.username, instance, run, drafts=step_input.drafts)
+        finish_step(kinerja, uow, user.username, instance, run, drafts=step_input.drafts,
+                    known_skp=step_input.known_skp)
         uow.commit()
         return _completion(task)
 
