@@ -14,6 +14,7 @@ from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.kinerja import Kinerja
 from engine.migration import migrate_instances
 from engine.models import AuditEvent, HumanTask
+from engine.notifications import list_notifications
 from engine.skp import list_skp, open_skp_revision, save_skp_draft, skp_document, skp_editor, task_skp
 from engine.skp_tables import Rhk, Skp
 from tests.support import (
@@ -124,6 +125,7 @@ def test_the_nurses_skp_is_drafted_returned_with_a_comment_fixed_and_agreed(depl
     returned = skp_editor(deployed, "rina", redraft.id)
     assert returned.status == "returned" and returned.return_comment == "Target kepuasan perlu angka"
     assert returned.rhk_comments == {second_rhk: "Gunakan indeks kepuasan"}
+    assert "SKP dikembalikan: Target kepuasan perlu angka" in [n.subject for n in list_notifications(deployed, "rina")]
     fixed = returned.content
     fixed["rhk"][1]["indicators"] = [{"aspek": "kualitas", "text": "Indeks kepuasan pasien", "target_value": 85,
                                       "target_unit": "indeks"}]
