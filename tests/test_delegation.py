@@ -218,7 +218,7 @@ def test_an_own_step_has_no_hand_over_on_its_page(puskesmas: dict[str, int], app
     draft = inbox_task(deployed, "rina", "draft_skp")
     rina = SignedIn(app, "rina").page
     page = rina.get(f"/tasks/{draft.id}").get_data(as_text=True)
-    assert 'data-testid="task-form"' in page and 'data-testid="delegate-form"' not in page
+    assert 'data-testid="skp-editor"' in page and 'data-testid="delegate-form"' not in page
     refused = rina.post(f"/tasks/{draft.id}/delegate", data={"to": "dedi", "reason": "Sakit"})
     assert refused.status_code == 403
     assert "Langkah pegawai sendiri tidak dapat dialihkan." in refused.get_data(as_text=True)
