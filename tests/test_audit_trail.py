@@ -35,7 +35,7 @@ from engine.models import AuditCheckpoint, AuditEvent, AuditHead
 from engine.read_models import instance_detail, instance_history
 from engine.tasks import claim_task, complete_task
 from kinerja_cli.main import cli
-from tests.support import BPMN_DIR, SmallOrg, do_task, finish_all_open_work, inbox_task, open_cycle
+from tests.support import BPMN_DIR, SmallOrg, finish_all_open_work, inbox_task, open_cycle, submit_skp
 
 AUDIT_KEY = "kunci-audit-uji"
 
@@ -105,9 +105,7 @@ def test_decisions_recorded_before_file_versions_were_kept_are_explained_from_th
 
 def test_the_diagram_marks_the_path_taken_and_where_the_instance_waits(org: SmallOrg, deployed: Kinerja) -> None:
     _cycle, (instance_id,) = open_cycle(deployed, [org.cycle_employee])
-    do_task(deployed, "rina", "draft_skp", {"rhk": [{"description": "Cakupan imunisasi", "indicator": "IDL",
-                                                     "indicator_type": "kuantitas", "target_value": 95,
-                                                     "unit": "persen"}]})
+    submit_skp(deployed, "rina")
     diagrams = {d.name: d for d in instance_audit(deployed, "auditor", instance_id).diagrams}
     assert list(diagrams)[0] == "evaluation_cycle"
     assert "draft_skp" in diagrams["target_setting"].done
