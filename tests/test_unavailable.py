@@ -126,10 +126,11 @@ def test_readyz_checks_the_database_and_healthz_does_not(org: SmallOrg, make_app
 def test_a_read_only_database_refuses_changes_with_503(org: SmallOrg, cycle: int, deployed: Kinerja,
                                                       api: ApiClient) -> None:
     draft = inbox_task(deployed, "rina", "draft_skp")
+    skp = skp_answer(deployed, draft.id)  # her supervisors' SKP agreed while the database still takes writes
     api.token("rina")
     read_only(deployed)
     assert api.get("/tasks", "rina").status_code == 200
-    error = assert_unavailable_json(api.post(f"/tasks/{draft.id}/complete", "rina", json={"data": SKP}))
+    error = assert_unavailable_json(api.post(f"/tasks/{draft.id}/complete", "rina", json={"data": skp}))
     assert error["details"] == {"reason": "read_only"}
 
 
