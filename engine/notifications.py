@@ -94,7 +94,7 @@ def task_created_drafts(session: Session, tasks: Iterable[dict[str, Any]]) -> li
     tasks = list(tasks)
     group_tasks = [t for t in tasks if t["assignee_user_id"] is None and t["candidate_group"]]
     members = group_members(session, {t["candidate_group"] for t in group_tasks})
-    subjects = _users_of_employees(session, {t["subject_employee_id"] for t in group_tasks})
+    subjects = users_of_employees(session, {t["subject_employee_id"] for t in group_tasks})
     drafts = []
     for task in tasks:
         if task["assignee_user_id"] is not None:
@@ -122,7 +122,7 @@ def decision_drafts(session: Session, subject_employee_id: Optional[int], before
     """Tell the employee about each decision whose outcome field changed in this step."""
     changed = [(key, label) for key, label in DECISION_FIELDS.items()
                if after.get(key) is not None and after.get(key) != before.get(key)]
-    user_id = _users_of_employees(session, {subject_employee_id}).get(subject_employee_id) if changed else None
+    user_id = users_of_employees(session, {subject_employee_id}).get(subject_employee_id) if changed else None
     if user_id is None:
         return []
     return [Draft({user_id}, "decision_made", f"{label}: {_shown(after[key])}",
@@ -137,7 +137,8 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _users_of_employees(session: Session, employee_ids: set[Optional[int]]) -> dict[Optional[int], int]:
+def users_of_employees(session: Session, employee_ids: set[Optional[int]]) -> dict[Optional[int], int]:
+    """The active user of each employee that has one, by employee id."""
     ids = {i for i in employee_ids if i is not None}
     if not ids:
         return {}

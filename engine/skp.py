@@ -225,15 +225,15 @@ def set_organisation_goals(kinerja: Kinerja, actor: Actor, cycle_id: int, texts:
                 raise Conflict(f"sasaran '{goal.text}' sudah diintervensi SKP; ubah teksnya, jangan dihapus",
                                details={"reason": "goal_in_use"})
             uow.session.delete(goal)
+        saved = goals[:len(cleaned)]
         for position, text in enumerate(cleaned):
-            if position < len(goals):
-                goals[position].text = text
+            if position < len(saved):
+                saved[position].text = text
             else:
-                uow.session.add(OrganisationGoal(cycle_id=cycle.id, position=position, text=text))
+                saved.append(OrganisationGoal(cycle_id=cycle.id, position=position, text=text))
+                uow.session.add(saved[-1])
         uow.flush()
         uow.record(actor_name(actor), "cycle.goals_set", {"cycle_id": cycle.id, "goals": cleaned})
-        saved = uow.session.scalars(select(OrganisationGoal).where(OrganisationGoal.cycle_id == cycle.id)
-                                    .order_by(OrganisationGoal.position)).all()
         result = [Choice(goal.id, goal.text) for goal in saved]
         uow.commit()
         return result

@@ -16,12 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, ValidationFailed
 from .models import Employee, HumanTask, ProcessInstance, User
-from .notifications import Draft
+from .notifications import Draft, users_of_employees
 from .skp_content import check_content, content_hash, write_content
 from .skp_rules import agreed_skp, check_references, editable_skp, next_version, parents_of, periods_of, rhk_of
 from .skp_tables import Skp
@@ -150,7 +149,7 @@ def _return(uow: UnitOfWork, user: User, task: HumanTask, instance: ProcessInsta
 
 
 def _tell_employee(session: Session, skp: Skp, subject: str, body: str) -> list[Draft]:
-    user_id = session.scalar(select(User.id).where(User.employee_id == skp.employee_id, User.active.is_(True)))
+    user_id = users_of_employees(session, {skp.employee_id}).get(skp.employee_id)
     return [Draft({user_id}, "decision_made", subject[:200], body, None,
                   {"decision": "skp_status", "value": skp.status, "skp_id": skp.id})] if user_id else []
 
