@@ -20,6 +20,7 @@ from .errors import ValidationFailed
 DEFAULT_MAX_TEXT_LENGTH = 5000  # characters of a text field whose schema names no maxLength
 _FORMAT_CHECKER = FormatChecker()
 _VALIDATORS: dict[int, Draft202012Validator] = {}  # by id of the schema
+_DRAFT_SCHEMAS: dict[int, tuple[Any, Any]] = {}  # by id of the form schema: (that schema, its draft_schema)
 _MAX_CACHED_VALIDATORS = 512  # forms of many deployments; past this the cache starts over
 # Subschemas that describe values which are stored (a limit there only ever refuses more):
 # not "not", "if" or "contains", where adding a limit would change what else is accepted.
@@ -52,15 +53,26 @@ def with_text_limits(schema: Any) -> Any:
     return limited
 
 
-def draft_schema(schema: Any) -> Any:
+def draft_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``schema`` that a half-filled form satisfies: nothing is required and no
     list or text has a minimum, while types, choices and maximums still hold. Drafts (an
-    SKP saved to finish later) are checked against it; submitting checks the full schema."""
+    SKP saved to finish later) are checked against it; submitting checks the full schema.
+
+    Made once per form schema (like its validator), not at every save."""
+    cached = _DRAFT_SCHEMAS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        if len(_DRAFT_SCHEMAS) >= _MAX_CACHED_VALIDATORS:
+            _DRAFT_SCHEMAS.clear()
+        cached = _DRAFT_SCHEMAS[id(schema)] = (schema, _without_minimums(schema))
+    return cached[1]
+
+
+def _without_minimums(schema: Any) -> Any:
     if isinstance(schema, list):
-        return [draft_schema(item) for item in schema]
+        return [_without_minimums(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
-    return {key: draft_schema(value) if key not in ("enum", "const", "default") else value
+    return {key: _without_minimums(value) if key not in ("enum", "const", "default") else value
             for key, value in schema.items() if key not in ("required", "minItems", "minLength", "minProperties")}
 
 
