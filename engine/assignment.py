@@ -134,6 +134,15 @@ class LaneDirectory:
             return self._user_of(supervisor) or fallback
         return fallback
 
+    def resolve_employee(self, employee_id: int, lane: Optional[str], subject: Subject) -> Assignment:
+        """The task of one named employee (a 360 rater): their user, else the lane's person."""
+        if employee_id not in self._users:
+            user_id = self._session.scalar(select(User.id).where(User.employee_id == employee_id,
+                                                                 User.active.is_(True)))
+            if user_id is not None:
+                self._users[employee_id] = user_id
+        return self._user_of(employee_id) or self.resolve(lane, subject)
+
     def _user_of(self, employee_id: Optional[int]) -> Optional[Assignment]:
         user_id = self._users.get(employee_id) if employee_id is not None else None
         return Assignment(assignee_user_id=user_id) if user_id is not None else None

@@ -113,6 +113,9 @@ class UserTaskInfo:
 
     form_key: Optional[str]
     due_in: Optional[str]
+    title: Optional[str] = None
+    due_date: Optional[str] = None  # the task-data value holding the calendar date of the deadline
+    assignee_from: Optional[str] = None  # the task-data value holding the assignee's employee id
 
 
 @dataclass
@@ -221,7 +224,9 @@ class DefinitionSet:
 
 def user_task_info(task_spec: Any) -> UserTaskInfo:
     properties = getattr(task_spec, "extensions", {}).get("properties", {})
-    return UserTaskInfo(form_key=properties.get("formKey"), due_in=properties.get("dueIn"))
+    return UserTaskInfo(form_key=properties.get("formKey"), due_in=properties.get("dueIn"),
+                        title=properties.get("title"), due_date=properties.get("dueDate"),
+                        assignee_from=properties.get("assigneeFrom"))
 
 
 # -- XML screening and element checks -----------------------------------------------------
@@ -281,6 +286,9 @@ def _check_elements(filename: str, root: Any, definitions: DefinitionSet) -> lis
             add(task, f"form '{form_key}' is not deployed")
         if properties.get("dueIn") and not _is_iso_duration(properties["dueIn"]):
             add(task, f"dueIn '{properties['dueIn']}' is not an ISO 8601 duration such as P7D")
+        for name in ("dueDate", "assigneeFrom"):
+            if properties.get(name) and not properties[name].isidentifier():
+                add(task, f"{name} '{properties[name]}' must name a value of the task data, such as period_end")
     for call in root.iterfind(".//bpmn:callActivity", NS):
         called = call.get("calledElement")
         if not called or called not in definitions.process_files:

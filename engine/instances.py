@@ -60,8 +60,7 @@ def start_many(kinerja: Kinerja, uow: UnitOfWork, actor: str, process_key: str, 
           "business_key": item.business_key, "subject_employee_id": item.subject.id, "started_by": actor,
           "started_at": now, "revision": 1, "status": "running", "completed_at": None,
           **run.state_columns(now, {})} for item, _, run, _ in runs]).all()
-    tasks = [(instance_id, task_columns(spiff_task, instance_id, item.subject,
-                                        directory.resolve(spiff_task.task_spec.lane, item.subject), now))
+    tasks = [(instance_id, task_columns(spiff_task, instance_id, item.subject, directory, now))
              for instance_id, (item, _, run, _) in zip(instance_ids, runs)
              for spiff_task in run.ready_user_tasks()]
     task_ids = uow.session.scalars(

@@ -1,8 +1,8 @@
 """The SKP rows a step writes: submitting, returning and agreeing an SKP.
 
-:func:`engine.tasks.complete_task` hands the submitted form here before the workflow runs,
-inside the same unit of work, so the SKP tables change in the transaction of the step or
-not at all. Tasks are recognised by their form (``skp_draft``, ``skp_approval``), so a
+:func:`engine.tasks.complete_task` hands the submitted form here before the workflow runs
+(the form steps of :mod:`engine.form_steps`), inside the same unit of work, so the SKP
+tables change in the transaction of the step or not at all. Tasks are recognised by their form (``skp_draft``, ``skp_approval``), so a
 process HR models with other task ids keeps the document. The workflow gets only the SKP's
 id and version (and the decision), never a copy of the content.
 
@@ -13,12 +13,12 @@ the chain.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, ValidationFailed
+from .form_steps import KnownSkp, StepContext, StepInput, register
 from .models import Employee, HumanTask, ProcessInstance, User
 from .notifications import Draft, users_of_employees
 from .skp_content import check_content, content_hash, write_content
@@ -27,43 +27,26 @@ from .skp_tables import Skp
 from .unit_of_work import UnitOfWork
 from .vocabulary import SKP_APPROVAL_FORM, SKP_DRAFT_FORM, SKP_FORMS
 
-
-@dataclass(frozen=True)
-class KnownSkp:
-    """The SKP versions a step already knows, so that its new tasks need no lookup: the one
-    being drafted or approved (``working``) and the one just agreed (``in_force``)."""
-
-    working: Optional[int] = None
-    in_force: Optional[int] = None
-
-
-@dataclass
-class StepInput:
-    """What the workflow receives for a completed task, and the messages the step adds."""
-
-    data: dict[str, Any]
-    drafts: list[Draft] = field(default_factory=list)
-    known_skp: KnownSkp = field(default_factory=KnownSkp)
-
-
 SKP_FORM_VERSION = 2  # ``x-skp-form-version`` of bpmn/forms/skp_draft.json: the shape these tables hold
 
 
-def before_completion(uow: UnitOfWork, user: User, task: HumanTask, instance: ProcessInstance,
-                      form: Optional[dict[str, Any]], data: dict[str, Any]) -> StepInput:
-    """Write the task's SKP rows; what the workflow is to receive instead of ``data``.
+@register(SKP_DRAFT_FORM)
+def submit_skp(context: StepContext, data: dict[str, Any]) -> StepInput:
+    """Write and sign the submitted SKP version; the workflow gets its id and version.
 
     An instance still on a deployment whose SKP form predates the tables (the flat form of
     kinerja before the SKP document) is refused with 409 until HR moves it to the current
     version (the process migration); nothing of its old workflow data is lost."""
-    if task.form_key == SKP_DRAFT_FORM:
-        if (form or {}).get("x-skp-form-version", 1) < SKP_FORM_VERSION:
-            raise Conflict("this instance runs an older SKP form; HR moves it to the current process version first",
-                           details={"reason": "old_skp_form"})
-        return _submit(uow, user, task, instance, data)
-    if task.form_key == SKP_APPROVAL_FORM:
-        return _decide(uow, user, task, instance, data)
-    return StepInput(data)
+    if (context.form or {}).get("x-skp-form-version", 1) < SKP_FORM_VERSION:
+        raise Conflict("this instance runs an older SKP form; HR moves it to the current process version first",
+                       details={"reason": "old_skp_form"})
+    return _submit(context.uow, context.user, context.task, context.instance, data)
+
+
+@register(SKP_APPROVAL_FORM)
+def decide_skp(context: StepContext, data: dict[str, Any]) -> StepInput:
+    """Return or agree the submitted version (agreeing sets it and retires the one it replaces)."""
+    return _decide(context.uow, context.user, context.task, context.instance, data)
 
 
 def save_content(uow: UnitOfWork, instance: ProcessInstance, data: dict[str, Any], *, submitting: bool) -> Skp:

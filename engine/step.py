@@ -16,14 +16,16 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import select
 
-from .assignment import Assignment, LaneDirectory, Subject
+from .assignment import LaneDirectory, Subject
 from .definitions import user_task_info
+from .form_steps import KnownSkp
 from .instance_run import InstanceRun
 from .kinerja import Kinerja
 from .models import HumanTask, ProcessInstance, Timer
 from .notifications import Draft, decision_drafts, escalated_drafts, queue, task_created_drafts
-from .runtime import DecisionRecord, due_after
-from .skp_step import KnownSkp, TaskSkp
+from .runtime import DecisionRecord
+from .skp_step import TaskSkp
+from .task_properties import assigned_employee, task_due, task_title
 from .unit_of_work import UnitOfWork
 
 
@@ -70,8 +72,7 @@ def _sync_tasks(uow: UnitOfWork, instance: ProcessInstance, run: InstanceRun, no
     directory = LaneDirectory(uow.session, [instance.subject_employee_id])
     subject = directory.subject(instance.subject_employee_id)
     skp = TaskSkp(uow.session, instance, known_skp)
-    rows = [HumanTask(**task_columns(task, instance.id, subject, directory.resolve(task.task_spec.lane, subject), now))
-            for task in new_tasks]
+    rows = [HumanTask(**task_columns(task, instance.id, subject, directory, now)) for task in new_tasks]
     for row in rows:
         row.skp_id = skp.for_form(row.form_key)
     uow.session.add_all(rows)
@@ -113,17 +114,21 @@ def record_decisions(kinerja: Kinerja, uow: UnitOfWork, actor: str, instance_id:
         }, instance_id=instance_id)
 
 
-def task_columns(spiff_task: Any, instance_id: int, subject: Subject, assignment: Assignment,
+def task_columns(spiff_task: Any, instance_id: int, subject: Subject, directory: LaneDirectory,
                  now: datetime) -> dict[str, Any]:
-    """The projection row of a READY user task, with its lane resolved."""
+    """The projection row of a READY user task: its lane resolved (or the employee its data
+    names), its title and deadline from the diagram's properties (:mod:`engine.task_properties`)."""
     info = user_task_info(spiff_task.task_spec)
+    lane, data = spiff_task.task_spec.lane, spiff_task.data
+    named = assigned_employee(info, data)
+    assignment = directory.resolve(lane, subject) if named is None else directory.resolve_employee(named, lane, subject)
     return {"instance_id": instance_id, "spiff_task_id": str(spiff_task.id), "task_key": spiff_task.task_spec.bpmn_id,
-            "name": spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
-            "process_key": spiff_task.workflow.spec.name, "lane": spiff_task.task_spec.lane,
+            "name": task_title(info.title, spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id, data),
+            "process_key": spiff_task.workflow.spec.name, "lane": lane,
             "form_key": info.form_key, "subject_employee_id": subject.id,
             "assignee_user_id": assignment.assignee_user_id, "candidate_group": assignment.candidate_group,
             "claimed_by_user_id": None, "status": "open", "created_at": now,
-            "due_at": due_after(now, info.due_in), "completed_at": None, "completed_by_user_id": None}
+            "due_at": task_due(now, info, data), "completed_at": None, "completed_by_user_id": None}
 
 
 def record_task_created(uow: UnitOfWork, columns: dict[str, Any], task_id: int) -> None:

@@ -19,11 +19,12 @@ from .access import active_user
 from .actors import Actor, Operator
 from .assignment import is_meant_for, may_work_on
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .form_step_modules import form_step
+from .form_steps import StepContext
 from .forms import validate_form_data
 from .instance_run import InstanceRun
 from .kinerja import Kinerja
 from .models import MAX_COMPLETION_KEY, HumanTask, ProcessInstance, User
-from .skp_step import before_completion
 from .step import finish_step
 from .step_failures import records_step_failure
 from .unit_of_work import UnitOfWork
@@ -80,10 +81,13 @@ def complete_task(kinerja: Kinerja, actor: Actor, task_id: int, data: dict[str, 
         form = definitions.forms[task.form_key] if task.form_key is not None else None
         if form is not None:
             validate_form_data(task.form_key, form, data)
-        step_input = before_completion(uow, user, task, instance, form, data)
+        step, context = form_step(task.form_key), StepContext(uow, user, task, instance, form)
+        step_input = step.before(context, data)
         run = InstanceRun.load(definitions, instance.process_key, instance.state)
         changed = run.complete_user_task(task.spiff_task_id, step_input.data,
                                          f"task {task_id} is no longer waiting for input")
+        if step.after is not None:
+            step_input.drafts.extend(step.after(context, run))
         task.status, task.completed_at, task.completed_by_user_id = "completed", uow.clock.now(), user.id
         task.claimed_by_user_id = task.claimed_by_user_id or user.id
         task.completion_key = key
