@@ -11,6 +11,15 @@ signed copies of the head (HMAC-SHA256 with the audit key, which the database do
 hold): a chain that ends before, or differs at, a checkpoint was cut or rewritten.
 Checkpoints can also be kept outside the database (a file, as JSON lines) and handed to
 :func:`verify_chain`, so deleting the checkpoint rows does not hide a truncation either.
+
+Restoring a backup legitimately cuts the tail: the checkpoints kept since the backup now
+point past the chain's end (or at events that will be written again differently). The
+restore is therefore itself recorded, signed like a checkpoint: a ``database.restored``
+event right after the restored head, whose :class:`RestoreRecord` says "the chain was
+restored at head N at time T". Checkpoints made before T beyond N belong to the discarded
+timeline; verification reports them as superseded instead of failing. Nothing else is
+excused: a tail cut after the restore still fails against the checkpoint written then, and
+a restore record needs the audit key to be believed.
 """
 from __future__ import annotations
 
@@ -18,7 +27,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
 from sqlalchemy import insert, select
@@ -84,6 +93,8 @@ class VerificationResult:
     first_bad_seq: Optional[int] = None
     problem: Optional[str] = None
     checkpoints_checked: int = 0
+    checkpoints_superseded: int = 0  # made on a timeline a recorded restore discarded
+    restores: int = 0
 
 
 @dataclass(frozen=True)
@@ -109,9 +120,54 @@ class Checkpoint:
             raise ValidationFailed(f"not a checkpoint record: {error}") from None
 
 
-def checkpoint_signature(key: str, seq: int, head_hash: str, created_at: datetime) -> str:
-    payload = canonical_json([seq, head_hash, created_at.isoformat()])
-    return hmac.new(key.encode("utf-8"), payload.encode("utf-8"), hashlib.sha256).hexdigest()
+def checkpoint_signature(key: str, seq: int, head_hash: str, created_at: datetime, kind: str = "head") -> str:
+    """HMAC-SHA256 of a checkpoint (``head``) or a restore record (``restore``): the kind is
+    signed too, so a checkpoint can never be passed off as a restore."""
+    fields = [seq, head_hash, created_at.isoformat()] if kind == "head" else [kind, seq, head_hash,
+                                                                               created_at.isoformat()]
+    return hmac.new(key.encode("utf-8"), canonical_json(fields).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+RESTORED = "database.restored"  # the audit action of a restore record
+_NOTHING_BEYOND = 2 ** 62  # the head of an unreadable restore record: it excuses no checkpoint
+
+
+@dataclass(frozen=True)
+class RestoreRecord:
+    """The chain was restored from a backup at head ``seq``/``hash`` at ``restored_at``."""
+
+    seq: int
+    hash: str
+    restored_at: datetime
+    signature: str
+
+    def as_data(self) -> dict[str, Any]:
+        return {"restored_seq": self.seq, "restored_hash": self.hash,
+                "restored_at": self.restored_at.isoformat(), "signature": self.signature}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Optional["RestoreRecord"]:
+        try:
+            return cls(int(data["restored_seq"]), str(data["restored_hash"]),
+                       datetime.fromisoformat(data["restored_at"]), str(data["signature"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def supersedes(self, checkpoint: "Checkpoint") -> bool:
+        """Whether ``checkpoint`` belongs to the timeline this restore discarded."""
+        return checkpoint.created_at < self.restored_at and checkpoint.seq > self.seq
+
+    def is_signed_by(self, key: str) -> bool:
+        return hmac.compare_digest(self.signature, checkpoint_signature(key, self.seq, self.hash,
+                                                                        self.restored_at, "restore"))
+
+
+def restore_record(session: Session, key: Optional[str], now: datetime) -> RestoreRecord:
+    """The record of a restore that has just put the chain back at its current head."""
+    head = session.get(AuditHead, 1)
+    seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
+    signature = checkpoint_signature(key, seq, head_hash, now, "restore") if key else ""
+    return RestoreRecord(seq, head_hash, now, signature)
 
 
 def write_checkpoint(session: Session, key: str, actor: str, now: datetime) -> Checkpoint:
@@ -144,6 +200,15 @@ def verify_chain(session: Session, batch_size: int = 1000, key: Optional[str] = 
                 return VerificationResult(False, 0, checkpoint.seq,
                                           f"the checkpoint of event {checkpoint.seq} made "
                                           f"{checkpoint.created_at.isoformat()} has an invalid signature")
+    restores = _restore_records(session)
+    if key is not None:
+        for record in restores:
+            if not record.is_signed_by(key):
+                return VerificationResult(False, 0, record.seq + 1,
+                                          f"the restore recorded after event {record.seq} at "
+                                          f"{record.restored_at.isoformat()} is not signed with the audit key")
+    superseded = [c for c in checkpoints if any(record.supersedes(c) for record in restores)]
+    checkpoints = [c for c in checkpoints if c not in superseded]
     expected_at = {checkpoint.seq: checkpoint for checkpoint in checkpoints}
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
     statement = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
@@ -176,7 +241,19 @@ def verify_chain(session: Session, batch_size: int = 1000, key: Optional[str] = 
         return VerificationResult(False, checked, checked + 1,
                                   f"the chain ends at event {checked} but the checkpoint made "
                                   f"{latest.created_at.isoformat()} records event {latest.seq} (its tail was removed)")
-    return VerificationResult(True, checked, checkpoints_checked=len(checkpoints))
+    return VerificationResult(True, checked, checkpoints_checked=len(checkpoints),
+                              checkpoints_superseded=len(superseded), restores=len(restores))
+
+
+def _restore_records(session: Session) -> list[RestoreRecord]:
+    """The restores the chain records (an unreadable record is kept, unsigned, so it fails
+    verification with a key rather than being skipped)."""
+    records = []
+    for data in session.scalars(select(AuditEvent.data).where(AuditEvent.action == RESTORED)):
+        record = RestoreRecord.from_data(data or {})
+        records.append(record or RestoreRecord(_NOTHING_BEYOND, GENESIS_HASH, datetime.min.replace(tzinfo=timezone.utc),
+                                               ""))
+    return records
 
 
 def event_as_dict(event: AuditEvent) -> dict[str, Any]:

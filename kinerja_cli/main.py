@@ -19,14 +19,15 @@ from engine.actors import Operator
 from engine.audit import Checkpoint
 from engine.audit_trail import EXPORT_FORMATS, iter_events
 from engine.audit_verification import verify_audit_chain, write_audit_checkpoint
+from engine.backup import backup_database, record_restore, restore_database
 from engine.database import DEFAULT_DATABASE_URL
 from engine.definitions import DefinitionFile
 from engine.errors import KinerjaError, ValidationFailed
 from engine.kinerja import Kinerja
 from engine.migration import migrate_instances, plan_migration
+from engine.org import organisation_id_of
 from engine.timers import fire_due_timers
 from engine.vocabulary import DEFAULT_PROCESS
-from engine.org import organisation_id_of
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_BPMN_DIR = PROJECT_ROOT / "bpmn"
@@ -246,9 +247,42 @@ def audit_verify(kinerja: Kinerja, checkpoint_file: Optional[Path]) -> None:
         signed = "signatures checked" if kinerja.audit_key else "signatures NOT checked: no KINERJA_AUDIT_KEY"
         click.echo(f"audit chain intact: {result.events_checked} events verified, "
                    f"{result.checkpoints_checked} checkpoint(s) matched ({signed})")
+        if result.restores:
+            click.echo(f"{result.restores} restore(s) from backup recorded; {result.checkpoints_superseded} "
+                       "checkpoint(s) of the discarded timeline superseded")
         return
     click.echo(f"audit chain BROKEN at event {result.first_bad_seq}: {result.problem}", err=True)
     sys.exit(1)
+
+
+@cli.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def backup(kinerja: Kinerja, target: Path) -> None:
+    """Write a consistent snapshot of the database to TARGET (and TARGET.json, its manifest)."""
+    manifest = _fail_on_refusal(lambda: backup_database(kinerja, Operator("cli"), target))
+    click.echo(f"backup written: {target} ({manifest.database}, audit head at event {manifest.head_seq}, "
+               f"sha256 {manifest.sha256[:12]})")
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--reason", required=True, help="Why the database is restored (recorded in the audit trail).")
+@click.option("--checkpoint-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append the checkpoint signed after the restore to this file (the one `audit verify` reads).")
+@click.pass_obj
+def restore(kinerja: Kinerja, source: Path, reason: str, checkpoint_file: Optional[Path]) -> None:
+    """Replace the database with the backup SOURCE, then record the restore in the audit chain.
+
+    Stop every server and worker first. With KINERJA_AUDIT_KEY the restore is signed, so
+    checkpoints kept since the backup are reported as superseded, not as a cut chain."""
+    manifest = _fail_on_refusal(lambda: restore_database(kinerja.database_url, source))
+    checkpoint = _fail_on_refusal(lambda: record_restore(kinerja, Operator("cli"), manifest, reason))
+    if checkpoint is not None and checkpoint_file is not None:
+        with checkpoint_file.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(checkpoint.as_dict()) + "\n")
+    signed = f"checkpoint at event {checkpoint.seq}" if checkpoint else "NOT signed: no KINERJA_AUDIT_KEY"
+    click.echo(f"restored {source} (audit head at event {manifest.head_seq}); restore recorded, {signed}")
 
 
 def _read_checkpoints(path: Path) -> list[Checkpoint]:
