@@ -24,6 +24,7 @@ from .permissions import CHANGE_DEFINITIONS
 from .runtime import MigrationCheck
 from .step import finish_step
 from .step_failures import records_step_failure
+from .task_properties import task_title
 from .unit_of_work import UnitOfWork
 
 
@@ -145,12 +146,13 @@ def _candidate(kinerja: Kinerja, uow: UnitOfWork, instance: ProcessInstance,
 
 
 def _refresh_open_tasks(uow: UnitOfWork, instance: ProcessInstance, run: InstanceRun) -> None:
-    """Open tasks keep their ids across a migration; their name, form and lane come from the new version."""
+    """Open tasks keep their ids across a migration; their title, form and lane come from the new version."""
     ready = {str(task.id): task for task in run.ready_user_tasks()}
     for row in uow.session.scalars(select(HumanTask).where(
             HumanTask.instance_id == instance.id, HumanTask.status == "open")):
-        spec = ready[row.spiff_task_id].task_spec
-        row.name, row.form_key = spec.bpmn_name or spec.bpmn_id, user_task_info(spec).form_key
+        spiff_task = ready[row.spiff_task_id]
+        spec, info = spiff_task.task_spec, user_task_info(spiff_task.task_spec)
+        row.name, row.form_key = task_title(info.title, spec.bpmn_name or spec.bpmn_id, spiff_task.data), info.form_key
         if spec.lane != row.lane:
             directory = LaneDirectory(uow.session, [instance.subject_employee_id])
             assignment = directory.resolve(spec.lane, directory.subject(instance.subject_employee_id))

@@ -37,7 +37,8 @@ CHANGE_DEFINITIONS = Permission("change_definitions", "deploying definitions and
 RUN_CYCLES = Permission("run_cycles", "opening and following the organisation's cycles", frozenset({ROLE_HR}))
 READ_CYCLES = Permission("read_cycles", "reading a cycle's progress", frozenset({ROLE_HR, ROLE_PPK, ROLE_AUDITOR}))
 AUDIT = Permission("audit", "the audit views", frozenset({ROLE_AUDITOR}))
-ALL = (READ_DEFINITIONS, CHANGE_DEFINITIONS, RUN_CYCLES, READ_CYCLES, AUDIT)
+MANAGE_INCIDENTS = Permission("manage_incidents", "seeing, retrying and cancelling failed steps", frozenset({ROLE_HR}))
+ALL = (READ_DEFINITIONS, CHANGE_DEFINITIONS, RUN_CYCLES, READ_CYCLES, AUDIT, MANAGE_INCIDENTS)
 
 
 def allowed_by(roles: Iterable[str]) -> frozenset[str]:

@@ -29,6 +29,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
+from SpiffWorkflow.dmn.specs.model import HitPolicy
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -118,7 +119,14 @@ def run_engine_steps(workflow: BpmnWorkflow) -> list[DecisionRecord]:
 
     def before(task: Task) -> None:
         if isinstance(task.task_spec, BusinessRuleTaskMixin):
-            pending[task.id] = _explain_decision(task)
+            record = pending[task.id] = _explain_decision(task)
+            hit_policy = task.task_spec.dmnEngine.decision_table.hit_policy
+            if not record.matched_rules and hit_policy != HitPolicy.COLLECT.value:
+                # Spiff would go on with no output at all: a predikat silently missing.
+                element = task.task_spec.bpmn_id
+                raise ProcessError(f"process step failed at {element}: the decision table "
+                                   f"'{record.decision_id}' has no rule for the inputs {record.inputs}",
+                                   details={"element_id": element})
 
     def after(task: Task) -> None:
         completed.append(task.id)

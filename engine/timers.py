@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from .actors import SYSTEM
-from .errors import Conflict
+from .errors import Conflict, ProcessError
 from .instance_run import InstanceRun
 from .kinerja import Kinerja
 from .models import ProcessInstance, Timer
@@ -22,6 +22,7 @@ from .step_failures import records_step_failure
 class TimerSweep:
     fired: int
     conflicts: int
+    failed: int = 0  # instances whose timer step failed: each is an open incident
 
 
 def fire_due_timers(kinerja: Kinerja, limit: int = 1000) -> TimerSweep:
@@ -32,17 +33,20 @@ def fire_due_timers(kinerja: Kinerja, limit: int = 1000) -> TimerSweep:
         rows = uow.session.execute(
             select(Timer.instance_id).where(Timer.status == "waiting", Timer.due_at <= now)
             .group_by(Timer.instance_id).order_by(func.min(Timer.due_at)).limit(limit)).all()
-    fired = conflicts = 0
+    fired = conflicts = failed = 0
     for (instance_id,) in rows:
         try:
-            fired += _fire_instance_timers(kinerja, instance_id, now)
+            fired += fire_instance_timers(kinerja, instance_id, now)
         except Conflict:
             conflicts += 1  # someone moved the instance meanwhile; the next sweep retries
-    return TimerSweep(fired, conflicts)
+        except ProcessError:
+            failed += 1  # an incident now holds its timers (engine.incidents); the others go on
+    return TimerSweep(fired, conflicts, failed)
 
 
 @records_step_failure
-def _fire_instance_timers(kinerja: Kinerja, instance_id: int, now: datetime) -> int:
+def fire_instance_timers(kinerja: Kinerja, instance_id: int, now: datetime) -> int:
+    """Fire the instance's timers due by ``now`` in one step (the sweep; a retried incident)."""
     with kinerja.unit_of_work() as uow:
         # SKIP LOCKED: a parallel sweeper that holds these rows is already firing them (PostgreSQL;
         # SQLite has a single writer). Without it the loser would redo the work and lose on revision.

@@ -227,7 +227,8 @@ def timers() -> None:
 def timers_fire(kinerja: Kinerja) -> None:
     """Fire every timer that is due now (escalations, deadlines)."""
     sweep = _fail_on_refusal(lambda: fire_due_timers(kinerja))
-    click.echo(f"fired {sweep.fired} timer(s); {sweep.conflicts} instance(s) busy, retried next sweep")
+    click.echo(f"fired {sweep.fired} timer(s); {sweep.conflicts} instance(s) busy, retried next sweep; "
+               f"{sweep.failed} failed (see the incidents)")
 
 
 @cli.group()

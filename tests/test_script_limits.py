@@ -146,9 +146,10 @@ def test_a_step_past_a_limit_fails_cleanly_while_the_inbox_keeps_its_speed(
     after = _stored(deployed)
     assert {key: after[key] for key in ("instances", "tasks", "timers")} == \
            {key: before[key] for key in ("instances", "tasks", "timers")}, "nothing of the step is saved"
-    assert after["events"][:-1] == before["events"]
-    seq, action, data = after["events"][-1]
+    assert after["events"][:-2] == before["events"]
+    (_, action, data), (_, attempt, counted) = after["events"][-2:]
     assert action == "step.failed" and data == {"element_id": element, "message": first.message}
+    assert attempt == "incident.failed_again" and counted["attempts"] == 2  # the incident counts the retry
 
 
 def _task_key(kinerja: Kinerja, task_id: int) -> str:

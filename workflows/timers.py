@@ -17,4 +17,4 @@ from .engine_access import kinerja_for
 @flow(name="fire-due-timers", retries=1, retry_delay_seconds=5)
 def fire_due_timers(database_url: Optional[str] = None, limit: int = 1000) -> dict[str, int]:
     sweep = timers.fire_due_timers(kinerja_for(database_url), limit)
-    return {"fired": sweep.fired, "conflicts": sweep.conflicts}
+    return {"fired": sweep.fired, "conflicts": sweep.conflicts, "failed": sweep.failed}

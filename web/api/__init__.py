@@ -43,11 +43,12 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from ..errors import http_error
-from . import audit, auth_routes, cascade, cycles, feedback, instances, notifications, processes, skp, tasks
+from . import audit, auth_routes, cascade, cycles, feedback, incidents, instances, notifications, processes, skp, tasks
 from .schemas import ErrorSchema
 
 BLUEPRINTS = (auth_routes.blueprint, auth_routes.account_blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
-              audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint, cascade.blueprint)
+              audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint, cascade.blueprint,
+              incidents.blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
     "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "

@@ -3,6 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from engine.incident_tables import MAX_MESSAGE
+from engine.incidents import cancel_instance
+from engine.permissions import MANAGE_INCIDENTS
 from engine.read_models import instance_detail, instance_history
 
 from ..engine_access import kinerja
@@ -32,3 +38,17 @@ def history(instance_id: int) -> dict[str, Any]:
     Every event in order: who did what when, with the submitted data; DMN evaluations
     (``decision.evaluated``) carry inputs, matched rules and outputs."""
     return {"items": instance_history(kinerja(), caller().username, instance_id)}
+
+
+class CancelSchema(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=MAX_MESSAGE))
+
+
+@blueprint.route(f"/<{ID}:instance_id>/cancel", methods=["POST"])
+@operation(blueprint, errors=(404, 409, 422), permission=MANAGE_INCIDENTS)
+@blueprint.arguments(CancelSchema)
+@blueprint.response(204)
+def cancel(body: dict[str, Any], instance_id: int) -> None:
+    """End a running instance that cannot go on (HR): its tasks and timers are cancelled, its
+    incidents closed, the reason kept in the audit trail."""
+    cancel_instance(kinerja(), caller().username, instance_id, body["reason"])

@@ -37,6 +37,7 @@ from . import (  # noqa: F401  (views register on the blueprint)
     cycles,
     feedback,
     inbox,
+    incidents,
     my_cycle,
     notifications,
     processes,

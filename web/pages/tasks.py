@@ -21,6 +21,7 @@ from engine.vocabulary import SKP_DRAFT_FORM
 
 from ..auth import current_username, login_required
 from ..engine_access import kinerja
+from ..errors import REFUSALS, error_response
 from ..formatting import as_datetime
 from ..forms import (
     Entry,
@@ -34,7 +35,6 @@ from ..forms import (
     task_name,
     tr,
 )
-from ..errors import REFUSALS, error_response
 from ..limits import too_large_numbers
 from ..skp_texts import document_labels, skp_in_words
 from .common import blueprint, redirect_back
