@@ -60,7 +60,8 @@ def test_the_employee_sees_their_own_cycle_and_phase(cycle: int, deployed: Kiner
 def test_latest_deployment_lists_every_file(cycle: int, deployed: Kinerja) -> None:
     view = latest_deployment(deployed, Operator('test'))
     assert view.running_instances == 4
-    assert {f.name for f in view.files if f.kind == "dmn"} == {"predikat_kinerja", "tindak_lanjut_kinerja"}
+    assert {f.name for f in view.files if f.kind == "dmn"} == {"predikat_kinerja", "tindak_lanjut_kinerja",
+                                                              "tunjangan_kinerja"}
 
 
 def test_a_peer_sees_the_peer_task_but_not_the_employees_file(org: SmallOrg, deployed: Kinerja) -> None:
