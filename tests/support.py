@@ -217,8 +217,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "plan_coaching": {"coaching_type": "bimbingan", "sessions": [{"date": "2026-07-01", "topic": "Rencana"}]},
     "record_coaching": {"coaching_outcome": "Selesai"},
     "acknowledge_coaching": {"coaching_feedback": {key: 4 for key in COACHING_STATEMENTS}},
-    "evaluate_competency": {"competencies": [{"competency": "Kompetensi teknis", "score": 4,
-                                              "reason": "Menguasai pencatatan imunisasi"}]},
+    "evaluate_competency": {"competencies": [{"competency_name": "Kompetensi teknis", "competency_score": 4,
+                                              "competency_reason": "Menguasai pencatatan imunisasi"}]},
     "coaching_followup": {"followup_result": "improved", "training_recommendations": ["Pelatihan imunisasi"]},
     "self_assessment": {"self_assessment": "Target tercapai"},
     "peer_input": {"peer_behaviour": {key: 4 for key in BERAKHLAK}},
@@ -235,6 +235,12 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "decide_transfer": {"follow_up_decision": "approve"},
     "respond_complaint": {"complaint_response": "Antrean pagi kami tambah", "complaint_action": "Loket kedua dibuka"},
     "respond_complaint_escalated": {"complaint_response": "Kami tindak lanjuti", "complaint_action": "Teguran"},
+}
+
+# A year rated below expectation (predikat Butuh Perbaikan): the follow-up proposes the PP 30/2019 path.
+LOW_YEAR: dict[str, dict[str, Any]] = {
+    "rate_performance": {"rating_hasil_kerja": "DIBAWAH_EKSPEKTASI", "rating_perilaku_kerja": "SESUAI_EKSPEKTASI",
+                         "behaviour_items": {key: "SESUAI_EKSPEKTASI" for key in BERAKHLAK}},
 }
 
 
