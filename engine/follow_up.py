@@ -42,6 +42,8 @@ COACHING_FORMS = {
 def _after_decision(context: StepContext, run: "InstanceRun") -> list[Draft]:
     """Write the decision row, once the workflow has the proposal it was about."""
     asked = run.task_data(context.task.spiff_task_id)
+    if "follow_up_decision" not in asked:  # the yes/no form of a deployment before this step: nothing to store
+        return []
     proposal, options = asked.get("follow_up_proposal"), asked.get("follow_up_options") or []
     decision, chosen = asked["follow_up_decision"], asked.get("follow_up_chosen")
     if not isinstance(proposal, str):
@@ -70,7 +72,12 @@ def _after_decision(context: StepContext, run: "InstanceRun") -> list[Draft]:
 @register(FOLLOW_UP_DECISION_FORM, after=_after_decision)
 def decide_follow_up(context: StepContext, data: dict[str, Any]) -> StepInput:
     """Check the decision's reason; the workflow gets the decision, the other follow-up chosen
-    (None unless ``other``) and the reason."""
+    (None unless ``other``) and the reason.
+
+    An instance still on a deployment whose form was a yes/no approval (``follow_up_approved``)
+    completes it as that deployment's process expects, untouched."""
+    if "follow_up_decision" not in data:
+        return StepInput(data)
     decision = data["follow_up_decision"]
     reason = (data.get("follow_up_reason") or "").strip()
     problems = []
