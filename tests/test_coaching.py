@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from engine.actors import Operator
@@ -29,6 +30,7 @@ from tests.support import (
     complete_until,
     do_task,
     inbox_task,
+    login,
     open_cycle,
 )
 
@@ -123,3 +125,21 @@ def test_missed_feedback_is_skipped_with_a_record_and_the_evaluation_follows(
     assert [t.task_key for t in list_tasks(deployed, "kapus")] == ["evaluate_competency"]
     assert [e.data["event_key"] for e in events(deployed, "timer.fired")] == ["acknowledge_coaching_overdue"]
     assert records(deployed) == [], "no feedback is invented"
+
+
+def test_the_decision_and_coaching_forms_read_in_indonesian(org: SmallOrg, deployed: Kinerja, app: Flask) -> None:
+    (instance_id,) = open_cycle(deployed, [org.cycle_employee], settings=SHORT_YEAR).instance_ids
+    decision = complete_until(deployed, instance_id, "approve_follow_up", {**ANSWERS, **LOW_YEAR})
+    page = login(app, "ppk").get(f"/tasks/{decision}").get_data(as_text=True)
+    for label in ("Setujui", "Tolak usulan", "Pilih tindak lanjut lain", "Alasan keputusan",
+                  "Pemindahan ke jabatan lebih rendah", "Masa perbaikan kinerja 6 bulan dengan pembinaan"):
+        assert label in page, label
+    assert ">PEMINDAHAN_JABATAN_LAIN<" not in page and ">reject<" not in page
+
+    do_task(deployed, "ppk", "approve_follow_up", {"follow_up_decision": "other", "follow_up_chosen": "PEMBINAAN",
+                                                  "follow_up_reason": "Pembinaan atasan dulu"})
+    feedback = complete_until(deployed, instance_id, "acknowledge_coaching")
+    page = login(app, "rina").get(f"/tasks/{feedback}").get_data(as_text=True)
+    assert "Pembina memberikan penjelasan yang jelas dan mudah dipahami" in page
+    assert "Dengan menyelesaikan tugas ini, pegawai menandatangani umpan balik ini." in page
+    assert 'name="coaching_feedback-puas"' in page

@@ -233,3 +233,11 @@ def test_an_unassessed_improvement_period_escalates_to_the_supervisors_superviso
         fired = [e.data["event_key"] for e in uow.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "timer.fired", AuditEvent.instance_id == instance_id))]
     assert fired[:1] == ["plan_coaching_overdue"] and "masa_perbaikan" in fired
+
+
+def test_hr_sets_the_organisations_tunjangan_percentages_when_opening_a_cycle_within_0_to_100(
+        org: SmallOrg, api: ApiClient) -> None:
+    for wrong in ({"BAIK": 120}, {"BAIK": -1}, {"HEBAT": 50}):
+        error = error_of(api.post("/cycles", "hr", json={"org": "bungo", "year": 2026,
+                                                         "settings": {"tunjangan_kinerja": wrong}}), 422)
+        assert "tunjangan_kinerja" in json.dumps(error["details"]), error
