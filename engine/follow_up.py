@@ -53,12 +53,13 @@ def _after_decision(context: StepContext, run: "InstanceRun") -> list[Draft]:
         raise ValidationFailed(f"choose another follow-up than the proposal, one of: {allowed}",
                                details=[{"field": "follow_up_chosen",
                                          "message": f"pilih tindak lanjut lain dari usulan: {allowed}"}])
-    in_force = {"approve": proposal, "other": chosen}.get(decision, "TIDAK_ADA")
-    percentage = asked.get("tunjangan_kinerja_persen")
-    row = FollowUpDecision(
+    in_force = {"approve": proposal, "other": chosen}.get(decision, "TIDAK_ADA")[:64]
+    percentage, predikat = asked.get("tunjangan_kinerja_persen"), asked.get("predikat")
+    row = FollowUpDecision(  # values a modelled process supplies are cut to their columns
         employee_id=_subject(context).id, cycle_id=context.instance.cycle_id, instance_id=context.instance.id,
-        task_id=context.task.id, stage=str(asked.get("follow_up_stage") or "annual"), predikat=asked.get("predikat"),
-        proposal=proposal, decision=decision, chosen_follow_up=in_force, reason=asked.get("follow_up_reason"),
+        task_id=context.task.id, stage=str(asked.get("follow_up_stage") or "annual")[:16],
+        predikat=str(predikat)[:24] if predikat is not None else None, proposal=proposal[:64], decision=decision,
+        chosen_follow_up=in_force, reason=asked.get("follow_up_reason"),
         tunjangan_percentage=percentage if isinstance(percentage, int) else None,
         decided_by_user_id=context.user.id, decided_at=context.uow.clock.now())
     context.uow.session.add(row)
