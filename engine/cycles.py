@@ -18,6 +18,7 @@ from .actors import Actor, actor_name
 from .assignment import LaneDirectory
 from .definition_cache import newest_deployment
 from .errors import Forbidden, NotFound
+from .follow_up import TUNJANGAN_SETTING
 from .instances import NewInstance, start_many
 from .kinerja import Kinerja
 from .models import Cycle, CycleRun, Employee, Organisation, ProcessInstance, User
@@ -140,7 +141,8 @@ def start_cycle_instances(kinerja: Kinerja, actor: Actor, cycle_id: int, employe
             return []
         directory = LaneDirectory(uow.session, pending)
         previous = _previous_predikats(uow.session, cycle, pending)
-        data = {"year": cycle.year, **process_settings(cycle.settings)}
+        # an organisation that set no tunjangan percentages of its own gets the DMN table's (engine.follow_up)
+        data = {"year": cycle.year, TUNJANGAN_SETTING: {}, **process_settings(cycle.settings)}
         new = [NewInstance(directory.subject(employee_id), f"cycle:{cycle.id}:employee:{employee_id}",
                            {**data, "previous_predikat": previous.get(employee_id)})
                for employee_id in pending]

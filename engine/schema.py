@@ -7,7 +7,10 @@ database) imports :data:`METADATA` from here, so no table is missing from it.
 """
 from __future__ import annotations
 
-from . import evaluation_tables, incident_tables, skp_tables  # noqa: F401 - registers their tables
+from . import evaluation_tables  # noqa: F401 - the evaluations and unit results
+from . import follow_up_tables  # noqa: F401 - the follow-up decisions and coaching records
+from . import incident_tables  # noqa: F401 - incidents
+from . import skp_tables  # noqa: F401 - the SKP document
 from .models import Base
 
 METADATA = Base.metadata

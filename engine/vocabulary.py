@@ -41,13 +41,19 @@ PHASE_OF_TASK = {
     "report_realisation": "periodic_review", "give_feedback": "periodic_review", "midyear_review": "periodic_review",
     "self_assessment": "final_appraisal", "peer_input": "final_appraisal", RATE_PERFORMANCE: "final_appraisal",
     "review_predikat": "final_appraisal", "decide_objection": "final_appraisal",
-    "approve_follow_up": "reward_sanction",
+    "approve_follow_up": "reward_sanction", "assess_improvement": "reward_sanction",
+    "assess_improvement_escalated": "reward_sanction", "record_competency_test": "reward_sanction",
+    "propose_transfer": "reward_sanction", "decide_transfer": "reward_sanction",
 }
 
 # Outcome fields copied from workflow data into the instance's summary column.
 PREDIKAT, PREDIKAT_LABEL = "predikat", "predikat_label"
 RATING_FIELDS = ("rating_hasil_kerja", "rating_perilaku_kerja")
-FOLLOW_UP_FIELDS = ("follow_up", "follow_up_detail", "follow_up_approved")
+# follow_up: the DMN's proposal; follow_up_in_force: what the PPK's decision (or its default) put in force;
+# then the PP 30/2019 path's outcomes: the improvement assessment, the competency test, the transfer.
+FOLLOW_UP_FIELDS = ("follow_up", "follow_up_detail", "follow_up_approved", "follow_up_in_force",
+                    "tunjangan_kinerja_persen", "improvement_result", "competency_test_result", "transfer_kind",
+                    "transfer_in_force")
 SUMMARY_KEYS = (*RATING_FIELDS, PREDIKAT, PREDIKAT_LABEL, *FOLLOW_UP_FIELDS, "midyear_rating",
                 "complaint", "complaint_response", "complaint_action")
 # Summary fields whose new value is a decision the employee is told about, with its label.

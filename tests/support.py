@@ -202,6 +202,9 @@ def submit_skp(kinerja: Kinerja, username: str, target_value: float = 95) -> Tas
     return do_task(kinerja, username, "draft_skp", skp_answer(kinerja, task.id, target_value))
 
 
+# The nine statements of the employee's feedback on coaching (form B.1.8, bpmn/forms/coaching_feedback.json).
+COACHING_STATEMENTS = ("tujuan_jelas", "penjelasan_jelas", "mendengarkan", "mengenali_potensi", "umpan_balik_spesifik",
+                       "langkah_perbaikan", "waktu_cukup", "bermanfaat", "puas")
 BERAKHLAK = ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif")
 
 # A plausible answer for every user task of the bundled processes (a "good year").
@@ -213,17 +216,31 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "midyear_review": {"midyear_rating": "SESUAI_EKSPEKTASI"},
     "plan_coaching": {"coaching_type": "bimbingan", "sessions": [{"date": "2026-07-01", "topic": "Rencana"}]},
     "record_coaching": {"coaching_outcome": "Selesai"},
-    "acknowledge_coaching": {"coaching_response": "Siap"},
-    "coaching_followup": {"followup_result": "improved"},
+    "acknowledge_coaching": {"coaching_feedback": {key: 4 for key in COACHING_STATEMENTS}},
+    "evaluate_competency": {"competencies": [{"competency_name": "Kompetensi teknis", "competency_score": 4,
+                                              "competency_reason": "Menguasai pencatatan imunisasi"}]},
+    "coaching_followup": {"followup_result": "improved", "training_recommendations": ["Pelatihan imunisasi"]},
     "self_assessment": {"self_assessment": "Target tercapai"},
     "peer_input": {"peer_behaviour": {key: 4 for key in BERAKHLAK}},
     "rate_performance": {"rating_hasil_kerja": "DIATAS_EKSPEKTASI", "rating_perilaku_kerja": "DIATAS_EKSPEKTASI",
                          "behaviour_items": {key: "DIATAS_EKSPEKTASI" for key in BERAKHLAK}},
     "review_predikat": {"file_objection": False},
     "decide_objection": {"objection_upheld": False},
-    "approve_follow_up": {"follow_up_approved": True},
+    "approve_follow_up": {"follow_up_decision": "approve"},
+    "assess_improvement": {"improvement_result": "not_improved", "improvement_notes": "Target belum tercapai"},
+    "assess_improvement_escalated": {"improvement_result": "not_improved", "improvement_notes": "Belum membaik"},
+    "record_competency_test": {"competency_test_date": "2027-08-02", "competency_test_result": "tidak_memenuhi"},
+    "propose_transfer": {"transfer_kind": "PEMINDAHAN_JABATAN_LAIN", "proposed_position": "Pengadministrasi Umum",
+                         "transfer_reason": "Tidak memenuhi kompetensi jabatan"},
+    "decide_transfer": {"follow_up_decision": "approve"},
     "respond_complaint": {"complaint_response": "Antrean pagi kami tambah", "complaint_action": "Loket kedua dibuka"},
     "respond_complaint_escalated": {"complaint_response": "Kami tindak lanjuti", "complaint_action": "Teguran"},
+}
+
+# A year rated below expectation (predikat Butuh Perbaikan): the follow-up proposes the PP 30/2019 path.
+LOW_YEAR: dict[str, dict[str, Any]] = {
+    "rate_performance": {"rating_hasil_kerja": "DIBAWAH_EKSPEKTASI", "rating_perilaku_kerja": "SESUAI_EKSPEKTASI",
+                         "behaviour_items": {key: "SESUAI_EKSPEKTASI" for key in BERAKHLAK}},
 }
 
 

@@ -41,13 +41,13 @@ def test_the_auditor_searches_opens_the_timeline_and_exports(year: tuple[int, in
 
     found = client.get("/audit", query_string={"employee": "rina", "action": "decision.evaluated"})
     html = found.get_data(as_text=True)
-    assert found.status_code == 200 and len(elements(html, "audit-hit")) == 2
+    assert found.status_code == 200 and len(elements(html, "audit-hit")) == 3
     assert {hit["data-instance-id"] for hit in elements(html, "audit-hit")} == {str(instance_id)}
 
     page = client.get(f"/audit/instances/{instance_id}").get_data(as_text=True)
     assert text(page, "audit-predikat") == "Sangat Baik"
-    matched = elements(page, "matched-rule")  # one row per decision: the predikat, then the follow-up
-    assert len(matched) == len(elements(page, "decision")) == 2
+    matched = elements(page, "matched-rule")  # one row per decision: the predikat, the follow-up, the tunjangan
+    assert len(matched) == len(elements(page, "decision")) == 3
     assert matched[0]["data-rule-id"] == "rule_diatas_diatas"
     assert len(elements(page, "timeline-event")) == len(_stored(deployed, instance_id))
     only_completions = client.get(f"/audit/instances/{instance_id}", query_string={"action": "task.completed"})
@@ -103,7 +103,7 @@ def test_the_audit_api_searches_explains_and_exports(year: tuple[int, int], depl
     assert len(page["items"]) == 3 and page["total"] == len(_stored(deployed, instance_id))
     decided = api.ok("get", "/audit/events", "auditor", query_string={"predikat": "SANGAT_BAIK",
                                                                       "action": "decision.evaluated"})
-    assert decided["total"] == 4  # predikat and follow-up, for each nurse
+    assert decided["total"] == 6  # predikat, follow-up and tunjangan, for each nurse
     decisions = api.ok("get", f"/audit/instances/{instance_id}/decisions", "auditor")["items"]
     predikat = next(d for d in decisions if d["decision_id"] == "predikat_kinerja")
     assert [r["rule_id"] for r in predikat["table"]["rules"] if r["matched"]] == ["rule_diatas_diatas"]

@@ -175,7 +175,7 @@ def test_search_by_employee_predikat_actor_action_and_dates_in_pages(
     assert {hit.instance_id for hit in by_nip.items} == {dedi_instance}
 
     decided = search_events(deployed, "auditor", AuditQuery(predikat="SANGAT_BAIK", action="decision.evaluated"))
-    assert decided.total == 4  # predikat and follow-up, for each of the two
+    assert decided.total == 6  # predikat, follow-up and tunjangan, for each of the two
     assert search_events(deployed, "auditor", AuditQuery(predikat="BAIK")).total == 0
 
     by_actor = search_events(deployed, "auditor", AuditQuery(actor="kapus", unit="pkm-mb", limit=500))

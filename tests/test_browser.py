@@ -170,8 +170,13 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
                                          **{f"behaviour_items-{key}": "DIATAS_EKSPEKTASI" for key in BERAKHLAK}})
     complete(rina, "review_predikat", {"file_objection": "tidak"})
 
-    # The DMN proposes a reward for "Sangat Baik"; the PPK approves it.
-    complete(ppk, "approve_follow_up", {"follow_up_approved": "ya", "follow_up_notes": "Diusulkan ke talent pool"})
+    # The DMN proposes a reward for "Sangat Baik"; rejecting it needs a reason, so the PPK approves it.
+    open_task(ppk, "approve_follow_up")
+    fill(ppk, {"follow_up_decision": "reject"})
+    ppk.get_by_test_id("task-submit").click()
+    expect(ppk.locator('[data-testid="field-error"][data-field="follow_up_reason"]')).to_be_visible()
+    fill(ppk, {"follow_up_decision": "approve"})
+    submit(ppk)
 
     # The employee sees her completed year and her predikat with its explanation.
     rina.get_by_test_id("nav-my-cycle").click()

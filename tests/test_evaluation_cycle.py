@@ -7,7 +7,7 @@ from engine.actors import Operator
 from engine.audit_verification import verify_audit_chain
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, ProcessInstance
-from tests.support import BERAKHLAK, SmallOrg, do_task, open_cycle, submit_skp
+from tests.support import ANSWERS, BERAKHLAK, SmallOrg, do_task, open_cycle, submit_skp
 
 
 def open_cycle_for(kinerja: Kinerja, org: SmallOrg, **settings: int) -> int:
@@ -36,7 +36,8 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
                                                 "sessions": [{"date": "2026-07-01", "topic": "Sweeping imunisasi"}]})
     do_task(kinerja, "kapus", "record_coaching", {"coaching_outcome": "Jadwal posyandu diperbaiki",
                                                   "training_recommendation": "Pelatihan manajemen imunisasi"})
-    do_task(kinerja, "rina", "acknowledge_coaching", {"coaching_response": "Siap melaksanakan"})
+    do_task(kinerja, "rina", "acknowledge_coaching", ANSWERS["acknowledge_coaching"])
+    do_task(kinerja, "kapus", "evaluate_competency", ANSWERS["evaluate_competency"])
     do_task(kinerja, "kapus", "coaching_followup", {"followup_result": "improved"})
     do_task(kinerja, "rina", "report_realisation",
             {"realisations": [{"rhk_index": 0, "realised_value": 70, "evidence": "Laporan PWS Juni"}]})
@@ -50,13 +51,16 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
         "behaviour_items": {key: "SESUAI_EKSPEKTASI" for key in BERAKHLAK}})
     do_task(kinerja, "rina", "review_predikat", {"file_objection": False})
 
-    # Reward/sanction: the DMN proposes coaching for "Butuh Perbaikan"; the PPK approves.
-    do_task(kinerja, "ppk", "approve_follow_up", {"follow_up_approved": True, "follow_up_notes": "Setuju"})
+    # Follow-up: the DMN proposes the PP 30/2019 improvement path for "Butuh Perbaikan"; the PPK
+    # chooses coaching instead, with a reason.
+    do_task(kinerja, "ppk", "approve_follow_up", {"follow_up_decision": "other", "follow_up_chosen": "PEMBINAAN",
+                                                  "follow_up_reason": "Kemajuan sudah terlihat di semester kedua"})
     for task_key, user, data in [
         ("plan_coaching", "kapus", {"coaching_type": "mentoring",
                                     "sessions": [{"date": "2027-01-10", "topic": "Rencana aksi"}]}),
         ("record_coaching", "kapus", {"coaching_outcome": "Rencana aksi disepakati"}),
-        ("acknowledge_coaching", "rina", {"coaching_response": "Siap"}),
+        ("acknowledge_coaching", "rina", ANSWERS["acknowledge_coaching"]),
+        ("evaluate_competency", "kapus", ANSWERS["evaluate_competency"]),
         ("coaching_followup", "kapus", {"followup_result": "improved"}),
     ]:
         do_task(kinerja, user, task_key, data)
@@ -65,10 +69,12 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
         instance = uow.session.get(ProcessInstance, instance_id)
         assert instance.status == "completed"
         assert instance.summary["predikat"] == "BUTUH_PERBAIKAN"
-        assert instance.summary["follow_up"] == "PEMBINAAN"
+        assert instance.summary["follow_up"] == "PERBAIKAN_KINERJA"
+        assert instance.summary["follow_up_in_force"] == "PEMBINAAN"
         decisions = uow.session.scalars(select(AuditEvent).where(
             AuditEvent.instance_id == instance_id, AuditEvent.action == "decision.evaluated")).all()
-        assert [d.data["decision_id"] for d in decisions] == ["predikat_kinerja", "tindak_lanjut_kinerja"]
+        assert [d.data["decision_id"] for d in decisions] == ["predikat_kinerja", "tindak_lanjut_kinerja",
+                                                              "tunjangan_kinerja"]
         predikat = decisions[0].data
         assert predikat["matched_rules"][0]["rule_id"].startswith("rule_")
         assert predikat["inputs"]["Rating Hasil Kerja"] == "DIBAWAH_EKSPEKTASI"

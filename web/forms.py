@@ -95,12 +95,42 @@ FIELD_LABELS: dict[str, str] = {
     "objection_notes": N_("Catatan keputusan"),
     "follow_up_approved": N_("Usulan tindak lanjut disetujui"),
     "follow_up_notes": N_("Catatan keputusan"),
+    "follow_up_decision": N_("Keputusan PPK"),
+    "follow_up_chosen": N_("Tindak lanjut pengganti"),
+    "follow_up_reason": N_("Alasan keputusan"),
+    "coaching_feedback": N_("Pernyataan (1 = sangat tidak setuju, 4 = sangat setuju)"),
+    "tujuan_jelas": N_("Pembina menjelaskan tujuan pembinaan dengan jelas"),
+    "penjelasan_jelas": N_("Pembina memberikan penjelasan yang jelas dan mudah dipahami"),
+    "mendengarkan": N_("Pembina mendengarkan pendapat dan kesulitan saya dengan sungguh-sungguh"),
+    "mengenali_potensi": N_("Pembina membantu saya mengenali kekuatan dan hal yang perlu saya kembangkan"),
+    "umpan_balik_spesifik": N_("Pembina memberikan umpan balik yang spesifik atas kinerja saya"),
+    "langkah_perbaikan": N_("Pembina bersama saya menyusun langkah perbaikan yang dapat saya laksanakan"),
+    "waktu_cukup": N_("Pembina menyediakan waktu yang cukup untuk pembinaan"),
+    "bermanfaat": N_("Pembinaan membantu saya meningkatkan kinerja"),
+    "puas": N_("Secara keseluruhan saya puas dengan pembinaan yang diberikan"),
+    "coaching_feedback_notes": N_("Saran untuk pembina"),
+    "competencies": N_("Kompetensi yang dievaluasi"),
+    "competency_name": N_("Kompetensi"),
+    "competency_score": N_("Nilai (1 = sangat kurang, 5 = sangat baik)"),
+    "competency_reason": N_("Alasan penilaian"),
+    "training_recommendations": N_("Rekomendasi pelatihan (satu per baris)"),
+    "improvement_result": N_("Hasil masa perbaikan"),
+    "improvement_notes": N_("Dasar penilaian"),
+    "competency_test_date": N_("Tanggal uji kompetensi"),
+    "competency_test_result": N_("Hasil uji kompetensi"),
+    "competency_test_notes": N_("Catatan hasil uji kompetensi"),
+    "transfer_kind": N_("Jenis pemindahan"),
+    "proposed_position": N_("Jabatan yang diusulkan"),
+    "transfer_reason": N_("Alasan usulan"),
     "perilaku": N_("Ekspektasi khusus pimpinan per nilai BerAKHLAK"),
     # instance summary
     "predikat": N_("Predikat kinerja"),
     "predikat_label": N_("Predikat kinerja"),
     "follow_up": N_("Usulan tindak lanjut"),
     "follow_up_detail": N_("Rincian tindak lanjut"),
+    "follow_up_in_force": N_("Tindak lanjut yang ditetapkan"),
+    "tunjangan_kinerja_persen": N_("Persentase tunjangan kinerja"),
+    "transfer_in_force": N_("Pemindahan jabatan yang ditetapkan"),
 }
 
 # Other texts of the bundled forms (form titles, descriptions, row titles).
@@ -113,6 +143,11 @@ FORM_TEXTS = (
     N_("Penilaian Diri"), N_("Capaian"), N_("Masukan Rekan Kerja (Perilaku BerAKHLAK)"),
     N_("Penilaian Kinerja oleh Atasan"), N_("Tanggapan atas Predikat Kinerja"), N_("Keputusan atas Keberatan"),
     N_("Keputusan Tindak Lanjut Hasil Kinerja"),
+    N_("Wajib dipilih bila PPK memilih tindak lanjut lain."), N_("Wajib diisi bila usulan ditolak atau diganti."),
+    N_("Umpan Balik Pegawai atas Pembinaan (B.1.8)"),
+    N_("Dengan menyelesaikan tugas ini, pegawai menandatangani umpan balik ini."),
+    N_("Evaluasi Kompetensi setelah Pembinaan (B.1.9)"), N_("Penilaian Hasil Masa Perbaikan Kinerja"),
+    N_("Hasil Uji Kompetensi"), N_("Usulan Pemindahan Jabatan"),
     # the SKP editor's form (skp_draft.json) and the approval's comments (skp_approval.json)
     N_("Pegawai menyusun SKP: hasil kerja utama dan tambahan yang mengintervensi RHK atasan, indikator dan target, "
        "rencana aksi per periode, perilaku kerja dengan ekspektasi khusus pimpinan, dan lampiran."),
@@ -147,6 +182,14 @@ ENUM_LABELS: dict[str, str] = {
     "TEGURAN": N_("Teguran"),
     "SANKSI": N_("Sanksi"),
     "TIDAK_ADA": N_("Tidak ada"),
+    "reject": N_("Tolak usulan"),
+    "other": N_("Pilih tindak lanjut lain"),
+    "PENGEMBANGAN_KOMPETENSI": N_("Pengembangan kompetensi"),
+    "PERBAIKAN_KINERJA": N_("Perbaikan kinerja (PP 30/2019)"),
+    "PEMINDAHAN_JABATAN_LAIN": N_("Pemindahan ke jabatan lain"),
+    "PEMINDAHAN_JABATAN_LEBIH_RENDAH": N_("Pemindahan ke jabatan lebih rendah"),
+    "memenuhi": N_("Memenuhi standar kompetensi"),
+    "tidak_memenuhi": N_("Tidak memenuhi standar kompetensi"),
 }
 
 # Lane names of the bundled processes (who does a task).
@@ -159,6 +202,11 @@ DECISION_TEXTS = (
     N_("Teguran tertulis disertai pembinaan oleh atasan langsung"),
     N_("Usulan sanksi disiplin atau mutasi sesuai ketentuan"),
     N_("Tidak ada tindak lanjut khusus; pengembangan kompetensi berjalan seperti biasa"),
+    N_("Usulan penghargaan: sertifikat/penghargaan, masuk talent pool, prioritas pengembangan kompetensi dan "
+       "pelatihan"),
+    N_("Tidak ada tindak lanjut khusus; catatan pengembangan kompetensi oleh atasan"),
+    N_("Masa perbaikan kinerja 6 bulan dengan pembinaan (PP 30/2019); bila tidak membaik: uji kompetensi dan "
+       "usulan pemindahan ke jabatan lain atau jabatan lebih rendah"),
 )
 
 # The user tasks of the bundled processes, in cycle order (names as in the BPMN files).
@@ -171,7 +219,8 @@ TASK_NAMES: dict[str, str] = {
     "midyear_review": N_("Reviu tengah tahun"),
     "plan_coaching": N_("Rencanakan pembinaan"),
     "record_coaching": N_("Catat hasil pembinaan"),
-    "acknowledge_coaching": N_("Tanggapi hasil pembinaan"),
+    "acknowledge_coaching": N_("Beri umpan balik atas pembinaan (B.1.8)"),
+    "evaluate_competency": N_("Evaluasi kompetensi setelah pembinaan (B.1.9)"),
     "coaching_followup": N_("Tindak lanjut pembinaan"),
     "self_assessment": N_("Penilaian diri"),
     "peer_input": N_("Masukan rekan kerja"),
@@ -179,6 +228,11 @@ TASK_NAMES: dict[str, str] = {
     "review_predikat": N_("Tanggapi predikat"),
     "decide_objection": N_("Putuskan keberatan"),
     "approve_follow_up": N_("Putuskan usulan tindak lanjut"),
+    "assess_improvement": N_("Nilai hasil masa perbaikan kinerja"),
+    "assess_improvement_escalated": N_("Nilai hasil masa perbaikan kinerja (eskalasi)"),
+    "record_competency_test": N_("Catat hasil uji kompetensi"),
+    "propose_transfer": N_("Usulkan pemindahan jabatan"),
+    "decide_transfer": N_("Putuskan usulan pemindahan jabatan"),
     "respond_complaint": N_("Tanggapi pengaduan"),
     "respond_complaint_escalated": N_("Tanggapi pengaduan (eskalasi)"),
 }

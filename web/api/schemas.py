@@ -295,6 +295,10 @@ class CycleSettingsSchema(ma.Schema):
                                                              "(default 2)"})
     distribution_quotas = fields.Nested(DistributionQuotasSchema, metadata={
         "description": "distribution-curve quotas for the reports (defaults: engine/reports.py)"})
+    tunjangan_kinerja = fields.Dict(keys=fields.String(validate=validate.OneOf(PREDIKATS)),
+                                    values=fields.Integer(validate=validate.Range(min=0, max=100)), metadata={
+        "description": "the organisation's tunjangan kinerja percentage per predikat, over the defaults of the "
+                       "DMN table tunjangan_kinerja (bpmn/tunjangan_kinerja.dmn)"})
 
     @validates_schema
     def _midyear_within_year(self, data: dict[str, Any], **_kwargs: Any) -> None:
