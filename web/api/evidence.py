@@ -1,0 +1,72 @@
+"""Evidence files (bukti dukung) of realisation tasks: upload one to an open task, download one.
+
+The engine decides everything (:mod:`engine.evidence`): who may upload (whoever may complete
+the task: 403/404/409 as for completing it), what is accepted (413 past the size limit, 422
+for a refused type, each naming the limit or the accepted types), who may download (whoever
+may read the employee's file; 404 otherwise). The answer's ``evidence`` ids are what the
+realisation form's rows name.
+"""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, send_file, url_for
+from marshmallow import fields, validate
+
+from engine.evidence import EvidenceFile, evidence_file, upload_evidence
+
+from ..engine_access import kinerja
+from .common import ID, caller, operation, protected_blueprint
+from .schemas import MAX_ID, UploadedFile
+
+blueprint = protected_blueprint("evidence", __name__, "/api/v1", "Evidence files (bukti dukung) of realisations")
+
+
+class EvidenceUploadSchema(ma.Schema):
+    file = UploadedFile(required=True, metadata={"description": "PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT or ODS"})
+    indikator = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+                               metadata={"description": "the indicator of the task's SKP the file supports"})
+
+
+class EvidenceSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True, metadata={"description": "as recognised from the content"})
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True, metadata={"description": "also in the audit event evidence.uploaded"})
+    uploaded_at = fields.DateTime(required=True)
+    download = fields.String(required=True, metadata={"description": "GET it for the file"})
+
+
+@blueprint.route(f"/tasks/<{ID}:task_id>/evidence", methods=["POST"])
+@operation(blueprint, errors=(403, 404, 409, 413, 422))
+@blueprint.arguments(EvidenceUploadSchema, location="files")
+@blueprint.response(201, EvidenceSchema)
+def upload(args: dict[str, Any], task_id: int) -> dict[str, Any]:
+    """Upload an evidence file (multipart ``file``, optional ``indikator``) to an open realisation task."""
+    upload_file = args["file"]
+    username = caller().username
+    evidence_id = upload_evidence(kinerja(), username, task_id, upload_file.filename or "", upload_file.mimetype,
+                                  upload_file.read(), args.get("indikator"))
+    return _facts(evidence_file(kinerja(), username, evidence_id, with_content=False))
+
+
+@blueprint.route(f"/evidence/<{ID}:evidence_id>", methods=["GET"])
+@operation(blueprint, errors=(404,))
+@blueprint.response(200, description="the file, as an attachment with its content type",
+                    content_type="application/octet-stream")
+def download(evidence_id: int) -> Response:
+    """An evidence file's bytes, byte-identical to the upload (their SHA-256 is in the ETag)."""
+    found = evidence_file(kinerja(), caller().username, evidence_id)
+    response = send_file(io.BytesIO(found.content or b""), mimetype=found.content_type, as_attachment=True,
+                         download_name=found.filename, etag=found.sha256, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _facts(found: EvidenceFile) -> dict[str, Any]:
+    return {"id": found.id, "filename": found.filename, "content_type": found.content_type, "size": found.size,
+            "sha256": found.sha256, "uploaded_at": found.uploaded_at,
+            "download": url_for("evidence.download", evidence_id=found.id)}
