@@ -10,14 +10,17 @@ submission with :func:`parse_realisation`; uploading, removing and downloading e
 """
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping, Optional
 
+from flask import Response, send_file
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from engine.evidence import EvidenceFile
 from engine.evidence_storage import ACCEPTED, ACCEPTED_LABELS, describe_size, max_bytes
 from engine.realisation import EvidenceView, IndicatorRow, RealisationForm, realisation_form
 from engine.realisation_step import capaian
@@ -131,3 +134,12 @@ def _input(task_id: int, index: int, indicator: IndicatorRow, typed: Optional[di
 def _all(form: Mapping[str, Any], name: str) -> list[str]:
     getlist = getattr(form, "getlist", None)
     return list(getlist(name)) if getlist else ([form[name]] if name in form else [])
+
+
+def evidence_response(found: EvidenceFile) -> Response:
+    """A download of an evidence file (page and API): an attachment with the stored content
+    type and ``nosniff``, so a browser never renders an upload as a page; the ETag is its SHA-256."""
+    response = send_file(io.BytesIO(found.content or b""), mimetype=found.content_type, as_attachment=True,
+                         download_name=found.filename, etag=found.sha256, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -8,16 +8,16 @@ realisation form's rows name.
 """
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, send_file, url_for
+from flask import Response, url_for
 from marshmallow import fields, validate
 
 from engine.evidence import EvidenceFile, evidence_file, upload_evidence
 
 from ..engine_access import kinerja
+from ..realisation_form import evidence_response
 from .common import ID, caller, operation, protected_blueprint
 from .schemas import MAX_ID, UploadedFile
 
@@ -59,11 +59,7 @@ def upload(args: dict[str, Any], task_id: int) -> dict[str, Any]:
                     content_type="application/octet-stream")
 def download(evidence_id: int) -> Response:
     """An evidence file's bytes, byte-identical to the upload (their SHA-256 is in the ETag)."""
-    found = evidence_file(kinerja(), caller().username, evidence_id)
-    response = send_file(io.BytesIO(found.content or b""), mimetype=found.content_type, as_attachment=True,
-                         download_name=found.filename, etag=found.sha256, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(evidence_file(kinerja(), caller().username, evidence_id))
 
 
 def _facts(found: EvidenceFile) -> dict[str, Any]:

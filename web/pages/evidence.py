@@ -8,9 +8,7 @@ stored content type and ``nosniff``, so a browser never renders an upload as a p
 """
 from __future__ import annotations
 
-import io
-
-from flask import request, send_file
+from flask import request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -21,7 +19,7 @@ from engine.read_models import task_to_work_on
 from ..auth import current_username, login_required
 from ..engine_access import kinerja
 from ..forms import to_number
-from ..realisation_form import parse_realisation
+from ..realisation_form import evidence_response, parse_realisation
 from .common import blueprint
 from .tasks import render_task
 
@@ -66,8 +64,4 @@ def evidence_remove(task_id: int):  # type: ignore[no-untyped-def]
 @blueprint.get("/bukti/<int:evidence_id>")
 @login_required
 def evidence_download(evidence_id: int):  # type: ignore[no-untyped-def]
-    found = evidence_file(kinerja(), current_username(), evidence_id)
-    response = send_file(io.BytesIO(found.content), mimetype=found.content_type, as_attachment=True,
-                         download_name=found.filename, etag=found.sha256, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return evidence_response(evidence_file(kinerja(), current_username(), evidence_id))
