@@ -27,6 +27,7 @@
 ``GET  /api/v1/tasks/{id}/skp-editor``     the SKP editor of a draft task
 ``PUT  /api/v1/tasks/{id}/skp-draft``      ``{"data": {...}}``: save the SKP without submitting
 ``GET|PUT /api/v1/cycles/{id}/goals``      the organisation's goals (PUT ``{"goals"}``: HR)
+``GET  /api/v1/tasks/{id}/realisation``    a realisation task's indicators (ids, targets), Rencana Aksi, report
 ``POST /api/v1/tasks/{id}/evidence``       multipart ``file`` (+ ``indikator``): evidence of a realisation (201)
 ``GET  /api/v1/evidence/{id}``             an evidence file, byte-identical to the upload
 ``GET  /api/v1/openapi.json``              the OpenAPI 3.0.3 document

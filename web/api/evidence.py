@@ -1,4 +1,6 @@
-"""Evidence files (bukti dukung) of realisation tasks: upload one to an open task, download one.
+"""The realisation task through the API: what it asks (the indicators of the agreed SKP
+version with their ids, targets and units, the period's Rencana Aksi, the period's report so
+far), and its evidence files (bukti dukung): upload one to the open task, download one.
 
 The engine decides everything (:mod:`engine.evidence`): who may upload (whoever may complete
 the task: 403/404/409 as for completing it), what is accepted (413 past the size limit, 422
@@ -15,13 +17,14 @@ from flask import Response, url_for
 from marshmallow import fields, validate
 
 from engine.evidence import EvidenceFile, evidence_file, upload_evidence
+from engine.realisation import RealisationForm, realisation_form
 
 from ..engine_access import kinerja
 from ..realisation_form import evidence_response
 from .common import ID, caller, operation, protected_blueprint
 from .schemas import MAX_ID, UploadedFile
 
-blueprint = protected_blueprint("evidence", __name__, "/api/v1", "Evidence files (bukti dukung) of realisations")
+blueprint = protected_blueprint("evidence", __name__, "/api/v1", "Realisation tasks and their evidence (bukti dukung)")
 
 
 class EvidenceUploadSchema(ma.Schema):
@@ -38,6 +41,55 @@ class EvidenceSchema(ma.Schema):
     sha256 = fields.String(required=True, metadata={"description": "also in the audit event evidence.uploaded"})
     uploaded_at = fields.DateTime(required=True)
     download = fields.String(required=True, metadata={"description": "GET it for the file"})
+
+
+class ReportedEvidenceSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "file | link"})
+    filename = fields.String(allow_none=True, required=True)
+    sha256 = fields.String(allow_none=True, required=True)
+    url = fields.String(allow_none=True, required=True)
+    task_id = fields.Integer(required=True, metadata={"description": "the task it was uploaded to or reported with"})
+
+
+class RealisationIndicatorSchema(ma.Schema):
+    id = fields.Integer(required=True, metadata={"description": "what a realisation row's ``indikator`` names"})
+    aspek = fields.String(required=True)
+    text = fields.String(required=True)
+    target_value = fields.Float(allow_none=True, required=True)
+    target_unit = fields.String(allow_none=True, required=True)
+    target_description = fields.String(allow_none=True, required=True,
+                                       metadata={"description": "a described target: report a description"})
+    value = fields.Float(allow_none=True, required=True, metadata={"description": "reported for the period so far"})
+    description = fields.String(allow_none=True, required=True)
+    capaian = fields.Float(allow_none=True, required=True, metadata={"description": "value / target × 100"})
+    evidence = fields.List(fields.Nested(ReportedEvidenceSchema), required=True)
+
+
+class RealisationRhkSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    number = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    text = fields.String(required=True)
+    actions = fields.List(fields.String(), required=True, metadata={"description": "Rencana Aksi of the period"})
+    indicators = fields.List(fields.Nested(RealisationIndicatorSchema), required=True)
+
+
+class RealisationFormSchema(ma.Schema):
+    task_id = fields.Integer(required=True)
+    skp_id = fields.Integer(allow_none=True, required=True)
+    period = fields.Integer(allow_none=True, required=True)
+    period_name = fields.String(required=True)
+    can_report = fields.Boolean(required=True)
+    rhk = fields.List(fields.Nested(RealisationRhkSchema), required=True)
+
+
+@blueprint.route(f"/tasks/<{ID}:task_id>/realisation", methods=["GET"])
+@operation(blueprint, errors=(404,))
+@blueprint.response(200, RealisationFormSchema)
+def realisation(task_id: int) -> RealisationForm:
+    """What a realisation task asks: the indicators (ids for the answer's rows) with their targets."""
+    return realisation_form(kinerja(), caller().username, task_id)
 
 
 @blueprint.route(f"/tasks/<{ID}:task_id>/evidence", methods=["POST"])
