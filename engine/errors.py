@@ -77,3 +77,10 @@ class Unavailable(KinerjaError):
     def __init__(self, message: str, details: Any = None, retry_after: int = 5) -> None:
         super().__init__(message, details)
         self.retry_after = retry_after
+
+
+class TooLarge(ValidationFailed):
+    """Input past a size limit (an evidence file over ``KINERJA_EVIDENCE_MAX_BYTES``): 413,
+    with the limit in the message and in ``details``."""
+
+    code = "too_large"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import evaluation_tables  # noqa: F401 - the evaluations and unit results
 from . import follow_up_tables  # noqa: F401 - the follow-up decisions and coaching records
 from . import incident_tables  # noqa: F401 - incidents
+from . import realisation_tables  # noqa: F401 - the realisation and its evidence
 from . import skp_tables  # noqa: F401 - the SKP document
 from .models import Base
 

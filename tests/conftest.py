@@ -18,6 +18,7 @@ from engine.actors import SYSTEM, Operator
 from engine.clock import FixedClock
 from engine.database import make_engine, upgrade_schema
 from engine.deployment import deploy
+from engine.evidence_storage import FilesystemStorage
 from engine.kinerja import Kinerja
 from engine.org import add_user, create_organisation
 from tests.support import (
@@ -26,10 +27,12 @@ from tests.support import (
     PG_URL,
     START,
     TEST_CONFIG,
+    agree_skp,
     ApiClient,
     SmallOrg,
     build_small_org,
     empty_database,
+    inbox_task,
     open_cycle,
 )
 from web import create_app
@@ -74,8 +77,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def kinerja(database_url: str, clock: FixedClock) -> Iterator[Kinerja]:
-    instance = Kinerja(database_url, clock=clock)
+def kinerja(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Kinerja]:
+    instance = Kinerja(database_url, clock=clock, evidence_storage=FilesystemStorage(tmp_path / "evidence"))
     instance.init_db()
     # Flows this test runs use this engine (and clock), not one left over from an earlier
     # test on the same PostgreSQL URL with another deployment cached.
@@ -99,6 +102,13 @@ def org(deployed: Kinerja):  # type: ignore[no-untyped-def]
 def cycle(org: SmallOrg, deployed: Kinerja) -> int:
     """This year's cycle, started for the four employees of the small organisation."""
     return open_cycle(deployed).cycle_id
+
+
+@pytest.fixture
+def realisation_task(org: SmallOrg, cycle: int, deployed: Kinerja) -> int:
+    """Rina's first open realisation task (Triwulan I), her SKP (and her supervisor's) agreed."""
+    agree_skp(deployed, org.cycle_employee, cycle)
+    return inbox_task(deployed, "rina", "report_realisation").id
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from engine.org import EmployeeSpec, add_employees, add_user, create_organisatio
 from engine.schema import METADATA
 from engine.skp import organisation_goals, set_organisation_goals, skp_editor
 from engine.skp_rules import Parents
-from engine.skp_tables import Skp
+from engine.skp_tables import Indikator, Rhk, Skp
 from engine.tasks import claim_task, complete_task
 from engine.vocabulary import DEFAULT_PROCESS
 from kinerja_cli.main import cli
@@ -211,7 +211,6 @@ BERAKHLAK = ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loy
 ANSWERS: dict[str, dict[str, Any]] = {
     "approve_skp": APPROVE_SKP,
     "approve_skp_escalated": APPROVE_SKP,
-    "report_realisation": {"realisations": [{"rhk_index": 0, "realised_value": 90, "evidence": "Laporan"}]},
     "give_feedback": {"feedback": "Baik"},
     "midyear_review": {"midyear_rating": "SESUAI_EKSPEKTASI"},
     "plan_coaching": {"coaching_type": "bimbingan", "sessions": [{"date": "2026-07-01", "topic": "Rencana"}]},
@@ -244,6 +243,33 @@ LOW_YEAR: dict[str, dict[str, Any]] = {
 }
 
 
+def realisation_answer(kinerja: Kinerja, task_id: int, value: float = 90,
+                       evidence: Optional[dict[int, list[int]]] = None) -> dict[str, Any]:
+    """A realisation of every indicator of the task's SKP version: ``value`` against a numeric
+    target, a description against a described one; ``evidence``: uploaded ids by indicator."""
+    with kinerja.reading() as uow:
+        skp_id = uow.session.get(HumanTask, task_id).skp_id
+        indicators = uow.session.scalars(select(Indikator).join(Rhk, Rhk.id == Indikator.rhk_id)
+                                         .where(Rhk.skp_id == skp_id).order_by(Rhk.position, Indikator.position)).all()
+        return {"realisations": [
+            {"indikator": row.id, "value": value if row.target_value is not None else None,
+             "description": "" if row.target_value is not None else "Laporan kegiatan periode ini",
+             "evidence": (evidence or {}).get(row.id, []), "links": []} for row in indicators]}
+
+
+# A small PDF (what the evidence tests upload) and things that are not accepted as evidence.
+PDF = b"%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
+HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(64)
+
+
+def evidence_upload(content: bytes, filename: str = "laporan.pdf", content_type: str = "application/pdf",
+                    **fields: Any) -> dict[str, Any]:
+    """Keyword arguments of a test-client request that uploads one evidence file (API field ``file``)."""
+    return {"data": {"file": (io.BytesIO(content), filename, content_type), **fields},
+            "content_type": "multipart/form-data"}
+
+
 def eligible_username(kinerja: Kinerja, task_id: int) -> str:
     """Someone who may work on the task, found the way the inbox finds it."""
     with kinerja.unit_of_work() as uow:
@@ -265,6 +291,8 @@ def answer(kinerja: Kinerja, task_id: int, answers: Optional[dict[str, dict[str,
         return chosen[key]
     if form_key == "skp_draft":
         return skp_answer(kinerja, task_id)
+    if form_key == "realisation":
+        return realisation_answer(kinerja, task_id)
     raise AssertionError(f"no answer for task '{key}'")
 
 

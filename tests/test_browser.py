@@ -8,15 +8,18 @@ stepper land in artifacts/screenshots/ (linked from the README).
 """
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from engine.actors import Operator
+from engine.audit_trail import iter_events
 from engine.audit_verification import verify_audit_chain
 from engine.kinerja import Kinerja
-from tests.support import BERAKHLAK, SCREENSHOTS, SmallOrg, agree_skp, open_cycle
+from tests.support import BERAKHLAK, PDF, SCREENSHOTS, SmallOrg, agree_skp, open_cycle
 
 pytestmark = pytest.mark.browser
 
@@ -154,10 +157,25 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
     expect(head_rhk.get_by_test_id("cascade-child")).to_contain_text(NURSE_RHK[0])
     kapus.screenshot(path=str(SCREENSHOTS / "cascade.png"), full_page=True)
 
-    # Four quarters of realisation and feedback, the mid-year review after the first.
+    # Four quarters of realisation per indicator and feedback, the mid-year review after the first;
+    # in the first, a PDF as evidence: it downloads back byte-identical, its hash is in the audit trail.
     for quarter in range(1, 5):
-        complete(rina, "report_realisation", {"realisations-0-rhk_index": "0", "realisations-0-realised_value": "97",
-                                              "realisations-0-evidence": f"Laporan PWS imunisasi triwulan {quarter}"})
+        open_task(rina, "report_realisation")
+        expect(rina.get_by_test_id("indicator-target").first).to_contain_text("95 persen")
+        for value in rina.locator('[data-testid="realisation-form"] input[name$="-value"]').all():
+            value.fill("97")
+        expect(rina.get_by_test_id("capaian").first).to_have_text("102,11 %")  # live, before any save
+        if quarter == 1:
+            rina.get_by_test_id("evidence-file-input").first.set_input_files(
+                {"name": "laporan-pws.pdf", "mimeType": "application/pdf", "buffer": PDF})
+            with rina.expect_navigation():
+                rina.get_by_test_id("evidence-upload").first.click()
+            expect(rina.get_by_test_id("evidence-file")).to_contain_text("laporan-pws.pdf")
+            expect(rina.locator('input[name="realisations-0-value"]')).to_have_value("97")  # what was typed stays
+            with rina.expect_download() as download:
+                rina.get_by_test_id("evidence-link").click()
+            assert Path(download.value.path()).read_bytes() == PDF
+        submit(rina)
         complete(kapus, "give_feedback", {"feedback": "Capaian baik, pertahankan"})
         if quarter == 1:
             complete(kapus, "midyear_review", {"midyear_rating": "DIATAS_EKSPEKTASI"})
@@ -185,6 +203,8 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
     expect(rina.get_by_test_id("predikat")).to_contain_text("Di atas ekspektasi")
     rina.screenshot(path=str(SCREENSHOTS / "employee-stepper.png"), full_page=True)
     assert verify_audit_chain(deployed, Operator('test')).ok
+    uploaded = [e["data"]["sha256"] for e in iter_events(deployed, cycle_id=cycle_id) if e["action"] == "evidence.uploaded"]
+    assert uploaded == [hashlib.sha256(PDF).hexdigest()], "the evidence's hash is in the audit trail"
 
 
 def test_wrong_input_is_explained_next_to_the_field(pages: Any, org: SmallOrg, deployed: Kinerja) -> None:

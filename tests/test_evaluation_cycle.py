@@ -7,7 +7,7 @@ from engine.actors import Operator
 from engine.audit_verification import verify_audit_chain
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, ProcessInstance
-from tests.support import ANSWERS, BERAKHLAK, SmallOrg, do_task, open_cycle, submit_skp
+from tests.support import ANSWERS, BERAKHLAK, SmallOrg, do_task, inbox_task, open_cycle, realisation_answer, submit_skp
 
 
 def open_cycle_for(kinerja: Kinerja, org: SmallOrg, **settings: int) -> int:
@@ -27,7 +27,7 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
 
     # Two periods of realisation and feedback; the mid-year review after period 1 is weak.
     do_task(kinerja, "rina", "report_realisation",
-            {"realisations": [{"rhk_index": 0, "realised_value": 30, "evidence": "Laporan PWS Maret"}]})
+            realisation_answer(kinerja, inbox_task(kinerja, "rina", "report_realisation").id, value=30))
     do_task(kinerja, "kapus", "give_feedback", {"feedback": "Cakupan masih rendah"})
     do_task(kinerja, "kapus", "midyear_review", {"midyear_rating": "DIBAWAH_EKSPEKTASI",
                                                   "midyear_notes": "Perlu pembinaan"})
@@ -40,7 +40,7 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
     do_task(kinerja, "kapus", "evaluate_competency", ANSWERS["evaluate_competency"])
     do_task(kinerja, "kapus", "coaching_followup", {"followup_result": "improved"})
     do_task(kinerja, "rina", "report_realisation",
-            {"realisations": [{"rhk_index": 0, "realised_value": 70, "evidence": "Laporan PWS Juni"}]})
+            realisation_answer(kinerja, inbox_task(kinerja, "rina", "report_realisation").id, value=70))
     do_task(kinerja, "kapus", "give_feedback", {"feedback": "Ada kemajuan"})
 
     # Final appraisal: self-assessment, a peer's input, the supervisor's ratings, DMN predikat.

@@ -25,7 +25,16 @@ from engine.kinerja import Kinerja
 from engine.read_models import task_detail
 from engine.tasks import complete_task
 from engine.skp_tables import MAX_TEXT
-from tests.support import BPMN_DIR, SKP, SmallOrg, agree_skp, inbox_task, login, open_cycle, skp_answer
+from tests.support import (
+    BPMN_DIR,
+    SKP,
+    SmallOrg,
+    complete_until,
+    inbox_task,
+    login,
+    open_cycle,
+    skp_answer,
+)
 from web import forms
 from web.auth import issue_token
 from web.limits import TooLargeNumber
@@ -182,31 +191,25 @@ def test_every_skp_text_has_its_maximum_length_on_both_doors(app: Flask, skp_tas
 
 def test_a_text_whose_form_names_no_limit_gets_the_default_on_both_doors(app: Flask, org: SmallOrg,
                                                                           deployed: Kinerja) -> None:
-    cycle_id = open_cycle(deployed).cycle_id
-    agree_skp(deployed, org.cycle_employee, cycle_id)
-    task_id = inbox_task(deployed, "rina", "report_realisation").id
+    (instance_id,) = open_cycle(deployed, [org.cycle_employee], settings={"review_periods": 1}).instance_ids
+    task_id = complete_until(deployed, instance_id, "self_assessment")
     schema = task_detail(deployed, "rina", task_id).form_schema
-    evidence = schema["properties"]["realisations"]["items"]["properties"]["evidence"]
-    assert evidence["maxLength"] == DEFAULT_MAX_TEXT_LENGTH, "bpmn/forms/realisation.json names none"
+    assessment = schema["properties"]["self_assessment"]
+    assert assessment["maxLength"] == DEFAULT_MAX_TEXT_LENGTH, "bpmn/forms/self_assessment.json names none"
 
-    def realisation(text: str) -> dict[str, Any]:
-        return {"realisations": [{"rhk_index": 0, "realised_value": 90, "evidence": text}]}
-
-    refused_on_the_api(app, task_id, realisation("x" * (10 * 1024 * 1024)), "realisations.0.evidence")
+    refused_on_the_api(app, task_id, {"self_assessment": "x" * (10 * 1024 * 1024)}, "self_assessment")
 
     rina = login(app, "rina")
     page = rina.get(f"/tasks/{task_id}").get_data(as_text=True)
-    assert re.search(rf'name="realisations-0-evidence"[^>]*maxlength="{DEFAULT_MAX_TEXT_LENGTH}"', page)
+    assert re.search(rf'name="self_assessment"[^>]*maxlength="{DEFAULT_MAX_TEXT_LENGTH}"', page)
     for length in (DEFAULT_MAX_TEXT_LENGTH + 1, 10 * 1024 * 1024):
-        typed = {"realisations-0-rhk_index": "0", "realisations-0-realised_value": "90",
-                 "realisations-0-evidence": "x" * length}
-        too_long = at_once(lambda: rina.post(f"/tasks/{task_id}", data=typed))
+        too_long = at_once(lambda: rina.post(f"/tasks/{task_id}", data={"self_assessment": "x" * length}))
         assert too_long.status_code == 422
         assert field_errors(too_long.get_data(as_text=True)) == {
-            "realisations.0.evidence": f"Paling banyak {DEFAULT_MAX_TEXT_LENGTH} karakter."}
-    assert inbox_task(deployed, "rina", "report_realisation").id == task_id, "nothing was stored"
-    longest = realisation("x" * DEFAULT_MAX_TEXT_LENGTH)
-    assert app.test_client().post(f"/api/v1/tasks/{task_id}/complete", json={"data": longest},
+            "self_assessment": f"Paling banyak {DEFAULT_MAX_TEXT_LENGTH} karakter."}
+    assert inbox_task(deployed, "rina", "self_assessment").id == task_id, "nothing was stored"
+    assert app.test_client().post(f"/api/v1/tasks/{task_id}/complete",
+                                  json={"data": {"self_assessment": "x" * DEFAULT_MAX_TEXT_LENGTH}},
                                   headers=bearer(app, "rina")).status_code == 200
 
 

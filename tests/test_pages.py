@@ -27,6 +27,7 @@ from tests.support import (
     SmallOrg,
     do_task,
     elements,
+    complete_until,
     eligible_username,
     finish_all_open_work,
     inbox_task,
@@ -156,63 +157,46 @@ def row_instance(kinerja: Kinerja, task_id: int) -> int:
         return uow.session.get(HumanTask, task_id).instance_id
 
 
-REALISATIONS = {"realisations-0-rhk_index": "0", "realisations-0-realised_value": "90,5",
-                "realisations-0-evidence": "",
-                "realisations-1-rhk_index": "1", "realisations-1-realised_value": "12",
-                "realisations-1-evidence": "Foto"}
+def coaching_plan_task(kinerja: Kinerja) -> int:
+    """Kapus's coaching plan for rina (a weak mid-year review starts it): a form with rows."""
+    task = inbox_task(kinerja, "rina", "draft_skp")
+    return complete_until(kinerja, task.instance_id, "plan_coaching",
+                          {**ANSWERS, "midyear_review": {"midyear_rating": "DIBAWAH_EKSPEKTASI"}})
+
+
+SESSIONS = {"coaching_type": "bimbingan", "sessions-0-date": "2026-07-01", "sessions-0-topic": "Sweeping",
+            "sessions-1-date": "2026-08-01", "sessions-1-topic": "Posyandu"}
 
 
 def test_rows_can_be_added_and_removed_without_javascript(app: Flask, cycle: int, deployed: Kinerja) -> None:
-    agreed_skp_with_two_rhk(deployed)
-    task = inbox_task(deployed, "rina", "report_realisation")
-    rina = login(app, "rina")
-    page = rina.get(f"/tasks/{task.id}").get_data(as_text=True)
-    assert elements(page, "add-row")[0]["data-add-row"] == "realisations"
-    one_row = {k: v for k, v in REALISATIONS.items() if k.startswith("realisations-0-")}
-    added = rina.post(f"/tasks/{task.id}", data={**one_row, "_add_row": "realisations"})
+    task_id = coaching_plan_task(deployed)
+    kapus = login(app, "kapus")
+    page = kapus.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert elements(page, "add-row")[0]["data-add-row"] == "sessions"
+    one_row = {k: v for k, v in SESSIONS.items() if not k.startswith("sessions-1-")}
+    added = kapus.post(f"/tasks/{task_id}", data={**one_row, "_add_row": "sessions"})
     assert added.status_code == 200
     page = added.get_data(as_text=True)
     assert len(elements(page, "remove-row")) == 2 + 1  # two rows + the template row
-    assert field_value(page, "realisations-0-realised_value") == "90,5"
-    assert field_value(page, "realisations-1-realised_value") == ""
-    removed = rina.post(f"/tasks/{task.id}", data={**REALISATIONS, "_remove_row": "realisations-0"})
-    assert field_value(removed.get_data(as_text=True), "realisations-0-realised_value") == "12"
-    assert inbox_task(deployed, "rina", "report_realisation").id == task.id, "adding or removing rows submits nothing"
-
-
-def test_realisations_are_reported_against_the_rhk_of_the_approved_skp(app: Flask, cycle: int,
-                                                                        deployed: Kinerja) -> None:
-    agreed_skp_with_two_rhk(deployed)
-    task = inbox_task(deployed, "rina", "report_realisation")
-    rina = login(app, "rina")
-    page = rina.get(f"/tasks/{task.id}").get_data(as_text=True)
-    assert re.search(r'<select id="f-realisations-0-rhk_index" name="realisations-0-rhk_index"', page)
-    assert '<option value="1">Utama 2. Posyandu lansia</option>' in page, "the RHK are offered by number and text"
-    assert "Posyandu lansia" in text(page, "skp"), "the agreed SKP is shown with the task"
-    response = rina.post(f"/tasks/{task.id}", data=REALISATIONS)
-    assert response.status_code == 303
-    (report,) = [s for s in completed_steps(deployed, task.instance_id) if s["task_key"] == "report_realisation"]
-    assert report["submitted"] == {"realisations": [{"rhk_index": 0, "realised_value": 90.5},
-                                                    {"rhk_index": 1, "realised_value": 12, "evidence": "Foto"}]}
-    feedback = inbox_task(deployed, "kapus", "give_feedback")
-    history = elements(login(app, "kapus").get(f"/tasks/{feedback.id}").get_data(as_text=True), "history-item")
-    assert "Utama 2. Posyandu lansia" in history[-1]["_text"] and "90,5" in history[-1]["_text"]
+    assert field_value(page, "sessions-0-topic") == "Sweeping"
+    assert field_value(page, "sessions-1-topic") == ""
+    removed = kapus.post(f"/tasks/{task_id}", data={**SESSIONS, "_remove_row": "sessions-0"})
+    assert field_value(removed.get_data(as_text=True), "sessions-0-topic") == "Posyandu"
+    assert inbox_task(deployed, "kapus", "plan_coaching").id == task_id, "adding or removing rows submits nothing"
 
 
 def test_wrong_values_in_a_generated_form_come_back_with_messages(app: Flask, cycle: int,
                                                                  deployed: Kinerja) -> None:
-    agreed_skp_with_two_rhk(deployed)
-    task = inbox_task(deployed, "rina", "report_realisation")
-    rina = login(app, "rina")
-    bad = {**REALISATIONS, "realisations-0-realised_value": "abc", "realisations-1-evidence": '"><script>x</script>'}
-    response = rina.post(f"/tasks/{task.id}", data=bad)
+    task_id = coaching_plan_task(deployed)
+    kapus = login(app, "kapus")
+    bad = {**SESSIONS, "sessions-0-date": "kemarin", "sessions-1-topic": '"><script>x</script>'}
+    response = kapus.post(f"/tasks/{task_id}", data=bad)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert {e["data-field"]: e["_text"] for e in elements(page, "field-error")} == {
-        "realisations.0.realised_value": "Isi dengan angka."}
-    assert field_value(page, "realisations-0-realised_value") == "abc", "what was typed is shown again"
+    assert list({e["data-field"] for e in elements(page, "field-error")}) == ["sessions.0.date"]
+    assert field_value(page, "sessions-0-date") == "kemarin", "what was typed is shown again"
     assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page, "and escaped"
-    assert inbox_task(deployed, "rina", "report_realisation").id == task.id, "the task is still open"
+    assert inbox_task(deployed, "kapus", "plan_coaching").id == task_id, "the task is still open"
 
 
 # -- group tasks -----------------------------------------------------------------------------

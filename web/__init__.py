@@ -35,7 +35,7 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
         LOGIN_FAILURES_PER_ACCOUNT=10,
         LOGIN_FAILURES_PER_CLIENT=50,
         LOGIN_THROTTLE_WINDOW_SECONDS=15 * 60,
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=limits.request_limit(),
         READY_MIN_FREE_BYTES=_min_free_bytes(),
         **security.settings_from_environment(),
     )

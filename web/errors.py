@@ -13,12 +13,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engine.availability import BUSY, FULL, READ_ONLY, UNREACHABLE, as_unavailable
-from engine.errors import Conflict, Forbidden, KinerjaError, NotFound, Unavailable
+from engine.errors import Conflict, Forbidden, KinerjaError, NotFound, TooLarge, Unavailable
 
 from .texts import N_
 
 STATUS_BY_ERROR: list[tuple[type[KinerjaError], int]] = [
-    (NotFound, 404), (Forbidden, 403), (Conflict, 409), (Unavailable, 503),
+    (NotFound, 404), (Forbidden, 403), (Conflict, 409), (Unavailable, 503), (TooLarge, 413),
 ]
 
 

@@ -56,10 +56,12 @@ FIELD_LABELS: dict[str, str] = {
     "parent_rhk": N_("RHK atasan yang diintervensi"),
     "skp_decision": N_("Keputusan atas SKP"),
     "skp_comment": N_("Catatan atasan"),
-    "realisations": N_("Realisasi per RHK"),
-    "rhk_index": N_("Nomor urut RHK (mulai dari 0)"),
-    "realised_value": N_("Nilai realisasi"),
-    "evidence": N_("Bukti dukung (uraian atau tautan)"),
+    "realisations": N_("Realisasi per indikator"),
+    "indikator": N_("Indikator"),
+    "value": N_("Realisasi"),
+    "evidence": N_("Bukti dukung (berkas)"),
+    "links": N_("Bukti dukung (tautan)"),
+    "realisation_count": N_("Jumlah indikator dilaporkan"),
     "feedback": N_("Umpan balik atasan"),
     "midyear_rating": N_("Rating kinerja tengah tahun"),
     "midyear_notes": N_("Catatan reviu"),
@@ -610,7 +612,7 @@ def build_form(schema: Optional[Mapping[str, Any]], values: Optional[Mapping[str
                labels: Optional[Mapping[str, str]] = None, locale: Optional[str] = None) -> HtmlForm:
     """The fields of ``schema`` filled with ``values``, each carrying its own errors.
 
-    ``choices`` turns fields into selects by key (e.g. ``rhk_index`` → the RHK of the SKP),
+    ``choices`` turns fields into selects by key (e.g. ``rhk`` → the RHK of the SKP),
     ``labels`` replaces the labels of fields by key, ``locale`` writes numbers the way
     :func:`parse_form` reads them back. Errors whose path matches no field are returned as
     form-level errors, with a label.

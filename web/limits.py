@@ -6,7 +6,8 @@ deep is a 400, an unreadable number (too long, ``NaN``, ``Infinity``, ``1E999999
 naming its path; a body that passes can be decoded again safely by webargs or
 ``request.get_json``. HTML forms (:mod:`web.forms`) bound the row numbers in field names
 (400) and keep numbers too large to convert as :class:`TooLargeNumber` text, which the
-page names as a field error.
+page names as a field error. A body over ``MAX_CONTENT_LENGTH`` (above the evidence file
+limit, so that a file over that limit reaches the engine's own refusal) is a 413 naming both.
 """
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ import re
 from contextlib import nullcontext
 from typing import Any, Optional
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
 from engine import json_limits
+from engine.evidence_storage import describe_size, max_bytes
 
 from .errors import error_response
 
@@ -77,8 +79,23 @@ def row_index(digits: str) -> int:
     return int(digits)
 
 
+def request_limit() -> int:
+    """``MAX_CONTENT_LENGTH``: 16 MB, or 1 MB more than the evidence file limit if that is larger."""
+    return max(16 * 1024 * 1024, max_bytes() + 1024 * 1024)
+
+
+def refuse_too_large(_error: RequestEntityTooLarge) -> tuple[Response, int]:
+    """413 naming the limits instead of werkzeug's "exceeds the capacity limit"."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or request_limit()
+    with force_locale("en") if request.path.startswith("/api/") else nullcontext():
+        message = _("Permintaan terlalu besar: paling besar %(size)s; satu berkas bukti dukung paling besar "
+                    "%(evidence)s.", size=describe_size(limit), evidence=describe_size(max_bytes()))
+    return error_response(413, "too_large", message, {"limit": limit, "evidence_limit": max_bytes()})
+
+
 def register(app: Flask) -> None:
     app.before_request(refuse_unbounded_json)
+    app.register_error_handler(RequestEntityTooLarge, refuse_too_large)
 
 
 class DatabaseId(IntegerConverter):

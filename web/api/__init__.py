@@ -27,6 +27,9 @@
 ``GET  /api/v1/tasks/{id}/skp-editor``     the SKP editor of a draft task
 ``PUT  /api/v1/tasks/{id}/skp-draft``      ``{"data": {...}}``: save the SKP without submitting
 ``GET|PUT /api/v1/cycles/{id}/goals``      the organisation's goals (PUT ``{"goals"}``: HR)
+``GET  /api/v1/tasks/{id}/realisation``    a realisation task's indicators (ids, targets), Rencana Aksi, report
+``POST /api/v1/tasks/{id}/evidence``       multipart ``file`` (+ ``indikator``): evidence of a realisation (201)
+``GET  /api/v1/evidence/{id}``             an evidence file, byte-identical to the upload
 ``GET  /api/v1/openapi.json``              the OpenAPI 3.0.3 document
 =========================================  ==================================================
 
@@ -43,12 +46,25 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from ..errors import http_error
-from . import audit, auth_routes, cascade, cycles, feedback, incidents, instances, notifications, processes, skp, tasks
+from . import (
+    audit,
+    auth_routes,
+    cascade,
+    cycles,
+    evidence,
+    feedback,
+    incidents,
+    instances,
+    notifications,
+    processes,
+    skp,
+    tasks,
+)
 from .schemas import ErrorSchema
 
 BLUEPRINTS = (auth_routes.blueprint, auth_routes.account_blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
               audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint, cascade.blueprint,
-              incidents.blueprint)
+              incidents.blueprint, evidence.blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
     "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "

@@ -13,6 +13,8 @@ URL map (all but ``/login`` need a session):
                                        draft's page is the SKP editor (``intent=draft|submit``)
 ``POST /tasks/<id>/claim|unclaim``     ``next`` (optional local URL) → redirect back
 ``POST /tasks/<id>/delegate``          ``to`` (one of the task's delegates) and ``reason``
+``POST /tasks/<id>/bukti[/hapus]``     upload (multipart ``file-<indikator>``) or remove evidence of a realisation
+``GET  /bukti/<id>``                   an evidence file, as an attachment
 ``GET  /my-cycle``                     the employee's own cycles
 ``GET  /audit…``                       the auditor's pages (see :mod:`web.pages.audit`)
 ``GET  /cycles``, ``POST /cycles``      HR: the organisation's cycles; open one (``year``)
@@ -35,6 +37,7 @@ from . import (  # noqa: F401  (views register on the blueprint)
     audit,
     cascade,
     cycles,
+    evidence,
     feedback,
     inbox,
     incidents,

@@ -17,7 +17,7 @@ from engine.read_models import CompletedStep, TaskDetail, task_detail, task_to_w
 from engine.skp import task_skp
 from engine.skp_views import SkpView
 from engine.tasks import Completion, claim_task, complete_task, repeat_completion, unclaim_task
-from engine.vocabulary import SKP_DRAFT_FORM
+from engine.vocabulary import REALISATION_FORM, SKP_DRAFT_FORM
 
 from ..auth import current_username, login_required
 from ..engine_access import kinerja
@@ -36,6 +36,7 @@ from ..forms import (
     tr,
 )
 from ..limits import too_large_numbers
+from ..realisation_form import parse_realisation, realisation_page
 from ..skp_texts import document_labels, skp_in_words
 from .common import blueprint, redirect_back
 from .feedback import question_labels
@@ -72,27 +73,21 @@ class ActorNames:
 
 
 def rhk_labels() -> dict[str, str]:
-    return {"rhk_index": _("RHK"), "rhk": _("RHK")}
+    return {"rhk": _("RHK")}
 
 
 def rhk_choices(skp: Optional[SkpView]) -> dict[str, list[tuple[Any, str]]]:
-    """The SKP's RHK as the choices of a form's RHK fields: ``rhk_index`` (a realisation's
-    row, 0-based in the document's order) and ``rhk`` (a comment on one RHK, by id)."""
+    """The SKP's RHK as the choices of a form's ``rhk`` fields (a comment on one RHK, by id)."""
     if skp is None:
         return {}
-    labels = [f"{_('Utama') if row.kind == 'utama' else _('Tambahan')} {row.number}. {row.text}" for row in skp.rhk]
-    return {"rhk_index": list(enumerate(labels)), "rhk": [(row.id, label) for row, label in zip(skp.rhk, labels)]}
+    return {"rhk": [(row.id, f"{_('Utama') if row.kind == 'utama' else _('Tambahan')} {row.number}. {row.text}")
+                    for row in skp.rhk]}
 
 
 def rhk_formatters(skp: Optional[SkpView]) -> dict[str, Callable[[Any], str]]:
-    """``rhk_index`` and ``rhk`` shown as the RHK they name."""
-    choices = rhk_choices(skp)
-    by_index, by_id = dict(choices.get("rhk_index", [])), dict(choices.get("rhk", []))
-
-    def show(labels: dict[Any, str]) -> Callable[[Any], str]:
-        return lambda value: labels.get(value, str(value))
-
-    return {"rhk_index": show(by_index), "rhk": show(by_id)}
+    """``rhk`` shown as the RHK it names."""
+    labels = dict(rhk_choices(skp).get("rhk", []))
+    return {"rhk": lambda value: labels.get(value, str(value))}
 
 
 def summary_entries(summary: dict[str, Any]) -> list[Entry]:
@@ -155,14 +150,15 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
     task = detail.task
     skp = task_skp(kinerja(), current_username(), task.id)
     formatters = rhk_formatters(skp)
-    form = _form_for(detail, skp, detail.prefill if values is None else values, errors) if detail.can_complete \
-        else None
+    reports = detail.can_complete and task.form_key == REALISATION_FORM  # its own form (web.realisation_form)
+    form = _form_for(detail, skp, detail.prefill if values is None else values, errors) \
+        if detail.can_complete and not reports else None
     held = task.assignee_user_id is not None or task.claimed_by_user_id is not None
     context = {
         "detail": detail, "task": task, "citizen_score": score_for_task(kinerja(), current_username(), task.id), "title": task_name(task.task_key, task.name), "form": form,
         "history": history_items(detail.history, formatters), "summary": summary_entries(detail.summary),
         "complaint": complaint_entries(detail.summary),
-        "skp": skp, **document_labels(),
+        "skp": skp, **document_labels(), "realisation": realisation_page(task.id, values, errors) if reports else None,
         "current_values": describe(detail.prefill, detail.form_schema, formatters, rhk_labels())
         if not detail.can_complete else [],
         "can_claim": detail.can_complete and not held,
@@ -195,8 +191,10 @@ def complete(task_id: int):  # type: ignore[no-untyped-def]
     if detail.task.form_key == SKP_DRAFT_FORM:
         return submit_editor(detail)
     schema = detail.form_schema or {"type": "object", "properties": {}}
-    action = row_action(request.form)
-    data = parse_form(schema, request.form, keep_empty_rows=action is not None, locale=str(get_locale()))
+    reports = detail.task.form_key == REALISATION_FORM
+    action = None if reports else row_action(request.form)
+    data = parse_realisation(request.form, str(get_locale())) if reports else \
+        parse_form(schema, request.form, keep_empty_rows=action is not None, locale=str(get_locale()))
     if action is not None:  # "Tambah baris" / "Hapus" without JavaScript: show the form again
         return render_task(detail, apply_row_action(schema, data, action))
     try:
