@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from . import skp_step  # noqa: F401 - skp_draft, skp_approval
+from . import unit_results  # noqa: F401 - unit_result
 from .form_steps import FormStep, registered_step
 
 
