@@ -52,6 +52,17 @@ def unit_overview(kinerja: Kinerja, actor: Actor, cycle_id: int) -> list[UnitSta
         return unit_states(kinerja, uow.session, cycle_for(uow.session, actor, cycle_id, CALIBRATE))
 
 
+def calibration_cycles(kinerja: Kinerja, actor: Actor) -> list[dict[str, int]]:
+    """The cycles of the caller's organisation, newest year first (id and year), whose units
+    they may calibrate."""
+    with kinerja.reading() as uow:
+        user = authorise(uow.session, actor, CALIBRATE)
+        query = select(Cycle.id, Cycle.year).order_by(Cycle.year.desc(), Cycle.id.desc())
+        if user is not None:
+            query = query.where(Cycle.organisation_id == user.organisation_id)
+        return [{"id": cycle_id, "year": year} for cycle_id, year in uow.session.execute(query)]
+
+
 def calibrate_predikat(kinerja: Kinerja, actor: Actor, evaluation_id: int, predikat: str,
                        reason: Optional[str]) -> None:
     """Move one employee's proposed annual predikat to ``predikat``, with the reason."""

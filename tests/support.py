@@ -502,3 +502,14 @@ def propose_predikats(kinerja: Kinerja, cycle_id: int, predikats: dict[int, str]
             uow.session.add(rows[employee_id])
         uow.commit()
         return {employee_id: row.id for employee_id, row in rows.items()}
+
+
+def set_result(kinerja: Kinerja, data: dict[str, Any], unit_name: str = "Puskesmas Muara Bungo",
+               year: int = 2026) -> TaskView:
+    """The PPK completes the unit-result task of the unit (its title names the unit and year)."""
+    [task] = [t for scope in ("group", "mine") for t in list_tasks(kinerja, "ppk", scope)  # type: ignore[arg-type]
+              if t.task_key == "set_unit_result" and t.name.endswith(f"— {unit_name} {year}")]
+    if task.claimed_by_user_id is None:
+        claim_task(kinerja, "ppk", task.id)
+    complete_task(kinerja, "ppk", task.id, data)
+    return task

@@ -424,10 +424,6 @@ BAD_CYCLE_REQUESTS = [
     ({"org": "bungo", "year": 2026, "settings": {"review_periods": 0}}, "settings"),
     ({"org": "bungo", "year": 2026, "settings": {"review_periods": 2, "midyear_period": 3}}, "settings"),
     ({"org": "bungo", "year": 2026, "settings": {"holiday": True}}, "settings"),
-    ({"org": "bungo", "year": 2026, "settings": {"distribution_quotas": {"quotas": {"BAIK": {"BAIK": 1.5}}}}},
-     "settings"),
-    ({"org": "bungo", "year": 2026, "settings": {"distribution_quotas": {"unit_ratings": {"dinkes": "HEBAT"}}}},
-     "settings"),
     ({"org": "bungo", "year": 2026, "bogus": 1}, "bogus"),
 ]
 

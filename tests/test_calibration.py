@@ -7,18 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from engine.actors import Operator
+from engine.cycles import ensure_cycle, start_cycle_instances
+from engine.definitions import DefinitionFile
+from engine.deployment import deploy
 from engine.calibration import calibrate_predikat, finalise_unit, unit_calibration, unit_overview
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.evaluation_tables import Evaluation, UnitResult
+from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
-from engine.models import AuditEvent, Unit
+from engine.models import AuditEvent, ProcessInstance, Unit
 from engine.unit_results import start_unit_results
-from engine.inbox import TaskView, list_tasks
-from engine.tasks import claim_task, complete_task
-from tests.support import SmallOrg, propose_predikats
+from tests.support import ApiClient, SmallOrg, elements, error_of, login, propose_predikats, set_result, text
 
 
 def unit_id(kinerja: Kinerja, code: str) -> int:
@@ -37,16 +40,6 @@ def puskesmas(org: SmallOrg, deployed: Kinerja, cycle: int) -> int:
     """The Puskesmas (its head and two nurses) with the unit-result step started for the cycle."""
     start_unit_results(deployed, Operator("hr"), cycle)
     return unit_id(deployed, "pkm-mb")
-
-
-def set_result(kinerja: Kinerja, data: dict[str, Any], unit_name: str = "Puskesmas Muara Bungo") -> TaskView:
-    """The PPK completes the unit-result task of the unit (its title names the unit)."""
-    [task] = [t for scope in ("group", "mine") for t in list_tasks(kinerja, "ppk", scope)  # type: ignore[arg-type]
-              if t.task_key == "set_unit_result" and t.name.endswith(f"— {unit_name} 2026")]
-    if task.claimed_by_user_id is None:
-        claim_task(kinerja, "ppk", task.id)
-    complete_task(kinerja, "ppk", task.id, data)
-    return task
 
 
 def nip(org: SmallOrg, name: str) -> int:
@@ -148,3 +141,106 @@ def test_others_are_refused(puskesmas: int, deployed: Kinerja, org: SmallOrg, ot
         finalise_unit(deployed, "hr-kph", cycle, puskesmas)
     with pytest.raises(NotFound):
         unit_calibration(deployed, "hr", cycle, 9999)
+
+
+# A yearly process that waits, in the HR lane, for its employee's final predikat (the bundled
+# final appraisal's calibration task has this form).
+WAITING_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="awaits_calibration" isExecutable="true">
+    <bpmn:laneSet id="ls"><bpmn:lane id="hr" name="HR">
+      <bpmn:flowNodeRef>s</bpmn:flowNodeRef><bpmn:flowNodeRef>wait</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>late</bpmn:flowNodeRef><bpmn:flowNodeRef>e</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>e2</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="wait" name="Kalibrasi predikat">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="predikat_calibration" />
+        <spiffworkflow:property name="dueIn" value="P30D" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:boundaryEvent id="late" cancelActivity="false" attachedToRef="wait"><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P30D"</bpmn:timeDuration>
+      </bpmn:timerEventDefinition></bpmn:boundaryEvent>
+    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="e2"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait" />
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="e" />
+    <bpmn:sequenceFlow id="f3" sourceRef="late" targetRef="e2" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+WAITING_FORM = b'{"type": "object", "properties": {"predikat": {"type": "string"}}}'
+
+
+def test_finalising_completes_each_waiting_calibration_task(org: SmallOrg, deployed: Kinerja) -> None:
+    deploy(deployed, Operator("hr"), [DefinitionFile.from_upload("awaits_calibration.bpmn", WAITING_PROCESS.encode()),
+                                      DefinitionFile.from_upload("predikat_calibration.json", WAITING_FORM)])
+    cycle = ensure_cycle(deployed, Operator("hr"), "bungo", 2026, "awaits_calibration")
+    people = {name: nip(org, name) for name in ("kapus", "rina", "dedi")}
+    instances = dict(zip(people.values(), start_cycle_instances(deployed, Operator("hr"), cycle, people.values())))
+    start_unit_results(deployed, Operator("hr"), cycle)
+    set_result(deployed, {"unit_result": "BAIK", "unit_result_basis": "LAKIP"})
+    evaluations = propose_predikats(deployed, cycle, {people["kapus"]: "SANGAT_BAIK", people["rina"]: "BAIK",
+                                                      people["dedi"]: "BAIK"})
+    calibrate_predikat(deployed, "ppk", evaluations[people["kapus"]], "BUTUH_PERBAIKAN", "Target utama tidak tercapai")
+    finalise_unit(deployed, "ppk", cycle, unit_id(deployed, "pkm-mb"))
+    with deployed.reading() as uow:
+        finished = {instance.subject_employee_id: (instance.status, instance.summary.get("predikat"))
+                    for instance in uow.session.scalars(select(ProcessInstance).where(
+                        ProcessInstance.id.in_(instances.values())))}
+    assert finished == {people["kapus"]: ("completed", "BUTUH_PERBAIKAN"), people["rina"]: ("completed", "BAIK"),
+                        people["dedi"]: ("completed", "BAIK")}
+    completed = audit_actions(deployed, "task.completed")
+    assert {"predikat": "BUTUH_PERBAIKAN", "predikat_label": "Butuh Perbaikan", "calibrated": True} in [
+        event["submitted"] for event in completed]
+
+
+def test_hr_calibrates_a_unit_on_its_page(puskesmas: int, deployed: Kinerja, org: SmallOrg, cycle: int,
+                                          app: Flask) -> None:
+    set_result(deployed, {"unit_result": "BAIK", "unit_result_basis": "LAKIP 2026"})
+    evaluations = propose_predikats(deployed, cycle, {nip(org, name): "BAIK" for name in ("kapus", "rina", "dedi")})
+    hr = login(app, "hr")
+    overview = hr.get(f"/cycles/{cycle}").get_data(as_text=True)
+    link = [e for e in elements(overview, "calibration-unit-link") if "Puskesmas" in e["_text"]][0]["href"]
+    page = hr.get(link).get_data(as_text=True)
+    assert text(page, "unit-status") == "melanggar pola" and text(page, "unit-result-label") == "Baik"
+    assert [e["_text"] for e in elements(page, "violation")][1].startswith("Butuh Perbaikan dan/atau Kurang")
+    refused = hr.post(f"{link}/{evaluations[nip(org, 'dedi')]}", data={"predikat": "BUTUH_PERBAIKAN", "reason": ""})
+    assert refused.status_code == 422
+    assert "alasan wajib diisi" in text(refused.get_data(as_text=True), "calibrate-error")
+    blocked = hr.post(link.replace("/calibration", "/finalise"))
+    assert blocked.status_code == 409 and "harus ada" in text(blocked.get_data(as_text=True), "finalise-errors")
+    moved = hr.post(f"{link}/{evaluations[nip(org, 'dedi')]}", data={"predikat": "BUTUH_PERBAIKAN",
+                                                                     "reason": "Target utama tidak tercapai"})
+    assert moved.status_code == 303
+    assert text(hr.get(link).get_data(as_text=True), "unit-status") == "siap"
+    assert hr.post(link.replace("/calibration", "/finalise")).status_code == 303
+    assert text(hr.get(link).get_data(as_text=True), "unit-status") == "final"
+    assert login(app, "rina").get(link).status_code == 403
+
+
+def test_the_api_calibrates_and_finalises(puskesmas: int, deployed: Kinerja, org: SmallOrg, cycle: int,
+                                          api: ApiClient, other_org: str) -> None:
+    set_result(deployed, {"unit_result": "BAIK", "unit_result_basis": "LAKIP 2026"})
+    evaluations = propose_predikats(deployed, cycle, {nip(org, name): "BAIK" for name in ("kapus", "rina", "dedi")})
+    assert api.ok("post", f"/cycles/{cycle}/unit-results", "hr") == {"started": []}
+    unit = api.ok("get", f"/cycles/{cycle}/units/{puskesmas}/calibration", "ppk")
+    assert unit["status"] == "breaks_pattern" and len(unit["violations"]) == 2
+    reasons = error_of(api.post(f"/cycles/{cycle}/units/{puskesmas}/finalise", "ppk", json={}), 409)
+    assert {r["reason"] for r in reasons["details"]["reasons"]} == {"breaks_pattern"}
+    dedi = evaluations[nip(org, "dedi")]
+    error_of(api.post(f"/evaluations/{dedi}/calibration", "ppk", json={"predikat": "KURANG"}), 422)
+    error_of(api.post(f"/evaluations/{dedi}/calibration", "hr-kph", json={"predikat": "KURANG", "reason": "x y z"}),
+             404)
+    error_of(api.post(f"/evaluations/{dedi}/calibration", "rina", json={"predikat": "KURANG", "reason": "x y z"}),
+             403)
+    assert api.post(f"/evaluations/{dedi}/calibration", "ppk",
+                    json={"predikat": "KURANG", "reason": "Pelanggaran disiplin kerja"}).status_code == 204
+    final = api.ok("post", f"/cycles/{cycle}/units/{puskesmas}/finalise", "ppk", json={})
+    assert final["status"] == "final" and final["counts"] == {"BAIK": 2, "KURANG": 1}
+    assert {u["unit_code"]: u["status"] for u in api.ok("get", f"/cycles/{cycle}/calibration", "hr")["items"]} == {
+        "dinkes": "no_result", "pkm-mb": "final"}
