@@ -4,6 +4,7 @@ result fixes (each change with a reason), and the set is made final only when it
 pattern (or the exception is accepted with a reason)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,15 +12,18 @@ from flask import Flask
 from sqlalchemy import select
 
 from engine.actors import Operator
+from engine.calibration import calibrate_predikat, finalise_unit, unit_calibration, unit_overview
+from engine.clock import FixedClock
 from engine.cycles import ensure_cycle, start_cycle_instances
 from engine.definitions import DefinitionFile
 from engine.deployment import deploy
-from engine.calibration import calibrate_predikat, finalise_unit, unit_calibration, unit_overview
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.evaluation_tables import Evaluation, UnitResult
 from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, ProcessInstance, Unit
+from engine.tasks import claim_task, complete_task
+from engine.timers import fire_due_timers
 from engine.unit_results import start_unit_results
 from tests.support import ApiClient, SmallOrg, elements, error_of, login, propose_predikats, set_result, text
 
@@ -63,6 +67,21 @@ def test_the_ppk_sets_the_unit_result_in_its_task(puskesmas: int, deployed: Kine
     state = unit_calibration(deployed, "hr", cycle, puskesmas)
     assert state.result_label == "Baik" and state.status == "incomplete"
     assert state.pattern.startswith("Baik kelompok terbanyak")
+
+
+def test_a_late_unit_result_is_escalated_to_hr(puskesmas: int, deployed: Kinerja, clock: FixedClock,
+                                              cycle: int) -> None:
+    clock.advance(timedelta(days=15))
+    fire_due_timers(deployed)
+    escalated = [t for t in list_tasks(deployed, "hr", "group") if t.task_key == "set_unit_result_escalated"]
+    assert sorted(t.name for t in escalated) == [
+        "Tetapkan capaian kinerja unit (eskalasi) — Dinas Kesehatan 2026",
+        "Tetapkan capaian kinerja unit (eskalasi) — Puskesmas Muara Bungo 2026"]
+    assert not [t for t in list_tasks(deployed, "ppk", "group") if t.task_key == "set_unit_result"]
+    task = [t for t in escalated if "Puskesmas" in t.name][0]
+    claim_task(deployed, "hr", task.id)
+    complete_task(deployed, "hr", task.id, {"unit_result": "KURANG", "unit_result_basis": "LAKIP terlambat"})
+    assert unit_calibration(deployed, "hr", cycle, puskesmas).result == "KURANG"
 
 
 def test_a_set_that_breaks_the_pattern_is_calibrated_with_reasons_then_final(

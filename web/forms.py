@@ -101,6 +101,9 @@ FIELD_LABELS: dict[str, str] = {
     "predikat_label": N_("Predikat kinerja"),
     "follow_up": N_("Usulan tindak lanjut"),
     "follow_up_detail": N_("Rincian tindak lanjut"),
+    # the unit's result (unit_result.json)
+    "unit_result": N_("Capaian kinerja organisasi bagi unit"),
+    "unit_result_basis": N_("Dasar penetapan (hasil evaluasi kinerja unit)"),
 }
 
 # Other texts of the bundled forms (form titles, descriptions, row titles).
@@ -120,6 +123,7 @@ FORM_TEXTS = (
     N_("Target (uraian, model kualitatif)"), N_("Perspektif (JPT)"),
     N_("Catatan per RHK"), N_("Catatan untuk satu RHK"),
     N_("Catatan"), N_("Wajib diisi bila SKP dikembalikan: apa yang perlu diperbaiki."),
+    N_("Capaian Kinerja Unit"),
 )
 
 # Human labels of enumerated values (the schemas' own descriptions are the fallback).
@@ -181,6 +185,8 @@ TASK_NAMES: dict[str, str] = {
     "approve_follow_up": N_("Putuskan usulan tindak lanjut"),
     "respond_complaint": N_("Tanggapi pengaduan"),
     "respond_complaint_escalated": N_("Tanggapi pengaduan (eskalasi)"),
+    "set_unit_result": N_("Tetapkan capaian kinerja unit"),
+    "set_unit_result_escalated": N_("Tetapkan capaian kinerja unit (eskalasi)"),
 }
 
 
