@@ -11,7 +11,7 @@ from engine.errors import NotFound
 from engine.inbox import InboxFilter, list_tasks, task_counts
 from engine.kinerja import Kinerja
 from engine.read_models import employee_instances, instance_detail, latest_deployment, task_detail
-from tests.support import RHK_TEXT, SHORT_YEAR, SmallOrg, answer, do_task, inbox_task, open_cycle, submit_skp
+from tests.support import BPMN_DIR, RHK_TEXT, SHORT_YEAR, SmallOrg, answer, do_task, inbox_task, open_cycle, submit_skp
 
 
 def test_inbox_filters_and_counts(cycle: int, deployed: Kinerja, clock: FixedClock) -> None:
@@ -60,7 +60,7 @@ def test_the_employee_sees_their_own_cycle_and_phase(cycle: int, deployed: Kiner
 def test_latest_deployment_lists_every_file(cycle: int, deployed: Kinerja) -> None:
     view = latest_deployment(deployed, Operator('test'))
     assert view.running_instances == 4
-    assert {f.name for f in view.files if f.kind == "dmn"} == {"predikat_kinerja", "tindak_lanjut_kinerja"}
+    assert {f.name for f in view.files if f.kind == "dmn"} == {path.stem for path in BPMN_DIR.glob("*.dmn")}
 
 
 def test_a_peer_sees_the_peer_task_but_not_the_employees_file(org: SmallOrg, deployed: Kinerja) -> None:
