@@ -220,6 +220,11 @@ def test_finalising_completes_each_waiting_calibration_task(org: SmallOrg, deplo
 
 def test_hr_calibrates_a_unit_on_its_page(puskesmas: int, deployed: Kinerja, org: SmallOrg, cycle: int,
                                           app: Flask) -> None:
+    ppk = login(app, "ppk")
+    task = [t for t in list_tasks(deployed, "ppk", "group") if t.name.endswith("Puskesmas Muara Bungo 2026")][0]
+    form = ppk.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "Capaian kinerja organisasi bagi unit" in form and ">Istimewa<" in form
+    assert ppk.post(f"/tasks/{task.id}", data={"unit_result": "BAIK", "unit_result_basis": ""}).status_code == 422
     set_result(deployed, {"unit_result": "BAIK", "unit_result_basis": "LAKIP 2026"})
     evaluations = propose_predikats(deployed, cycle, {nip(org, name): "BAIK" for name in ("kapus", "rina", "dedi")})
     hr = login(app, "hr")
