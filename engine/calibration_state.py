@@ -147,11 +147,11 @@ def _add_employees(session: Session, cycle: Cycle, states: dict[int, UnitState])
         by_evaluation[evaluation.id] = row
         seen.add(employee.id)
     in_cycle = select(ProcessInstance.subject_employee_id).where(ProcessInstance.cycle_id == cycle.id)
-    for employee in session.scalars(select(Employee).where(Employee.id.in_(in_cycle), Employee.unit_id.in_(states),
-                                                           Employee.active.is_(True))):
-        if employee.id not in seen:
-            states[employee.unit_id].employees.append(
-                EmployeePredikat(employee.id, employee.nip, employee.name, employee.position))
+    for employee_id, nip, name, position, unit in session.execute(  # columns only: the cycle page reads every unit
+            select(Employee.id, Employee.nip, Employee.name, Employee.position, Employee.unit_id)
+            .where(Employee.id.in_(in_cycle), Employee.unit_id.in_(states), Employee.active.is_(True))):
+        if employee_id not in seen:
+            states[unit].employees.append(EmployeePredikat(employee_id, nip, name, position))
     for calibration in session.scalars(select(Calibration).where(Calibration.evaluation_id.in_(by_evaluation))
                                        .order_by(Calibration.id)):
         by_evaluation[calibration.evaluation_id].calibrations.append(
