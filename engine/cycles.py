@@ -27,8 +27,6 @@ from .step_failures import records_step_failure
 from .vocabulary import DEFAULT_PROCESS, PREDIKAT
 
 DEFAULT_CYCLE_SETTINGS = {"review_periods": 4, "midyear_period": 2}
-# Cycle settings for reports only, kept out of every instance's start data.
-REPORT_SETTINGS = frozenset({"distribution_quotas"})
 
 
 def ensure_cycle(kinerja: Kinerja, actor: Actor, organisation_code: str, year: int,
@@ -142,7 +140,7 @@ def start_cycle_instances(kinerja: Kinerja, actor: Actor, cycle_id: int, employe
         directory = LaneDirectory(uow.session, pending)
         previous = _previous_predikats(uow.session, cycle, pending)
         # an organisation that set no tunjangan percentages of its own gets the DMN table's (engine.follow_up)
-        data = {"year": cycle.year, TUNJANGAN_SETTING: {}, **process_settings(cycle.settings)}
+        data = {"year": cycle.year, TUNJANGAN_SETTING: {}, **(cycle.settings or {})}
         new = [NewInstance(directory.subject(employee_id), f"cycle:{cycle.id}:employee:{employee_id}",
                            {**data, "previous_predikat": previous.get(employee_id)})
                for employee_id in pending]
@@ -170,11 +168,6 @@ def _info(session: Session, cycle: Cycle) -> dict[str, Any]:
             "process_key": cycle.process_key, "opened_by": cycle.opened_by, "opened_at": cycle.opened_at,
             "settings": dict(cycle.settings or {}), "latest_run": _run_info(run) if run else None,
             "progress": _progress(session, cycle)}
-
-
-def process_settings(settings: Optional[dict[str, Any]]) -> dict[str, Any]:
-    """The cycle settings a process reads at start (everything but what only reports use)."""
-    return {key: value for key, value in (settings or {}).items() if key not in REPORT_SETTINGS}
 
 
 def cycle_for(session: Session, actor: Actor, cycle_id: int, permission: Permission) -> Cycle:

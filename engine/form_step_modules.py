@@ -10,6 +10,7 @@ from typing import Optional
 from . import follow_up  # noqa: F401 - follow_up_decision, coaching_feedback, competency_evaluation, coaching_followup
 from . import realisation_step  # noqa: F401 - realisation
 from . import skp_step  # noqa: F401 - skp_draft, skp_approval
+from . import unit_results  # noqa: F401 - unit_result
 from .form_steps import FormStep, registered_step
 
 

@@ -36,9 +36,11 @@ CHANGE_DEFINITIONS = Permission("change_definitions", "deploying definitions and
                                 frozenset({ROLE_HR}))
 RUN_CYCLES = Permission("run_cycles", "opening and following the organisation's cycles", frozenset({ROLE_HR}))
 READ_CYCLES = Permission("read_cycles", "reading a cycle's progress", frozenset({ROLE_HR, ROLE_PPK, ROLE_AUDITOR}))
+CALIBRATE = Permission("calibrate", "setting units' results and calibrating their predikat",
+                       frozenset({ROLE_HR, ROLE_PPK}))
 AUDIT = Permission("audit", "the audit views", frozenset({ROLE_AUDITOR}))
 MANAGE_INCIDENTS = Permission("manage_incidents", "seeing, retrying and cancelling failed steps", frozenset({ROLE_HR}))
-ALL = (READ_DEFINITIONS, CHANGE_DEFINITIONS, RUN_CYCLES, READ_CYCLES, AUDIT, MANAGE_INCIDENTS)
+ALL = (READ_DEFINITIONS, CHANGE_DEFINITIONS, RUN_CYCLES, READ_CYCLES, CALIBRATE, AUDIT, MANAGE_INCIDENTS)
 
 
 def allowed_by(roles: Iterable[str]) -> frozenset[str]:

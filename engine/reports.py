@@ -1,64 +1,29 @@
-"""The distribution curve (kurva distribusi): each unit's predikat shares against quotas.
+"""The predikat-distribution report: per unit and for the organisation, the unit's result, the
+distribution pattern it fixes (the deployed DMN table ``kurva_distribusi``, see
+:mod:`engine.distribution`), the actual shares of the annual predikat, the violations and
+the calibrations made (:mod:`engine.calibration`).
 
-Quotas are the *largest* share of a unit's rated employees that may receive a predikat,
-and they depend on the unit's own performance rating (a unit rated ``ISTIMEWA`` may give
-more "Sangat Baik" than one rated ``KURANG``). They are cycle configuration: the cycle's
-``settings["distribution_quotas"]`` overrides :data:`DEFAULT_DISTRIBUTION` key by key.
-A unit over a quota is flagged for calibration by HR, never corrected silently.
-
-The defaults below are a starting point for HR to adjust, not a quotation of a regulation.
+The report is a snapshot HR asks for (the report flow computes and stores it with its CSV
+and chart); the calibration page is the live view of the same figures. The organisation's
+row sums its units: the regulation fixes a pattern per unit, so the organisation as a
+whole has counts, shares, units that break their pattern and calibrations, not a pattern
+of its own.
 """
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from .actors import Actor, actor_name
+from .calibration_state import UnitState, unit_states
 from .cycles import cycle_for
+from .distribution import shares
 from .errors import NotFound
+from .evaluation_tables import PREDIKATS
 from .kinerja import Kinerja
-from .models import CycleReport, Employee, ProcessInstance, Unit
+from .models import CycleReport
 from .permissions import RUN_CYCLES
-
-PREDIKATS = ("SANGAT_BAIK", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
-UNIT_RATINGS = ("ISTIMEWA", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
-
-DEFAULT_DISTRIBUTION: dict[str, Any] = {
-    "default_unit_rating": "BAIK",
-    "unit_ratings": {},  # unit code → its performance rating this year
-    "quotas": {  # unit rating → predikat → maximum share (predikats not named: no limit)
-        "ISTIMEWA": {"SANGAT_BAIK": 0.20},
-        "BAIK": {"SANGAT_BAIK": 0.10},
-        "BUTUH_PERBAIKAN": {"SANGAT_BAIK": 0.05, "BAIK": 0.70},
-        "KURANG": {"SANGAT_BAIK": 0.0, "BAIK": 0.50},
-        "SANGAT_KURANG": {"SANGAT_BAIK": 0.0, "BAIK": 0.30},
-    },
-}
-
-
-@dataclass(frozen=True)
-class UnitDistribution:
-    unit_code: str
-    unit_name: str
-    unit_rating: str
-    employees: int  # with an instance in the cycle
-    rated: int  # with a predikat so far
-    counts: dict[str, int]
-    shares: dict[str, float]
-    quotas: dict[str, float]
-    flags: list[str]  # predikats whose share exceeds the quota
-
-    def as_row(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def distribution_settings(cycle_settings: dict[str, Any]) -> dict[str, Any]:
-    configured = (cycle_settings or {}).get("distribution_quotas") or {}
-    return {**DEFAULT_DISTRIBUTION, **configured,
-            "quotas": {**DEFAULT_DISTRIBUTION["quotas"], **configured.get("quotas", {})}}
 
 
 def request_report(kinerja: Kinerja, actor: Actor, cycle_id: int) -> None:
@@ -70,64 +35,51 @@ def request_report(kinerja: Kinerja, actor: Actor, cycle_id: int) -> None:
         uow.commit()
 
 
-def predikat_distribution(kinerja: Kinerja, actor: Actor, cycle_id: int) -> list[UnitDistribution]:
-    """Per unit of the cycle's organisation: predikat counts and shares, quotas and flags.
-
-    Reads the predikat from each instance's summary (no workflow is deserialized).
-    """
+def predikat_distribution(kinerja: Kinerja, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
+    """Per unit of the cycle's organisation (HR): its report row (see :meth:`UnitState.as_row`)."""
     with kinerja.reading() as uow:
         cycle = cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
-        config = distribution_settings(cycle.settings)
-        rows = uow.session.execute(
-            select(Unit.code, Unit.name, ProcessInstance.summary)
-            .join(Employee, Employee.unit_id == Unit.id)
-            .join(ProcessInstance, ProcessInstance.subject_employee_id == Employee.id)
-            .where(ProcessInstance.cycle_id == cycle_id).order_by(Unit.code)).all()
-    units: dict[tuple[str, str], Counter[str]] = {}
-    employees: Counter[str] = Counter()
-    for code, name, summary in rows:
-        counts = units.setdefault((code, name), Counter())
-        employees[code] += 1
-        predikat = (summary or {}).get("predikat")
-        if predikat in PREDIKATS:
-            counts[predikat] += 1
-    result = []
-    for (code, name), counts in units.items():
-        rating = config["unit_ratings"].get(code, config["default_unit_rating"])
-        quotas = dict(config["quotas"].get(rating, {}))
-        rated = sum(counts.values())
-        shares = {p: round(counts[p] / rated, 4) if rated else 0.0 for p in PREDIKATS}
-        flags = [p for p, limit in quotas.items() if rated and shares.get(p, 0.0) > limit]
-        result.append(UnitDistribution(code, name, rating, employees[code], rated,
-                                       {p: counts[p] for p in PREDIKATS}, shares, quotas, flags))
-    return result
+        states: list[UnitState] = unit_states(kinerja, uow.session, cycle)
+    return [state.as_row() for state in states]
 
 
-def save_report(kinerja: Kinerja, actor: Actor, cycle_id: int, units: list[UnitDistribution],
+def organisation_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The organisation's totals over its units' rows (a report stored before the distribution
+    table has quota ``flags`` instead of violations, and no unit results)."""
+    counts = {p: sum(row["counts"].get(p, 0) for row in rows) for p in PREDIKATS}
+    return {"units": len(rows), "employees": sum(row["employees"] for row in rows),
+            "rated": sum(counts.values()), "counts": counts, "shares": shares(counts),
+            "units_breaking_pattern": sum(1 for row in rows if row.get("violations", row.get("flags"))),
+            "units_without_result": sum(1 for row in rows if row.get("unit_result") is None),
+            "calibrations": sum(len(row.get("calibrations", [])) for row in rows)}
+
+
+def save_report(kinerja: Kinerja, actor: Actor, cycle_id: int, units: list[dict[str, Any]],
                 csv: str, png: bytes) -> int:
     """Store a report with its exports (audited); return its id."""
     with kinerja.unit_of_work() as uow:
         cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
         report = CycleReport(cycle_id=cycle_id, requested_by=actor_name(actor), created_at=uow.clock.now(),
                              units=len(units),
-                             flagged_units=sum(1 for unit in units if unit.flags),
-                             rows=[unit.as_row() for unit in units], csv=csv, png=png)
+                             flagged_units=sum(1 for unit in units if unit["violations"]),
+                             rows=units, csv=csv, png=png)
         uow.session.add(report)
         uow.flush()
         uow.record(actor_name(actor), "report.created", {"cycle_id": cycle_id, "report_id": report.id,
                                                          "units": report.units,
                                             "flagged_units": report.flagged_units,
-                                            "flagged": {u.unit_code: u.flags for u in units if u.flags}})
+                                            "flagged": {u["unit_code"]: u["violations"]
+                                                        for u in units if u["violations"]}})
         uow.commit()
         return report.id
 
 
 def cycle_reports(kinerja: Kinerja, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
-    """The cycle's reports, newest first, without their exports."""
+    """The cycle's reports, newest first, without their exports, each with its organisation's totals."""
     with kinerja.reading() as uow:
         cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
         return [{"id": r.id, "requested_by": r.requested_by, "created_at": r.created_at, "units": r.units,
-                 "flagged_units": r.flagged_units, "rows": r.rows}
+                 "flagged_units": r.flagged_units, "rows": r.rows, "organisation": organisation_row(r.rows)}
                 for r in uow.session.scalars(select(CycleReport).where(CycleReport.cycle_id == cycle_id)
                                              .order_by(CycleReport.id.desc()))]
 

@@ -7,6 +7,7 @@ database) imports :data:`METADATA` from here, so no table is missing from it.
 """
 from __future__ import annotations
 
+from . import calibration_tables  # noqa: F401 - the calibrations
 from . import evaluation_tables  # noqa: F401 - the evaluations and unit results
 from . import follow_up_tables  # noqa: F401 - the follow-up decisions and coaching records
 from . import incident_tables  # noqa: F401 - incidents

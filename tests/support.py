@@ -207,6 +207,8 @@ COACHING_STATEMENTS = ("tujuan_jelas", "penjelasan_jelas", "mendengarkan", "meng
                        "langkah_perbaikan", "waktu_cukup", "bermanfaat", "puas")
 BERAKHLAK = ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif")
 
+UNIT_RESULT = {"unit_result": "BAIK", "unit_result_basis": "Laporan evaluasi kinerja unit (LAKIP) 2026"}
+
 # A plausible answer for every user task of the bundled processes (a "good year").
 ANSWERS: dict[str, dict[str, Any]] = {
     "approve_skp": APPROVE_SKP,
@@ -234,6 +236,8 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "decide_transfer": {"follow_up_decision": "approve"},
     "respond_complaint": {"complaint_response": "Antrean pagi kami tambah", "complaint_action": "Loket kedua dibuka"},
     "respond_complaint_escalated": {"complaint_response": "Kami tindak lanjuti", "complaint_action": "Teguran"},
+    "set_unit_result": UNIT_RESULT,
+    "set_unit_result_escalated": UNIT_RESULT,
 }
 
 # A year rated below expectation (predikat Butuh Perbaikan): the follow-up proposes the PP 30/2019 path.
@@ -529,3 +533,38 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
+
+
+# -- the annual evaluation ----------------------------------------------------------------------
+
+def propose_predikats(kinerja: Kinerja, cycle_id: int, predikats: dict[int, str]) -> dict[int, int]:
+    """Annual evaluations proposed with these predikat (employee id → code), as the supervisor's
+    rating step leaves them (status ``proposed``, counted in the employee's unit); returns
+    employee id → evaluation id. Written as rows: the rating step is another form's."""
+    from engine.evaluation_tables import ANNUAL, Evaluation
+
+    with kinerja.unit_of_work() as uow:
+        rows = {}
+        for employee_id, predikat in predikats.items():
+            employee = uow.session.get(Employee, employee_id)
+            instance_id = uow.session.scalar(select(ProcessInstance.id).where(
+                ProcessInstance.cycle_id == cycle_id, ProcessInstance.subject_employee_id == employee_id))
+            rows[employee_id] = Evaluation(employee_id=employee_id, cycle_id=cycle_id, period=ANNUAL,
+                                           period_name="Tahunan", unit_id=employee.unit_id, instance_id=instance_id,
+                                           status="proposed", rating_hasil_kerja="SESUAI_EKSPEKTASI",
+                                           rating_perilaku_kerja="SESUAI_EKSPEKTASI", predikat=predikat,
+                                           rated_at=uow.clock.now())
+            uow.session.add(rows[employee_id])
+        uow.commit()
+        return {employee_id: row.id for employee_id, row in rows.items()}
+
+
+def set_result(kinerja: Kinerja, data: dict[str, Any], unit_name: str = "Puskesmas Muara Bungo",
+               year: int = 2026) -> TaskView:
+    """The PPK completes the unit-result task of the unit (its title names the unit and year)."""
+    [task] = [t for scope in ("group", "mine") for t in list_tasks(kinerja, "ppk", scope)  # type: ignore[arg-type]
+              if t.task_key == "set_unit_result" and t.name.endswith(f"— {unit_name} {year}")]
+    if task.claimed_by_user_id is None:
+        claim_task(kinerja, "ppk", task.id)
+    complete_task(kinerja, "ppk", task.id, data)
+    return task

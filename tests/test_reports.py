@@ -1,5 +1,6 @@
-"""The predikat-distribution report: per unit against the distribution-curve quotas, flags for
-calibration, CSV and chart exports HR downloads from the cycle page."""
+"""The predikat-distribution report: per unit and for the organisation, the unit's result, the
+pattern it fixes (the deployed table), the actual shares, the violations and the
+calibrations, with CSV and chart exports HR downloads from the cycle page."""
 from __future__ import annotations
 
 import csv
@@ -10,37 +11,41 @@ import pytest
 from flask import Flask
 
 from engine.actors import Operator
+from engine.calibration import calibrate_predikat
 from engine.kinerja import Kinerja
-from engine.read_models import instance_history
-from engine.reports import predikat_distribution
-from tests.support import SHORT_YEAR, SmallOrg, elements, finish_all_open_work, login, open_cycle, text
-
-# The Dinas is rated ISTIMEWA this year and HR allows it any share of "Sangat Baik";
-# the Puskesmas keeps the default rating (BAIK: at most 10 % "Sangat Baik").
-QUOTAS = {"unit_ratings": {"dinkes": "ISTIMEWA"}, "quotas": {"ISTIMEWA": {"SANGAT_BAIK": 1.0}}}
+from engine.reports import organisation_row, predikat_distribution
+from engine.unit_results import start_unit_results
+from tests.support import SHORT_YEAR, SmallOrg, elements, login, open_cycle, propose_predikats, set_result, text
 
 
 @pytest.fixture
 def appraised(org: SmallOrg, deployed: Kinerja) -> int:
-    """A cycle whose four employees all finished the year with "Sangat Baik"."""
-    cycle_id = open_cycle(deployed, settings={**SHORT_YEAR, "distribution_quotas": QUOTAS}).cycle_id
-    finish_all_open_work(deployed)
+    """The Dinas (its head only) is Istimewa, the Puskesmas Baik; everyone was proposed
+    "Sangat Baik", and HR calibrated one nurse down to "Baik"."""
+    cycle_id = open_cycle(deployed, settings=SHORT_YEAR).cycle_id
+    start_unit_results(deployed, Operator("hr"), cycle_id)
+    set_result(deployed, {"unit_result": "ISTIMEWA", "unit_result_basis": "LAKIP"}, "Dinas Kesehatan")
+    set_result(deployed, {"unit_result": "BAIK", "unit_result_basis": "LAKIP"})
+    everyone = {employee: "SANGAT_BAIK" for employee in org.employee_ids.values()}
+    evaluations = propose_predikats(deployed, cycle_id, everyone)
+    calibrate_predikat(deployed, "hr", evaluations[org.cycle_employee], "BAIK", "Satu RHK utama di bawah target")
     return cycle_id
 
 
-def test_units_over_their_quota_are_flagged(appraised: int, deployed: Kinerja) -> None:
-    units = {unit.unit_code: unit for unit in predikat_distribution(deployed, Operator('test'), appraised)}
-    assert set(units) == {"dinkes", "pkm-mb"}
+def test_each_unit_is_checked_against_the_pattern_its_result_fixes(appraised: int, deployed: Kinerja) -> None:
+    rows = predikat_distribution(deployed, Operator("test"), appraised)
+    units = {row["unit_code"]: row for row in rows}
     puskesmas, dinas = units["pkm-mb"], units["dinkes"]
-    assert (puskesmas.employees, puskesmas.rated, puskesmas.counts["SANGAT_BAIK"]) == (3, 3, 3)
-    assert puskesmas.unit_rating == "BAIK" and puskesmas.quotas == {"SANGAT_BAIK": 0.10}
-    assert puskesmas.flags == ["SANGAT_BAIK"], "100 % Sangat Baik breaks the 10 % quota"
-    assert dinas.unit_rating == "ISTIMEWA" and dinas.flags == []
-
-
-def test_quota_settings_stay_out_of_the_instances(appraised: int, deployed: Kinerja) -> None:
-    started = [e for e in instance_history(deployed, Operator('test'), 1) if e["action"] == "instance.started"][0]
-    assert "distribution_quotas" not in started["data"]["data"] and started["data"]["data"]["review_periods"] == 1
+    assert (puskesmas["employees"], puskesmas["rated"], puskesmas["counts"]["SANGAT_BAIK"]) == (3, 3, 2)
+    assert puskesmas["unit_result"] == "BAIK" and puskesmas["pattern"].startswith("Baik kelompok terbanyak")
+    assert puskesmas["violations"] == [
+        "Baik 33,3% (1 dari 3 orang) — harus kelompok terbanyak, tetapi Sangat Baik 2 orang",
+        "Butuh Perbaikan dan/atau Kurang/Misconduct 0% (0 dari 3 orang) — harus ada paling sedikit 1 orang"]
+    assert [c["reason"] for c in puskesmas["calibrations"]] == ["Satu RHK utama di bawah target"]
+    assert dinas["unit_result"] == "ISTIMEWA" and dinas["violations"] == [] and dinas["shares"]["SANGAT_BAIK"] == 1.0
+    total = organisation_row(rows)
+    assert (total["rated"], total["counts"]["SANGAT_BAIK"], total["units_breaking_pattern"], total["calibrations"]) \
+        == (4, 3, 1, 1)
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -52,11 +57,13 @@ def test_hr_makes_a_report_and_downloads_its_csv_and_chart(appraised: int, app: 
     while not elements(page := hr.get(f"/cycles/{appraised}").get_data(as_text=True), "report-summary"):
         assert time.monotonic() < deadline, "the report flow did not finish"
         time.sleep(0.2)
-    assert text(page, "report-summary").startswith("2 unit, 1 ditandai untuk kalibrasi.")
+    assert text(page, "report-summary").startswith("2 unit, 1 melanggar pola distribusi.")
+    assert "harus kelompok terbanyak" in page and text(page, "report-organisation").startswith("Organisasi")
     csv_link = elements(page, "report-csv")[0]["href"]
     rows = {row["unit_code"]: row for row in csv.DictReader(io.StringIO(hr.get(csv_link).get_data(as_text=True)))}
-    assert rows["pkm-mb"]["sangat_baik_count"] == "3" and rows["pkm-mb"]["flags"] == "SANGAT_BAIK"
-    assert rows["dinkes"]["flags"] == ""
+    assert rows["pkm-mb"]["sangat_baik_count"] == "2" and rows["pkm-mb"]["unit_result"] == "BAIK"
+    assert "harus ada paling sedikit 1 orang" in rows["pkm-mb"]["violations"] and rows["pkm-mb"]["calibrations"] == "1"
+    assert rows["dinkes"]["violations"] == "" and rows["*"]["rated"] == "4"
     chart = hr.get(elements(page, "report-png")[0]["href"])
     assert chart.mimetype == "image/png" and chart.data.startswith(b"\x89PNG")
     for other in ("kapus", "rina", "ppk"):

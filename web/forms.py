@@ -133,6 +133,9 @@ FIELD_LABELS: dict[str, str] = {
     "follow_up_in_force": N_("Tindak lanjut yang ditetapkan"),
     "tunjangan_kinerja_persen": N_("Persentase tunjangan kinerja"),
     "transfer_in_force": N_("Pemindahan jabatan yang ditetapkan"),
+    # the unit's result (unit_result.json)
+    "unit_result": N_("Capaian kinerja organisasi bagi unit"),
+    "unit_result_basis": N_("Dasar penetapan (hasil evaluasi kinerja unit)"),
 }
 
 # Other texts of the bundled forms (form titles, descriptions, row titles).
@@ -157,6 +160,7 @@ FORM_TEXTS = (
     N_("Target (uraian, model kualitatif)"), N_("Perspektif (JPT)"),
     N_("Catatan per RHK"), N_("Catatan untuk satu RHK"),
     N_("Catatan"), N_("Wajib diisi bila SKP dikembalikan: apa yang perlu diperbaiki."),
+    N_("Capaian Kinerja Unit"),
 )
 
 # Human labels of enumerated values (the schemas' own descriptions are the fallback).
@@ -237,6 +241,8 @@ TASK_NAMES: dict[str, str] = {
     "decide_transfer": N_("Putuskan usulan pemindahan jabatan"),
     "respond_complaint": N_("Tanggapi pengaduan"),
     "respond_complaint_escalated": N_("Tanggapi pengaduan (eskalasi)"),
+    "set_unit_result": N_("Tetapkan capaian kinerja unit"),
+    "set_unit_result_escalated": N_("Tetapkan capaian kinerja unit (eskalasi)"),
 }
 
 

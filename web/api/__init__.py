@@ -30,6 +30,10 @@
 ``GET  /api/v1/tasks/{id}/realisation``    a realisation task's indicators (ids, targets), Rencana Aksi, report
 ``POST /api/v1/tasks/{id}/evidence``       multipart ``file`` (+ ``indikator``): evidence of a realisation (201)
 ``GET  /api/v1/evidence/{id}``             an evidence file, byte-identical to the upload
+``POST /api/v1/cycles/{id}/unit-results``  start each unit's result step (HR)
+``GET  /api/v1/cycles/{id}/calibration``   every unit's calibration state (HR, PPK)
+``GET  …/cycles/{id}/units/{u}/calibration``  one unit's; ``POST …/finalise`` makes it final
+``POST /api/v1/evaluations/{id}/calibration``  ``{"predikat", "reason"}``: move a predikat
 ``GET  /api/v1/openapi.json``              the OpenAPI 3.0.3 document
 =========================================  ==================================================
 
@@ -49,6 +53,7 @@ from ..errors import http_error
 from . import (
     audit,
     auth_routes,
+    calibration,
     cascade,
     cycles,
     evidence,
@@ -64,7 +69,8 @@ from .schemas import ErrorSchema
 
 BLUEPRINTS = (auth_routes.blueprint, auth_routes.account_blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
               audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint, cascade.blueprint,
-              incidents.blueprint, evidence.blueprint)
+              incidents.blueprint, evidence.blueprint,
+              calibration.blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
     "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "

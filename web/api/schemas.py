@@ -14,9 +14,9 @@ from werkzeug.datastructures import FileStorage
 
 from engine.cycles import DEFAULT_CYCLE_SETTINGS
 from engine.delegation import MAX_REASON
+from engine.evaluation_tables import PREDIKATS
 from engine.models import MAX_COMPLETION_KEY
 from engine.notifications import EMAIL_DELIVERIES, KINDS
-from engine.reports import PREDIKATS, UNIT_RATINGS
 from engine.vocabulary import DEFAULT_PROCESS
 
 from ..limits import MAX_DATABASE_ID
@@ -271,30 +271,12 @@ class DeployResultSchema(ma.Schema):
 
 # --- cycles ------------------------------------------------------------------------------
 
-# Named fields, not a dict with validated keys: the document then lists the keys it accepts.
-PredikatSharesSchema = ma.Schema.from_dict(
-    {predikat: fields.Float(validate=validate.Range(min=0, max=1)) for predikat in PREDIKATS}, name="PredikatShares")
-QuotasSchema = ma.Schema.from_dict({rating: fields.Nested(PredikatSharesSchema) for rating in UNIT_RATINGS},
-                                   name="Quotas")
-
-
-class DistributionQuotasSchema(ma.Schema):
-    default_unit_rating = fields.String(validate=validate.OneOf(UNIT_RATINGS),
-                                        metadata={"description": "rating of units not named in unit_ratings"})
-    unit_ratings = fields.Dict(keys=Text(validate=validate.Length(min=1, max=64)),
-                               values=fields.String(validate=validate.OneOf(UNIT_RATINGS)),
-                               metadata={"description": "unit code → the unit's performance rating"})
-    quotas = fields.Nested(QuotasSchema, metadata={"description": "unit rating → predikat → largest share (0..1)"})
-
-
 class CycleSettingsSchema(ma.Schema):
     review_periods = fields.Integer(validate=validate.Range(min=1, max=12),
                                     metadata={"description": "realisation reports per year (default 4)"})
     midyear_period = fields.Integer(validate=validate.Range(min=1, max=12),
                                     metadata={"description": "the period that ends with the mid-year review "
                                                              "(default 2)"})
-    distribution_quotas = fields.Nested(DistributionQuotasSchema, metadata={
-        "description": "distribution-curve quotas for the reports (defaults: engine/reports.py)"})
     tunjangan_kinerja = fields.Dict(keys=fields.String(validate=validate.OneOf(PREDIKATS)),
                                     values=fields.Integer(validate=validate.Range(min=0, max=100)), metadata={
         "description": "the organisation's tunjangan kinerja percentage per predikat, over the defaults of the "

@@ -27,6 +27,12 @@ URL map (all but ``/login`` need a session):
 ``GET  /skp``                          the user's SKP versions (``?employee=<NIP>``: an employee's)
 ``GET  /skp/<id>``                     one SKP version as a document, with every version's changes
 ``POST /skp/<id>/revisions``           the employee or their Pejabat Penilai revises an agreed SKP
+``GET  /calibration``                   HR, PPK: the cycles whose units they calibrate
+``GET  /cycles/<id>/calibration``       HR, PPK: every unit with its status
+``GET  /cycles/<id>/units/<u>/calibration``  one unit: result, pattern, shares, violations, predikat
+``POST …/calibration/<evaluation id>``   move a predikat (``predikat``, ``reason``)
+``POST /cycles/<id>/units/<u>/finalise`` make the unit's predikat final (``exception_reason``)
+``POST /cycles/<id>/unit-results``       HR: start each unit's result step
 ``GET|POST /account/password``          the signed-in user changes their password (ends other sessions)
 =====================================  ======================================================
 """
@@ -35,6 +41,7 @@ from __future__ import annotations
 from . import (  # noqa: F401  (views register on the blueprint)
     account,
     audit,
+    calibration,
     cascade,
     cycles,
     evidence,

@@ -13,8 +13,11 @@ from typing import Optional
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.calibration import unit_overview
+from engine.calibration_state import STATUS_LABELS
 from engine.cascade import cascade_units
 from engine.cycles import cycle_info, organisation_cycles
+from engine.distribution import PREDIKAT_LABELS
 from engine.permissions import RUN_CYCLES
 from engine.reports import PREDIKATS, cycle_reports, report_export
 from engine.skp import organisation_goals
@@ -65,9 +68,11 @@ def render_cycle_page(cycle_id: int, status: int = 200, goals_text: Optional[str
     goals = [goal.label for goal in organisation_goals(kinerja(), username, cycle_id)]
     return render_template("cycle.html", cycle=info, run=run, running=running, failed=failed,
                            refresh_seconds=REFRESH_SECONDS if running and status == 200 else None,
-                           reports=cycle_reports(kinerja(), username, cycle_id), predikats=PREDIKATS,
+                           reports=cycle_reports(kinerja(), username, cycle_id), predikats=PREDIKATS, predikat_labels=PREDIKAT_LABELS,
                            goals=goals, goals_text="\n".join(goals) if goals_text is None else goals_text,
-                           goals_error=goals_error, units=cascade_units(kinerja(), username)), status
+                           goals_error=goals_error, units=cascade_units(kinerja(), username),
+                           calibration_units=unit_overview(kinerja(), username, cycle_id),
+                           status_labels=STATUS_LABELS), status
 
 
 @blueprint.post("/cycles/<int:cycle_id>/reports")
