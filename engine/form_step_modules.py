@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from . import skp_step  # noqa: F401 - skp_draft, skp_approval
+from . import period_evaluation  # noqa: F401 - period_feedback
 from .form_steps import FormStep, registered_step
 
 

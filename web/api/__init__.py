@@ -27,6 +27,7 @@
 ``GET  /api/v1/tasks/{id}/skp-editor``     the SKP editor of a draft task
 ``PUT  /api/v1/tasks/{id}/skp-draft``      ``{"data": {...}}``: save the SKP without submitting
 ``GET|PUT /api/v1/cycles/{id}/goals``      the organisation's goals (PUT ``{"goals"}``: HR)
+``GET  /api/v1/evaluations``               ``?cycle=&employee=<NIP>``: periodic ratings, predikat, feedback
 ``GET  /api/v1/openapi.json``              the OpenAPI 3.0.3 document
 =========================================  ==================================================
 
@@ -43,11 +44,12 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from ..errors import http_error
-from . import audit, auth_routes, cascade, cycles, feedback, instances, notifications, processes, skp, tasks
+from . import audit, auth_routes, cascade, cycles, evaluations, feedback, instances, notifications, processes, skp, tasks
 from .schemas import ErrorSchema
 
 BLUEPRINTS = (auth_routes.blueprint, auth_routes.account_blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
-              audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint, cascade.blueprint)
+              audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint, cascade.blueprint,
+              evaluations.blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
     "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "

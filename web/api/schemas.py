@@ -12,10 +12,10 @@ from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate, validates_schema
 from werkzeug.datastructures import FileStorage
 
-from engine.cycles import DEFAULT_CYCLE_SETTINGS
 from engine.delegation import MAX_REASON
 from engine.models import MAX_COMPLETION_KEY
 from engine.notifications import EMAIL_DELIVERIES, KINDS
+from engine.periods import MAX_NAME, MAX_PERIODS, PLAN_CHOICES
 from engine.reports import PREDIKATS, UNIT_RATINGS
 from engine.vocabulary import DEFAULT_PROCESS
 
@@ -288,19 +288,21 @@ class DistributionQuotasSchema(ma.Schema):
 
 
 class CycleSettingsSchema(ma.Schema):
-    review_periods = fields.Integer(validate=validate.Range(min=1, max=12),
-                                    metadata={"description": "realisation reports per year (default 4)"})
-    midyear_period = fields.Integer(validate=validate.Range(min=1, max=12),
-                                    metadata={"description": "the period that ends with the mid-year review "
-                                                             "(default 2)"})
+    periods = fields.Raw(metadata={
+        "description": "the period plan: \"triwulan\" (default: Triwulan I–IV), \"bulanan\" (the twelve months) "
+                       "or a list of 1–12 periods {\"name\", \"start\", \"end\"} (ISO dates) in order, not "
+                       "overlapping, inside the cycle's year; a wrong row is refused with 422 naming it",
+        "oneOf": [{"type": "string", "enum": list(PLAN_CHOICES)},
+                  {"type": "array", "minItems": 1, "maxItems": MAX_PERIODS, "items": {
+                      "type": "object", "required": ["name", "start", "end"], "properties": {
+                          "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME},
+                          "start": {"type": "string", "format": "date"},
+                          "end": {"type": "string", "format": "date"}}}}]})
+    review_periods = fields.Integer(validate=validate.Range(min=1, max=MAX_PERIODS),
+                                    metadata={"description": "without periods: that many periods of whole months "
+                                                             "(4 = the quarters, 12 = the months)"})
     distribution_quotas = fields.Nested(DistributionQuotasSchema, metadata={
         "description": "distribution-curve quotas for the reports (defaults: engine/reports.py)"})
-
-    @validates_schema
-    def _midyear_within_year(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        settings = {**DEFAULT_CYCLE_SETTINGS, **data}
-        if settings["midyear_period"] > settings["review_periods"]:
-            raise ValidationError("must not be after the last review period", "midyear_period")
 
 
 class CycleRequestSchema(ma.Schema):
@@ -329,6 +331,12 @@ class CycleRunSchema(ma.Schema):
                            metadata={"description": "per failed batch: employee_ids and reason"})
 
 
+class PeriodSchema(ma.Schema):
+    name = fields.String(required=True, metadata={"description": "e.g. Triwulan II"})
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+
+
 class CycleSchema(ma.Schema):
     id = fields.Integer(required=True)
     organisation = fields.String(required=True, metadata={"description": "organisation code"})
@@ -337,6 +345,7 @@ class CycleSchema(ma.Schema):
     opened_by = fields.String(required=True)
     opened_at = fields.DateTime(required=True)
     settings = fields.Dict(required=True)
+    periods = fields.List(fields.Nested(PeriodSchema), required=True, metadata={"description": "the period plan"})
     progress = fields.Nested(CycleProgressSchema, required=True)
     latest_run = fields.Nested(CycleRunSchema, allow_none=True, required=True,
                                metadata={"description": "the newest request to open the cycle"})

@@ -35,6 +35,7 @@ from ..forms import (
     tr,
 )
 from ..errors import REFUSALS, error_response
+from ..feedback_form import period_feedback_form
 from ..limits import too_large_numbers
 from ..skp_texts import document_labels, skp_in_words
 from .common import blueprint, redirect_back
@@ -43,7 +44,7 @@ from .skp_editor import render_editor, submit_editor
 
 COMPLETION_KEY_FIELD = "completion_key"  # the form's hidden Idempotency-Key, new each time the form is shown
 SUMMARY_FORMATTERS: dict[str, Callable[[Any], str]] = {"follow_up_detail": tr}  # DMN texts, in the catalog
-SUMMARY_ORDER = ("midyear_rating", "rating_hasil_kerja", "rating_perilaku_kerja", "predikat_label", "predikat",
+SUMMARY_ORDER = ("rating_hasil_kerja", "rating_perilaku_kerja", "predikat_label", "predikat",
                  "follow_up", "follow_up_detail", "follow_up_approved")
 
 
@@ -163,6 +164,7 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
         "history": history_items(detail.history, formatters), "summary": summary_entries(detail.summary),
         "complaint": complaint_entries(detail.summary),
         "skp": skp, **document_labels(),
+        "period_feedback": period_feedback_form(detail, skp, form, detail.prefill if values is None else values, errors),
         "current_values": describe(detail.prefill, detail.form_schema, formatters, rhk_labels())
         if not detail.can_complete else [],
         "can_claim": detail.can_complete and not held,
