@@ -21,7 +21,7 @@ from .errors import NotFound
 from .evaluation_tables import Evaluation
 from .kinerja import Kinerja
 from .models import Cycle, Employee, User
-from .period_evaluation import UmpanBalik
+from .feedback_tables import UmpanBalik
 from .periods import plan_of
 from .skp_tables import BERAKHLAK, Rhk
 

@@ -15,16 +15,15 @@ The ``period_feedback`` form's step (see :mod:`engine.form_steps`):
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import ForeignKey, Index, Integer, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
 from .errors import Conflict, ValidationFailed
 from .evaluation_tables import Evaluation
+from .feedback_tables import UmpanBalik
 from .form_steps import StepContext, StepInput, register
-from .models import Base, Employee, UtcDateTime
+from .models import Employee
 from .notifications import Draft, users_of_employees
 from .skp_rules import rhk_of
 from .skp_tables import BERAKHLAK
@@ -34,29 +33,9 @@ if TYPE_CHECKING:
 
 PERIOD_FEEDBACK_FORM = "period_feedback"
 PREDIKAT_DECISION = "predikat_kinerja"  # the DMN table the periodic review's business rule task calls
-MAX_FEEDBACK = 2000
 _SUBMITTED_KEY = "kinerja.period_feedback"  # session.info: the answers between before and after, by task id
 PREDIKAT_WORDS = {"SANGAT_BAIK": "Sangat Baik", "BAIK": "Baik", "BUTUH_PERBAIKAN": "Butuh Perbaikan",
                   "KURANG": "Kurang/Misconduct", "SANGAT_KURANG": "Sangat Kurang"}
-
-
-class UmpanBalik(Base):
-    """One piece of the supervisor's feedback in one period: on one RHK (``rhk_id``) or on one
-    BerAKHLAK value (``value_key``)."""
-
-    __tablename__ = "umpan_balik"
-    __table_args__ = (Index("ix_umpan_balik_employee_cycle_period", "employee_id", "cycle_id", "period"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"))
-    period: Mapped[int] = mapped_column(Integer)  # 1-based, in the cycle's period plan
-    rhk_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rhk.id"))
-    value_key: Mapped[Optional[str]] = mapped_column(String(32))  # one of BERAKHLAK
-    text: Mapped[str] = mapped_column(String(MAX_FEEDBACK))
-    given_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    given_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_instances.id"))
 
 
 @register(PERIOD_FEEDBACK_FORM, after=lambda context, run: record_period_evaluation(context, run))

@@ -8,7 +8,7 @@ database) imports :data:`METADATA` from here, so no table is missing from it.
 from __future__ import annotations
 
 from . import evaluation_tables, skp_tables  # noqa: F401 - registers the SKP's and the evaluation's tables
-from . import period_evaluation  # noqa: F401 - registers umpan_balik (the periodic feedback)
+from . import feedback_tables  # noqa: F401 - registers umpan_balik (the periodic feedback)
 from .models import Base
 
 METADATA = Base.metadata

@@ -387,12 +387,15 @@ def open_and_wait(api: ApiClient, body: dict[str, Any], timeout: float = 120) ->
 @pytest.mark.usefixtures("prefect_harness")
 def test_hr_opens_the_cycle_for_everyone_once(org: SmallOrg, api: ApiClient) -> None:
     accepted, opened = open_and_wait(api, {"org": "bungo", "year": 2026,
-                                           "settings": {"review_periods": 2, "midyear_period": 1}})
+                                           "settings": {"review_periods": 2}})
     assert accepted["latest_run"]["status"] in ("queued", "running", "completed")
     assert opened["organisation"] == "bungo" and opened["year"] == 2026
     assert opened["process_key"] == "evaluation_cycle" and opened["opened_by"] == "hr"
     assert opened["opened_at"] == "2026-01-05T08:00:00+00:00"
-    assert opened["settings"] == {"review_periods": 2, "midyear_period": 1}
+    assert opened["settings"] == {"review_periods": 2, "periods": [
+        {"name": "Periode 1", "start": "2026-01-01", "end": "2026-06-30"},
+        {"name": "Periode 2", "start": "2026-07-01", "end": "2026-12-31"}]}
+    assert opened["periods"] == opened["settings"]["periods"]
     assert opened["progress"] == {"employees": 4, "started": 4, "completed": 0}
     run = opened["latest_run"]
     assert (run["status"], run["started"], run["skipped"], run["failures"]) == ("completed", 4, 0, [])
@@ -422,7 +425,7 @@ BAD_CYCLE_REQUESTS = [
     ({"org": "bungo", "year": "dua ribu"}, "year"),
     ({"org": "bungo", "year": 1900}, "year"),
     ({"org": "bungo", "year": 2026, "settings": {"review_periods": 0}}, "settings"),
-    ({"org": "bungo", "year": 2026, "settings": {"review_periods": 2, "midyear_period": 3}}, "settings"),
+    ({"org": "bungo", "year": 2026, "settings": {"midyear_period": 1}}, "settings"),
     ({"org": "bungo", "year": 2026, "settings": {"holiday": True}}, "settings"),
     ({"org": "bungo", "year": 2026, "settings": {"distribution_quotas": {"quotas": {"BAIK": {"BAIK": 1.5}}}}},
      "settings"),
@@ -485,7 +488,7 @@ def work_on(api: ApiClient, instance_id: int,
 @pytest.mark.usefixtures("prefect_harness")
 def test_one_employees_year_entirely_through_the_api(org: SmallOrg, api: ApiClient) -> None:
     _, opened = open_and_wait(api, {"org": "bungo", "year": 2026,
-                                    "settings": {"review_periods": 1, "midyear_period": 1}})
+                                    "settings": {"review_periods": 1}})
 
     # HR enters the organisation's goals; the heads' SKP are agreed first, top-down (the cascade).
     api.ok("put", f"/cycles/{opened['id']}/goals", "hr", json={"goals": ["Meningkatnya derajat kesehatan"]})

@@ -568,11 +568,11 @@ def test_fields_are_built_from_the_schema(babel_app: Flask) -> None:
 def test_submitted_data_is_described_readably(babel_app: Flask) -> None:
     entries = forms.describe({"sessions": [{"date": "2026-07-01", "topic": "Rencana"}], "skp_decision": "approve",
                               "follow_up_approved": True, "peer_behaviour": {"kompeten": 4}, "achievements": ["a"],
-                              "midyear_rating": "SESUAI_EKSPEKTASI"})
+                              "rating_hasil_kerja": "SESUAI_EKSPEKTASI"})
     by_key = {e.key: e for e in entries}
     assert by_key["sessions"].kind == "table" and by_key["sessions"].columns == ["Tanggal", "Topik"]
     assert by_key["sessions"].rows[0][1] == "Rencana"
-    assert by_key["midyear_rating"].text == "Sesuai ekspektasi"
+    assert by_key["rating_hasil_kerja"].text == "Sesuai ekspektasi"
     assert by_key["skp_decision"].text == "Setujui" and by_key["follow_up_approved"].text == "Ya"
     assert by_key["peer_behaviour"].children[0].label == "Kompeten"
     assert by_key["achievements"].items == ["a"]

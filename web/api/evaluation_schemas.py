@@ -35,8 +35,8 @@ class ValueFeedbackSchema(ma.Schema):
 class PeriodEvaluationSchema(ma.Schema):
     period = fields.Integer(required=True, metadata={"description": "1-based, in the cycle's period plan"})
     name = fields.String(required=True, metadata={"description": "e.g. Triwulan II"})
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = fields.String(required=True, metadata={"format": "date", "description": "ISO date"})
+    end = fields.String(required=True, metadata={"format": "date", "description": "ISO date"})
     status = fields.String(allow_none=True, required=True,
                            metadata={"description": "final once the supervisor rated the period; null before"})
     rating_hasil_kerja = fields.String(allow_none=True, required=True, validate=validate.OneOf(RATINGS))

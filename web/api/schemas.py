@@ -333,8 +333,8 @@ class CycleRunSchema(ma.Schema):
 
 class PeriodSchema(ma.Schema):
     name = fields.String(required=True, metadata={"description": "e.g. Triwulan II"})
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = fields.String(required=True, metadata={"format": "date", "description": "ISO date"})
+    end = fields.String(required=True, metadata={"format": "date", "description": "ISO date"})
 
 
 class CycleSchema(ma.Schema):
