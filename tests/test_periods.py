@@ -90,7 +90,7 @@ def test_the_api_opens_a_monthly_cycle_and_refuses_a_wrong_row_with_422(api: Api
     refused = api.post("/cycles", "hr", json={"org": "bungo", "year": 2027, "settings": {"periods": [
         {"name": "A", "start": "2027-01-01", "end": "2027-06-30"},
         {"name": "B", "start": "2027-05-01", "end": "2027-12-31"}]}})
-    error = error_of(refused, 422)["error"]
+    error = error_of(refused, 422)
     assert "period 2" in error["message"] and error["details"][0]["field"] == "periods.1.start"
 
 
