@@ -22,35 +22,23 @@ from .forms import SEP, Field, HtmlForm
 
 
 @dataclass
-class RhkBox:
-    rhk: RhkView
+class Box:
+    """One text box: on an RHK (``rhk``, with its indicators beside it) or on a BerAKHLAK value
+    (``key`` and its guide behaviour)."""
+
+    name: str  # the field name the parser reads
     label: str
-    index: int  # the row number the parser reads
     text: str
     errors: list[str] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return f"rhk_feedback{SEP}{self.index}{SEP}"
-
-
-@dataclass
-class ValueBox:
-    key: str
-    label: str
-    guide: str
-    text: str
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return f"perilaku_feedback{SEP}{self.key}"
+    rhk: Optional[RhkView] = None
+    key: str = ""
+    guide: str = ""
 
 
 @dataclass
 class FeedbackForm:
-    rhk: list[RhkBox]
-    values: list[ValueBox]
+    rhk: list[Box]
+    values: list[Box]
     ratings: list[Field]  # the generic form's fields of the two ratings
 
 
@@ -67,11 +55,12 @@ def period_feedback_form(detail: TaskDetail, skp: Optional[SkpView], form: Optio
     for index, row in enumerate(skp.rhk if skp else []):
         at, text = given.get(row.id, (None, ""))
         kind = _("Utama") if row.kind == "utama" else _("Tambahan")
-        boxes.append(RhkBox(row, f"{kind} {row.number}. {row.text}", index, text,
-                            [*errors.get(f"rhk_feedback.{at}.feedback", []), *errors.get(f"rhk_feedback.{at}.rhk", [])]
-                            if at is not None else []))
+        problems = [*errors.get(f"rhk_feedback.{at}.feedback", []), *errors.get(f"rhk_feedback.{at}.rhk", [])]
+        boxes.append(Box(f"rhk_feedback{SEP}{index}{SEP}", f"{kind} {row.number}. {row.text}", text,
+                         problems if at is not None else [], rhk=row))
     perilaku = values.get("perilaku_feedback") or {}
-    value_boxes = [ValueBox(key, _(label), _(guide), perilaku.get(key) or "", list(errors.get(f"perilaku_feedback.{key}", [])))
+    value_boxes = [Box(f"perilaku_feedback{SEP}{key}", _(label), perilaku.get(key) or "",
+                       list(errors.get(f"perilaku_feedback.{key}", [])), key=key, guide=_(guide))
                    for key, (label, guide) in BERAKHLAK_VALUES.items()]
     ratings = [f for f in form.fields if f.key in ("rating_hasil_kerja", "rating_perilaku_kerja")]
     return FeedbackForm(boxes, value_boxes, ratings)

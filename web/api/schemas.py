@@ -9,7 +9,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask_smorest.fields import Upload
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 from werkzeug.datastructures import FileStorage
 
 from engine.delegation import MAX_REASON
