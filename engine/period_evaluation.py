@@ -119,4 +119,4 @@ def _tell_employee(session: Any, employee_id: int, period_name: str, predikat: O
     return [Draft({user_id}, "decision_made", f"Predikat {period_name}: {words}"[:200],
                   f"Atasan Anda memberi umpan balik dan penilaian periode {period_name}. Predikat periode: {words}. "
                   "Lihat rinciannya di Siklus saya.", None,
-                  {"decision": "period_predikat", "value": predikat, "period": period_name})]
+                  {"decision": "period_predikat", "value": predikat, "label": words, "period": period_name})]

@@ -164,6 +164,7 @@ def test_siklus_saya_and_the_api_show_each_periods_feedback_ratings_and_predikat
     assert "Sangat Baik" in page and "Di atas ekspektasi" in page
     assert data["rhk_feedback"][0]["feedback"] in page and "Laporan tepat waktu" in page
     assert "Belum dinilai." in page
+    assert "Predikat periode Triwulan I: Sangat Baik" in login(app, "rina").get("/notifications").get_data(as_text=True)
     body = api.ok("get", f"/evaluations?cycle={cycle_id}", "rina")
     first = body["periods"][0]
     assert (first["name"], first["start"], first["end"], first["predikat"]) == \
