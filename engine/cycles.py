@@ -168,8 +168,8 @@ def _info(session: Session, cycle: Cycle) -> dict[str, Any]:
     run = session.scalar(select(CycleRun).where(CycleRun.cycle_id == cycle.id).order_by(CycleRun.id.desc()).limit(1))
     return {"id": cycle.id, "organisation": organisation.code, "year": cycle.year,
             "process_key": cycle.process_key, "opened_by": cycle.opened_by, "opened_at": cycle.opened_at,
-            "settings": dict(cycle.settings or {}), "periods": plan_of(cycle.settings, cycle.year), "latest_run": _run_info(run) if run else None,
-            "progress": _progress(session, cycle)}
+            "settings": dict(cycle.settings or {}), "periods": plan_of(cycle.settings, cycle.year),
+            "latest_run": _run_info(run) if run else None, "progress": _progress(session, cycle)}
 
 
 def process_settings(settings: Optional[dict[str, Any]], year: int) -> dict[str, Any]:

@@ -62,7 +62,8 @@ def plan_settings(year: int, settings: Optional[Mapping[str, Any]]) -> dict[str,
             else default_plan(year)
     elif isinstance(choice, str):
         if choice not in PLAN_CHOICES:
-            raise ValidationFailed(f"unknown plan '{choice}': periods must be one of {', '.join(PLAN_CHOICES)} or a list",
+            raise ValidationFailed(f"unknown plan '{choice}': periods must be one of "
+                                   f"{', '.join(PLAN_CHOICES)} or a list",
                                    details=[{"field": "periods", "message": f"unknown plan '{choice}'"}])
         periods = default_plan(year, choice)
     else:

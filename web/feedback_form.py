@@ -43,7 +43,8 @@ class FeedbackForm:
 
 
 def period_feedback_form(detail: TaskDetail, skp: Optional[SkpView], form: Optional[HtmlForm],
-                         values: Mapping[str, Any], errors: Optional[Mapping[str, list[str]]]) -> Optional[FeedbackForm]:
+                         values: Mapping[str, Any],
+                         errors: Optional[Mapping[str, list[str]]]) -> Optional[FeedbackForm]:
     """The page's feedback form for a ``period_feedback`` task the user can complete (None for
     any other task): ``values`` and ``errors`` as the generic form got them."""
     if form is None or detail.task.form_key != PERIOD_FEEDBACK_FORM:

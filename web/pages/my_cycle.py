@@ -127,4 +127,5 @@ def my_cycle():  # type: ignore[no-untyped-def]
     username = current_username()
     cycles = [cycle_view(instance, username) for instance in employee_instances(kinerja(), username)]
     return render_template("my_cycle.html", cycles=cycles, is_employee=g.user.employee_id is not None,
-                           enum_label=enum_label, value_labels={key: _(label) for key, (label, _guide) in BERAKHLAK_VALUES.items()})
+                           enum_label=enum_label,
+                           value_labels={key: _(label) for key, (label, _guide) in BERAKHLAK_VALUES.items()})
