@@ -124,7 +124,8 @@ def test_the_openapi_document_is_valid_and_declares_bearer_auth(app: Flask) -> N
         ("get", "/notifications/preferences"), ("put", "/notifications/preferences"),
         ("post", "/feedback/{feedback_id}/follow-up"), ("get", "/skp"), ("get", "/skp/{skp_id}"),
         ("post", "/skp/{skp_id}/revisions"), ("get", "/tasks/{task_id}/skp-editor"), ("put", "/tasks/{task_id}/skp-draft"),
-        ("get", "/cycles/{cycle_id}/goals"), ("put", "/cycles/{cycle_id}/goals"), ("get", "/units/{code}/cascade")}
+        ("get", "/cycles/{cycle_id}/goals"), ("put", "/cycles/{cycle_id}/goals"), ("get", "/units/{code}/cascade"),
+        ("get", "/evaluations")}
     for (method, path), operation in operations.items():
         expected = [] if path == f"{BASE}/auth/token" else [{"bearerAuth": []}]
         assert operation.get("security", []) == expected, (method, path)
