@@ -536,8 +536,9 @@ def test_one_employees_year_entirely_through_the_api(org: SmallOrg, api: ApiClie
     assert instance["status"] == "completed" and instance["phase"] == "completed"
     assert instance["summary"]["predikat"] == "SANGAT_BAIK"
     history = api.ok("get", f"/instances/{instance_id}/history", "rina")["items"]
-    (predikat,) = [e["data"] for e in history
-                   if e["action"] == "decision.evaluated" and e["data"]["decision_id"] == "predikat_kinerja"]
+    period, predikat = [e["data"] for e in history  # the one period's predikat, then the year's
+                        if e["action"] == "decision.evaluated" and e["data"]["decision_id"] == "predikat_kinerja"]
+    assert period["outputs"]["predikat"] == "BAIK"
     assert predikat["inputs"]["Rating Hasil Kerja"] == "DIATAS_EKSPEKTASI"
     assert predikat["outputs"] == {"predikat": "SANGAT_BAIK", "predikat_label": "Sangat Baik"}
     assert predikat["matched_rules"]
