@@ -2,6 +2,7 @@
 periodic review's tasks carry the period's name and calendar deadlines."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -30,6 +31,17 @@ WIB_END_OF_DAY = (16, 59, 59)  # 23:59:59 in Asia/Jakarta, in UTC
 def plan(kinerja: Kinerja, year: int = 2026, **settings: Any) -> list[dict[str, str]]:
     cycle_id = ensure_cycle(kinerja, Operator("hr"), "bungo", year, settings=settings or None)
     return cycle_info(kinerja, Operator("hr"), cycle_id)["periods"]
+
+
+def wait_until_opened(kinerja: Kinerja, cycle_id: int, timeout: float = 120) -> None:
+    """The open-cycle flow a request started has finished (so the next test's database is free)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = cycle_info(kinerja, Operator("hr"), cycle_id)["latest_run"]
+        if run is not None and run["finished_at"] is not None:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the opening of cycle {cycle_id} did not finish in {timeout} s")
 
 
 def test_a_cycle_is_planned_in_the_four_quarters_of_its_year_by_default(org: SmallOrg, deployed: Kinerja) -> None:
@@ -83,10 +95,11 @@ def test_a_wrong_plan_is_refused_naming_the_row(org: SmallOrg, deployed: Kinerja
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_the_api_opens_a_monthly_cycle_and_refuses_a_wrong_row_with_422(api: ApiClient) -> None:
+def test_the_api_opens_a_monthly_cycle_and_refuses_a_wrong_row_with_422(api: ApiClient, deployed: Kinerja) -> None:
     opened = api.ok("post", "/cycles", "hr", 202, json={"org": "bungo", "year": 2026,
                                                         "settings": {"periods": "bulanan"}})
     assert len(opened["periods"]) == 12 and opened["settings"]["review_periods"] == 12
+    wait_until_opened(deployed, opened["id"])
     refused = api.post("/cycles", "hr", json={"org": "bungo", "year": 2027, "settings": {"periods": [
         {"name": "A", "start": "2027-01-01", "end": "2027-06-30"},
         {"name": "B", "start": "2027-05-01", "end": "2027-12-31"}]}})
@@ -95,11 +108,12 @@ def test_the_api_opens_a_monthly_cycle_and_refuses_a_wrong_row_with_422(api: Api
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_hr_chooses_the_plan_on_the_cycle_page_and_sees_it(app: Any) -> None:
+def test_hr_chooses_the_plan_on_the_cycle_page_and_sees_it(app: Any, deployed: Kinerja) -> None:
     hr = login(app, "hr")
     assert 'name="periods"' in hr.get("/cycles").get_data(as_text=True)
     opened = hr.post("/cycles", data={"year": "2026", "periods": "bulanan"})
     assert opened.status_code == 303
+    wait_until_opened(deployed, int(opened.headers["Location"].rstrip("/").rsplit("/", 1)[1]))
     page = hr.get(opened.headers["Location"]).get_data(as_text=True)
     assert page.count('data-testid="period-row"') == 12 and "Desember" in page
     refused = hr.post("/cycles", data={"year": "2027", "periods": "kuartal"}, follow_redirects=True)
