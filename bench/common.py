@@ -18,8 +18,10 @@ from SpiffWorkflow.util.task import TaskState
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from engine.cycles import process_settings  # noqa: E402 - after the path that finds it
+
 START_DATA = {"employee": {"nip": "0", "name": "x", "position": "Perawat", "unit": "Puskesmas"}, "year": 2026,
-              "review_periods": 4, "midyear_period": 2, "previous_predikat": None}
+              **process_settings(None, 2026), "previous_predikat": None}
 
 
 def plain_start(n: int) -> tuple[float, list[Any]]:

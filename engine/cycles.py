@@ -22,16 +22,17 @@ from .follow_up import TUNJANGAN_SETTING
 from .instances import NewInstance, start_many
 from .kinerja import Kinerja
 from .models import Cycle, CycleRun, Employee, Organisation, ProcessInstance, User
+from .periods import plan_of, plan_settings, with_deadlines
 from .permissions import READ_CYCLES, RUN_CYCLES, Permission
 from .step_failures import records_step_failure
 from .vocabulary import DEFAULT_PROCESS, PREDIKAT
 
-DEFAULT_CYCLE_SETTINGS = {"review_periods": 4, "midyear_period": 2}
-
 
 def ensure_cycle(kinerja: Kinerja, actor: Actor, organisation_code: str, year: int,
                  process_key: str = DEFAULT_PROCESS, settings: Optional[dict[str, Any]] = None) -> int:
-    """Create the organisation's cycle for ``year`` (or return the existing one)."""
+    """Create the organisation's cycle for ``year`` (or return the existing one), with its
+    period plan resolved and checked (:func:`engine.periods.plan_settings`: 422 naming the row)."""
+    resolved = plan_settings(year, settings)
     with kinerja.unit_of_work() as uow:
         organisation = _organisation_to_run(uow.session, authorise(uow.session, actor, RUN_CYCLES), organisation_code)
         cycle = uow.session.scalar(select(Cycle).where(
@@ -39,7 +40,7 @@ def ensure_cycle(kinerja: Kinerja, actor: Actor, organisation_code: str, year: i
         if cycle is not None:
             return cycle.id
         cycle = Cycle(organisation_id=organisation.id, year=year, process_key=process_key, opened_by=actor_name(actor),
-                      opened_at=uow.clock.now(), settings={**DEFAULT_CYCLE_SETTINGS, **(settings or {})})
+                      opened_at=uow.clock.now(), settings=resolved)
         uow.session.add(cycle)
         uow.flush()
         uow.record(actor_name(actor), "cycle.opened", {"organisation": organisation_code, "year": year,
@@ -140,7 +141,7 @@ def start_cycle_instances(kinerja: Kinerja, actor: Actor, cycle_id: int, employe
         directory = LaneDirectory(uow.session, pending)
         previous = _previous_predikats(uow.session, cycle, pending)
         # an organisation that set no tunjangan percentages of its own gets the DMN table's (engine.follow_up)
-        data = {"year": cycle.year, TUNJANGAN_SETTING: {}, **(cycle.settings or {})}
+        data = {"year": cycle.year, TUNJANGAN_SETTING: {}, **process_settings(cycle.settings, cycle.year)}
         new = [NewInstance(directory.subject(employee_id), f"cycle:{cycle.id}:employee:{employee_id}",
                            {**data, "previous_predikat": previous.get(employee_id)})
                for employee_id in pending]
@@ -166,8 +167,15 @@ def _info(session: Session, cycle: Cycle) -> dict[str, Any]:
     run = session.scalar(select(CycleRun).where(CycleRun.cycle_id == cycle.id).order_by(CycleRun.id.desc()).limit(1))
     return {"id": cycle.id, "organisation": organisation.code, "year": cycle.year,
             "process_key": cycle.process_key, "opened_by": cycle.opened_by, "opened_at": cycle.opened_at,
-            "settings": dict(cycle.settings or {}), "latest_run": _run_info(run) if run else None,
-            "progress": _progress(session, cycle)}
+            "settings": dict(cycle.settings or {}), "periods": plan_of(cycle.settings, cycle.year),
+            "latest_run": _run_info(run) if run else None, "progress": _progress(session, cycle)}
+
+
+def process_settings(settings: Optional[dict[str, Any]], year: int) -> dict[str, Any]:
+    """The cycle settings a process reads at start, with the period plan and each period's
+    deadlines (the periodic review's timers read them)."""
+    periods = with_deadlines(plan_of(settings, year))
+    return {**(settings or {}), "periods": periods, "review_periods": len(periods)}
 
 
 def cycle_for(session: Session, actor: Actor, cycle_id: int, permission: Permission) -> Cycle:

@@ -27,6 +27,7 @@ from . import json_limits
 from .errors import InvalidDefinition
 from .forms import with_text_limits
 from .scripting import script_problem
+from .timer_dates import own_date_timers
 from .vocabulary import KNOWN_LANES
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -206,6 +207,7 @@ class DefinitionSet:
         if process_id not in self._spec_cache:
             spec = self.parser.get_spec(process_id)
             subprocess_specs = self.parser.get_subprocess_specs(process_id)
+            own_date_timers([spec, *subprocess_specs.values()])
             self._spec_cache[process_id] = (spec, subprocess_specs)
         return self._spec_cache[process_id]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from . import follow_up  # noqa: F401 - follow_up_decision, coaching_feedback, competency_evaluation, coaching_followup
+from . import period_evaluation  # noqa: F401 - period_feedback
 from . import realisation_step  # noqa: F401 - realisation
 from . import skp_step  # noqa: F401 - skp_draft, skp_approval
 from . import unit_results  # noqa: F401 - unit_result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import calibration_tables  # noqa: F401 - the calibrations
 from . import evaluation_tables  # noqa: F401 - the evaluations and unit results
+from . import feedback_tables  # noqa: F401 - umpan_balik (the periodic feedback)
 from . import follow_up_tables  # noqa: F401 - the follow-up decisions and coaching records
 from . import incident_tables  # noqa: F401 - incidents
 from . import realisation_tables  # noqa: F401 - the realisation and its evidence

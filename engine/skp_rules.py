@@ -17,11 +17,10 @@ from sqlalchemy.orm import Session
 
 from .errors import Conflict, ValidationFailed
 from .models import Cycle, Employee, ProcessInstance
+from .periods import QUARTER_NAMES, plan_of
 from .skp_tables import OrganisationGoal, Rhk, Skp
-from .texts import N_
 
 EDITABLE = ("draft", "submitted", "returned")
-PERIOD_NAMES_QUARTERLY = (N_("Triwulan I"), N_("Triwulan II"), N_("Triwulan III"), N_("Triwulan IV"))
 
 
 @dataclass(frozen=True)
@@ -64,12 +63,12 @@ def next_version(session: Session, employee_id: int, cycle_id: int) -> int:
 
 
 def periods_of(session: Session, cycle_id: int) -> list[str]:
-    """The names of the cycle's periods, in order (quarters by default)."""
+    """The names of the cycle's periods from its plan, in order (quarters by default), so the
+    Rencana Aksi follow the plan."""
     cycle = session.get(Cycle, cycle_id)
-    count = int((cycle.settings or {}).get("review_periods", 4)) if cycle else 4
-    if count == 4:
-        return list(PERIOD_NAMES_QUARTERLY)
-    return [f"Periode {number}" for number in range(1, count + 1)]
+    if cycle is None:
+        return list(QUARTER_NAMES)
+    return [period["name"] for period in plan_of(cycle.settings, cycle.year)]
 
 
 def parents_of(session: Session, employee: Employee, cycle_id: int) -> Parents:

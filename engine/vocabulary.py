@@ -39,7 +39,8 @@ PHASES = ("target_setting", "periodic_review", "final_appraisal", "reward_sancti
 COMPLETED_PHASE = "completed"
 PHASE_OF_TASK = {
     DRAFT_SKP: "target_setting", SKP_APPROVALS[0]: "target_setting", SKP_APPROVALS[1]: "target_setting",
-    "report_realisation": "periodic_review", "give_feedback": "periodic_review", "midyear_review": "periodic_review",
+    "report_realisation": "periodic_review", "give_feedback": "periodic_review",
+    "give_feedback_escalated": "periodic_review",
     "self_assessment": "final_appraisal", "peer_input": "final_appraisal", RATE_PERFORMANCE: "final_appraisal",
     "review_predikat": "final_appraisal", "decide_objection": "final_appraisal",
     "approve_follow_up": "reward_sanction", "assess_improvement": "reward_sanction",
@@ -55,7 +56,7 @@ RATING_FIELDS = ("rating_hasil_kerja", "rating_perilaku_kerja")
 FOLLOW_UP_FIELDS = ("follow_up", "follow_up_detail", "follow_up_approved", "follow_up_in_force",
                     "tunjangan_kinerja_persen", "improvement_result", "competency_test_result", "transfer_kind",
                     "transfer_in_force")
-SUMMARY_KEYS = (*RATING_FIELDS, PREDIKAT, PREDIKAT_LABEL, *FOLLOW_UP_FIELDS, "midyear_rating",
+SUMMARY_KEYS = (*RATING_FIELDS, PREDIKAT, PREDIKAT_LABEL, *FOLLOW_UP_FIELDS,
                 "complaint", "complaint_response", "complaint_action")
 # Summary fields whose new value is a decision the employee is told about, with its label.
 DECISION_FIELDS = {PREDIKAT_LABEL: "Predikat kinerja", "follow_up_approved": "Keputusan tindak lanjut"}

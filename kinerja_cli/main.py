@@ -26,6 +26,7 @@ from engine.errors import KinerjaError, ValidationFailed
 from engine.kinerja import Kinerja
 from engine.migration import migrate_instances, plan_migration
 from engine.org import organisation_id_of
+from engine.periods import PLAN_CHOICES, QUARTERLY
 from engine.timers import fire_due_timers
 from engine.vocabulary import DEFAULT_PROCESS
 
@@ -204,14 +205,17 @@ def cycle() -> None:
 @click.option("--process", "process_key", default=DEFAULT_PROCESS, show_default=True)
 @click.option("--batch-size", type=int, default=200, show_default=True)
 @click.option("--actor", default="cli", show_default=True)
+@click.option("--periods", type=click.Choice(PLAN_CHOICES), default=QUARTERLY, show_default=True,
+              help="The period plan of a new cycle: the four quarters or the twelve months of the year.")
 @click.pass_obj
-def cycle_open(kinerja: Kinerja, organisation: str, year: int, process_key: str, batch_size: int, actor: str) -> None:
+def cycle_open(kinerja: Kinerja, organisation: str, year: int, process_key: str, batch_size: int, actor: str,
+               periods: str) -> None:
     """Start the year's cycle for every active employee (idempotent) with the open-cycle flow."""
     _prepare_prefect_home()
     from workflows.cycles import open_cycle
 
     summary = _fail_on_refusal(lambda: open_cycle(kinerja.database_url, organisation, year, process_key,
-                                                  actor, batch_size))
+                                                  actor, batch_size, {"periods": periods}))
     click.echo(json.dumps(summary, ensure_ascii=False))
     if summary["failed"]:
         sys.exit(1)

@@ -120,8 +120,8 @@ def open_cycle(kinerja: Kinerja, employee_ids: Optional[Sequence[int]] = None, *
     return OpenedCycle(cycle_id, instance_ids)
 
 
-# A short year: one review period, the mid-year review after it.
-SHORT_YEAR = {"review_periods": 1, "midyear_period": 1}
+# A short year: one review period (the whole year).
+SHORT_YEAR = {"review_periods": 1}
 
 
 def inbox_task(kinerja: Kinerja, username: str, task_key: str) -> TaskView:
@@ -206,6 +206,18 @@ def submit_skp(kinerja: Kinerja, username: str, target_value: float = 95) -> Tas
 COACHING_STATEMENTS = ("tujuan_jelas", "penjelasan_jelas", "mendengarkan", "mengenali_potensi", "umpan_balik_spesifik",
                        "langkah_perbaikan", "waktu_cukup", "bermanfaat", "puas")
 BERAKHLAK = ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif")
+PERIOD_RATINGS = {"rating_hasil_kerja": "SESUAI_EKSPEKTASI", "rating_perilaku_kerja": "SESUAI_EKSPEKTASI"}
+
+
+def feedback_answer(kinerja: Kinerja, task_id: int, ratings: dict[str, str] = PERIOD_RATINGS) -> dict[str, Any]:
+    """The supervisor's periodic feedback on an open ``period_feedback`` task: a line on each
+    RHK of the task's SKP (by RHK id), one on two BerAKHLAK values, and ``ratings``."""
+    with kinerja.reading() as uow:
+        skp_id = uow.session.get(HumanTask, task_id).skp_id
+        rhk_ids = sorted(uow.session.scalars(select(Rhk.id).where(Rhk.skp_id == skp_id))) if skp_id else []
+    return {"rhk_feedback": [{"rhk": rhk_id, "feedback": f"Umpan balik RHK {rhk_id}"} for rhk_id in rhk_ids],
+            "perilaku_feedback": {"akuntabel": "Laporan tepat waktu", "kolaboratif": "Aktif di lokakarya mini"},
+            **ratings}
 
 UNIT_RESULT = {"unit_result": "BAIK", "unit_result_basis": "Laporan evaluasi kinerja unit (LAKIP) 2026"}
 
@@ -213,8 +225,9 @@ UNIT_RESULT = {"unit_result": "BAIK", "unit_result_basis": "Laporan evaluasi kin
 ANSWERS: dict[str, dict[str, Any]] = {
     "approve_skp": APPROVE_SKP,
     "approve_skp_escalated": APPROVE_SKP,
-    "give_feedback": {"feedback": "Baik"},
-    "midyear_review": {"midyear_rating": "SESUAI_EKSPEKTASI"},
+    # the periodic feedback's ratings; answer() adds a line per RHK of the task's SKP (feedback_answer)
+    "give_feedback": PERIOD_RATINGS,
+    "give_feedback_escalated": PERIOD_RATINGS,
     "plan_coaching": {"coaching_type": "bimbingan", "sessions": [{"date": "2026-07-01", "topic": "Rencana"}]},
     "record_coaching": {"coaching_outcome": "Selesai"},
     "acknowledge_coaching": {"coaching_feedback": {key: 4 for key in COACHING_STATEMENTS}},
@@ -285,12 +298,16 @@ def eligible_username(kinerja: Kinerja, task_id: int) -> str:
 
 
 def answer(kinerja: Kinerja, task_id: int, answers: Optional[dict[str, dict[str, Any]]] = None) -> dict[str, Any]:
-    """The answer to an open task: ``answers`` or :data:`ANSWERS` by its key, and for an SKP
-    draft a valid SKP (:func:`skp_answer`)."""
+    """The answer to an open task: ``answers`` or :data:`ANSWERS` by its key, for an SKP
+    draft a valid SKP (:func:`skp_answer`), for periodic feedback (unless ``answers`` names
+    the task) the ratings of :data:`ANSWERS` with a line per RHK (:func:`feedback_answer`)."""
     with kinerja.reading() as uow:
         task = uow.session.get(HumanTask, task_id)
         key, form_key = task.task_key, task.form_key
     chosen = {**ANSWERS, **(answers or {})}
+    if form_key == "period_feedback" and key not in (answers or {}):
+        return feedback_answer(kinerja, task_id, {name: chosen[key][name] for name in PERIOD_RATINGS}
+                               if key in chosen else PERIOD_RATINGS)
     if key in chosen:
         return chosen[key]
     if form_key == "skp_draft":

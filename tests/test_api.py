@@ -131,7 +131,8 @@ def test_the_openapi_document_is_valid_and_declares_bearer_auth(app: Flask) -> N
         ("get", "/evidence/{evidence_id}"),
         ("post", "/cycles/{cycle_id}/unit-results"), ("get", "/cycles/{cycle_id}/calibration"),
         ("get", "/cycles/{cycle_id}/units/{unit_id}/calibration"), ("post", "/cycles/{cycle_id}/units/{unit_id}/finalise"),
-        ("post", "/evaluations/{evaluation_id}/calibration")}
+        ("post", "/evaluations/{evaluation_id}/calibration"),
+        ("get", "/evaluations")}
     for (method, path), operation in operations.items():
         expected = [] if path == f"{BASE}/auth/token" else [{"bearerAuth": []}]
         assert operation.get("security", []) == expected, (method, path)
@@ -394,12 +395,15 @@ def open_and_wait(api: ApiClient, body: dict[str, Any], timeout: float = 120) ->
 @pytest.mark.usefixtures("prefect_harness")
 def test_hr_opens_the_cycle_for_everyone_once(org: SmallOrg, api: ApiClient) -> None:
     accepted, opened = open_and_wait(api, {"org": "bungo", "year": 2026,
-                                           "settings": {"review_periods": 2, "midyear_period": 1}})
+                                           "settings": {"review_periods": 2}})
     assert accepted["latest_run"]["status"] in ("queued", "running", "completed")
     assert opened["organisation"] == "bungo" and opened["year"] == 2026
     assert opened["process_key"] == "evaluation_cycle" and opened["opened_by"] == "hr"
     assert opened["opened_at"] == "2026-01-05T08:00:00+00:00"
-    assert opened["settings"] == {"review_periods": 2, "midyear_period": 1}
+    assert opened["settings"] == {"review_periods": 2, "periods": [
+        {"name": "Periode 1", "start": "2026-01-01", "end": "2026-06-30"},
+        {"name": "Periode 2", "start": "2026-07-01", "end": "2026-12-31"}]}
+    assert opened["periods"] == opened["settings"]["periods"]
     assert opened["progress"] == {"employees": 4, "started": 4, "completed": 0}
     run = opened["latest_run"]
     assert (run["status"], run["started"], run["skipped"], run["failures"]) == ("completed", 4, 0, [])
@@ -429,7 +433,7 @@ BAD_CYCLE_REQUESTS = [
     ({"org": "bungo", "year": "dua ribu"}, "year"),
     ({"org": "bungo", "year": 1900}, "year"),
     ({"org": "bungo", "year": 2026, "settings": {"review_periods": 0}}, "settings"),
-    ({"org": "bungo", "year": 2026, "settings": {"review_periods": 2, "midyear_period": 3}}, "settings"),
+    ({"org": "bungo", "year": 2026, "settings": {"midyear_period": 1}}, "settings"),
     ({"org": "bungo", "year": 2026, "settings": {"holiday": True}}, "settings"),
     ({"org": "bungo", "year": 2026, "bogus": 1}, "bogus"),
 ]
@@ -498,7 +502,7 @@ def work_on(api: ApiClient, instance_id: int,
 @pytest.mark.usefixtures("prefect_harness")
 def test_one_employees_year_entirely_through_the_api(org: SmallOrg, api: ApiClient) -> None:
     _, opened = open_and_wait(api, {"org": "bungo", "year": 2026,
-                                    "settings": {"review_periods": 1, "midyear_period": 1}})
+                                    "settings": {"review_periods": 1}})
 
     # HR enters the organisation's goals; the heads' SKP are agreed first, top-down (the cascade).
     api.ok("put", f"/cycles/{opened['id']}/goals", "hr", json={"goals": ["Meningkatnya derajat kesehatan"]})
@@ -545,8 +549,9 @@ def test_one_employees_year_entirely_through_the_api(org: SmallOrg, api: ApiClie
     assert instance["status"] == "completed" and instance["phase"] == "completed"
     assert instance["summary"]["predikat"] == "SANGAT_BAIK"
     history = api.ok("get", f"/instances/{instance_id}/history", "rina")["items"]
-    (predikat,) = [e["data"] for e in history
-                   if e["action"] == "decision.evaluated" and e["data"]["decision_id"] == "predikat_kinerja"]
+    period, predikat = [e["data"] for e in history  # the one period's predikat, then the year's
+                        if e["action"] == "decision.evaluated" and e["data"]["decision_id"] == "predikat_kinerja"]
+    assert period["outputs"]["predikat"] == "BAIK"
     assert predikat["inputs"]["Rating Hasil Kerja"] == "DIATAS_EKSPEKTASI"
     assert predikat["outputs"] == {"predikat": "SANGAT_BAIK", "predikat_label": "Sangat Baik"}
     assert predikat["matched_rules"]

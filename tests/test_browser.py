@@ -71,7 +71,7 @@ def choose(page: Page, name: str, label_start: str) -> None:
     select.select_option(label=label)
 
 
-QUARTERS = {"review_periods": 4, "midyear_period": 1}  # Triwulan I–IV, the mid-year review after the first
+QUARTERS = {"periods": "triwulan"}  # Triwulan I–IV, each with its realisation, feedback and predikat
 HEAD_RHK = ["Meningkatnya cakupan imunisasi dasar di wilayah Puskesmas", "Meningkatnya kepuasan pasien Puskesmas"]
 NURSE_RHK = ["Terlaksananya imunisasi dasar lengkap bagi bayi", "Meningkatnya kepuasan pasien rawat jalan",
              "Menjadi narasumber kelas ibu hamil"]
@@ -157,8 +157,8 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
     expect(head_rhk.get_by_test_id("cascade-child")).to_contain_text(NURSE_RHK[0])
     kapus.screenshot(path=str(SCREENSHOTS / "cascade.png"), full_page=True)
 
-    # Four quarters of realisation per indicator and feedback, the mid-year review after the first;
-    # in the first, a PDF as evidence: it downloads back byte-identical, its hash is in the audit trail.
+    # Four quarters of realisation per indicator, and of feedback per RHK and per value with the quarter's
+    # ratings; in the first, a PDF as evidence: it downloads back byte-identical, its hash is in the audit trail.
     for quarter in range(1, 5):
         open_task(rina, "report_realisation")
         expect(rina.get_by_test_id("indicator-target").first).to_contain_text("95 persen")
@@ -176,9 +176,10 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
                 rina.get_by_test_id("evidence-link").click()
             assert Path(download.value.path()).read_bytes() == PDF
         submit(rina)
-        complete(kapus, "give_feedback", {"feedback": "Capaian baik, pertahankan"})
-        if quarter == 1:
-            complete(kapus, "midyear_review", {"midyear_rating": "DIATAS_EKSPEKTASI"})
+        complete(kapus, "give_feedback", {"rhk_feedback-0-feedback": f"Capaian triwulan {quarter} baik, pertahankan",
+                                          "perilaku_feedback-berorientasi_pelayanan": "Ramah kepada pasien",
+                                          "rating_hasil_kerja": "DIATAS_EKSPEKTASI",
+                                          "rating_perilaku_kerja": "SESUAI_EKSPEKTASI"})
 
     # Final appraisal: self-assessment, a peer's input, the supervisor's ratings.
     complete(rina, "self_assessment", {"self_assessment": "Semua target tercapai"})
@@ -201,6 +202,8 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
     expect(rina.get_by_test_id("stepper-current")).to_have_attribute("data-phase", "completed")
     expect(rina.get_by_test_id("predikat-value")).to_have_text("Sangat Baik")
     expect(rina.get_by_test_id("predikat")).to_contain_text("Di atas ekspektasi")
+    expect(rina.get_by_test_id("period-predikat")).to_have_text(["Baik"] * 4)  # each quarter's, from the DMN
+    expect(rina.get_by_test_id("period-rhk-feedback").nth(1)).to_contain_text("Capaian triwulan 2 baik")
     rina.screenshot(path=str(SCREENSHOTS / "employee-stepper.png"), full_page=True)
     assert verify_audit_chain(deployed, Operator('test')).ok
     uploaded = [e["data"]["sha256"] for e in iter_events(deployed, cycle_id=cycle_id) if e["action"] == "evidence.uploaded"]

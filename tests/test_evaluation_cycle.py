@@ -17,7 +17,7 @@ def open_cycle_for(kinerja: Kinerja, org: SmallOrg, **settings: int) -> int:
 
 def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kinerja) -> None:
     kinerja = deployed
-    instance_id = open_cycle_for(kinerja, org, review_periods=2, midyear_period=1)
+    instance_id = open_cycle_for(kinerja, org, review_periods=2)
 
     # Target setting: returned once, then approved.
     submit_skp(kinerja, "rina", target_value=60)
@@ -25,12 +25,11 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
     submit_skp(kinerja, "rina")
     do_task(kinerja, "kapus", "approve_skp", {"skp_decision": "approve"})
 
-    # Two periods of realisation and feedback; the mid-year review after period 1 is weak.
+    # Two periods of realisation and feedback; the result of period 1 is below expectations.
     do_task(kinerja, "rina", "report_realisation",
             realisation_answer(kinerja, inbox_task(kinerja, "rina", "report_realisation").id, value=30))
-    do_task(kinerja, "kapus", "give_feedback", {"feedback": "Cakupan masih rendah"})
-    do_task(kinerja, "kapus", "midyear_review", {"midyear_rating": "DIBAWAH_EKSPEKTASI",
-                                                  "midyear_notes": "Perlu pembinaan"})
+    do_task(kinerja, "kapus", "give_feedback", {"rating_hasil_kerja": "DIBAWAH_EKSPEKTASI",
+                                                "rating_perilaku_kerja": "SESUAI_EKSPEKTASI"})
     # ...which starts coaching.
     do_task(kinerja, "kapus", "plan_coaching", {"coaching_type": "bimbingan",
                                                 "sessions": [{"date": "2026-07-01", "topic": "Sweeping imunisasi"}]})
@@ -41,7 +40,8 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
     do_task(kinerja, "kapus", "coaching_followup", {"followup_result": "improved"})
     do_task(kinerja, "rina", "report_realisation",
             realisation_answer(kinerja, inbox_task(kinerja, "rina", "report_realisation").id, value=70))
-    do_task(kinerja, "kapus", "give_feedback", {"feedback": "Ada kemajuan"})
+    do_task(kinerja, "kapus", "give_feedback", {"rating_hasil_kerja": "SESUAI_EKSPEKTASI",
+                                                "rating_perilaku_kerja": "SESUAI_EKSPEKTASI"})
 
     # Final appraisal: self-assessment, a peer's input, the supervisor's ratings, DMN predikat.
     do_task(kinerja, "rina", "self_assessment", {"self_assessment": "Target belum tercapai"})
@@ -73,9 +73,9 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
         assert instance.summary["follow_up_in_force"] == "PEMBINAAN"
         decisions = uow.session.scalars(select(AuditEvent).where(
             AuditEvent.instance_id == instance_id, AuditEvent.action == "decision.evaluated")).all()
-        assert [d.data["decision_id"] for d in decisions] == ["predikat_kinerja", "tindak_lanjut_kinerja",
-                                                              "tunjangan_kinerja"]
-        predikat = decisions[0].data
+        assert [d.data["decision_id"] for d in decisions] == ["predikat_kinerja"] * 3 + ["tindak_lanjut_kinerja",
+                                                                                    "tunjangan_kinerja"]
+        predikat = decisions[2].data  # after the two periods' predikat: the year's
         assert predikat["matched_rules"][0]["rule_id"].startswith("rule_")
         assert predikat["inputs"]["Rating Hasil Kerja"] == "DIBAWAH_EKSPEKTASI"
         assert predikat["outputs"] == {"predikat": "BUTUH_PERBAIKAN", "predikat_label": "Butuh Perbaikan"}

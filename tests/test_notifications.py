@@ -106,8 +106,11 @@ def test_the_employee_hears_of_the_decisions_about_them(org: SmallOrg, deployed:
     finish_all_open_work(deployed)
     decisions = [n for n in reversed(list_notifications(deployed, "rina")) if n.kind == "decision_made"]
     assert [(n.params["decision"], n.params["value"]) for n in decisions] == [
-        ("skp_status", "agreed"), ("predikat_label", "Sangat Baik"), ("follow_up_approved", True)]
-    assert [n.subject for n in decisions[:2]] == ["SKP disepakati", "Predikat kinerja: Sangat Baik"]
+        ("skp_status", "agreed"), *[("period_predikat", "BAIK")] * 4, ("predikat_label", "Sangat Baik"),
+        ("follow_up_approved", True)]
+    assert [n.subject for n in decisions[:3]] == ["SKP disepakati", "Predikat Triwulan I: Baik",
+                                                  "Predikat Triwulan II: Baik"]
+    assert decisions[5].subject == "Predikat kinerja: Sangat Baik"
 
 
 def test_muted_kinds_are_not_queued(org: SmallOrg, deployed: Kinerja) -> None:

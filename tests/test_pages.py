@@ -25,9 +25,9 @@ from tests.support import (
     CATALOG,
     RHK_TEXT,
     SmallOrg,
+    complete_until,
     do_task,
     elements,
-    complete_until,
     eligible_username,
     finish_all_open_work,
     inbox_task,
@@ -158,10 +158,10 @@ def row_instance(kinerja: Kinerja, task_id: int) -> int:
 
 
 def coaching_plan_task(kinerja: Kinerja) -> int:
-    """Kapus's coaching plan for rina (a weak mid-year review starts it): a form with rows."""
+    """Kapus's coaching plan for rina (a period rated below expectation starts it): a form with rows."""
     task = inbox_task(kinerja, "rina", "draft_skp")
-    return complete_until(kinerja, task.instance_id, "plan_coaching",
-                          {**ANSWERS, "midyear_review": {"midyear_rating": "DIBAWAH_EKSPEKTASI"}})
+    weak = {"rating_hasil_kerja": "DIBAWAH_EKSPEKTASI", "rating_perilaku_kerja": "SESUAI_EKSPEKTASI"}
+    return complete_until(kinerja, task.instance_id, "plan_coaching", {**ANSWERS, "give_feedback": weak})
 
 
 SESSIONS = {"coaching_type": "bimbingan", "sessions-0-date": "2026-07-01", "sessions-0-topic": "Sweeping",
@@ -552,11 +552,11 @@ def test_fields_are_built_from_the_schema(babel_app: Flask) -> None:
 def test_submitted_data_is_described_readably(babel_app: Flask) -> None:
     entries = forms.describe({"sessions": [{"date": "2026-07-01", "topic": "Rencana"}], "skp_decision": "approve",
                               "follow_up_approved": True, "peer_behaviour": {"kompeten": 4}, "achievements": ["a"],
-                              "midyear_rating": "SESUAI_EKSPEKTASI"})
+                              "rating_hasil_kerja": "SESUAI_EKSPEKTASI"})
     by_key = {e.key: e for e in entries}
     assert by_key["sessions"].kind == "table" and by_key["sessions"].columns == ["Tanggal", "Topik"]
     assert by_key["sessions"].rows[0][1] == "Rencana"
-    assert by_key["midyear_rating"].text == "Sesuai ekspektasi"
+    assert by_key["rating_hasil_kerja"].text == "Sesuai ekspektasi"
     assert by_key["skp_decision"].text == "Setujui" and by_key["follow_up_approved"].text == "Ya"
     assert by_key["peer_behaviour"].children[0].label == "Kompeten"
     assert by_key["achievements"].items == ["a"]

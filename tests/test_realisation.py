@@ -25,6 +25,7 @@ from tests.support import (
     APPROVE_SKP,
     BUNDLED_DEFINITIONS,
     PDF,
+    PERIOD_RATINGS,
     SmallOrg,
     do_task,
     elements,
@@ -115,7 +116,7 @@ def test_reporting_a_period_again_replaces_its_rows(org: SmallOrg, deployed: Kin
     agreed_skp_with_a_described_target(deployed)
     task = inbox_task(deployed, "rina", "report_realisation")
     complete_task(deployed, "rina", task.id, realisation_answer(deployed, task.id, value=50))
-    do_task(deployed, "kapus", "give_feedback", {"feedback": "Perbaiki datanya"})
+    do_task(deployed, "kapus", "give_feedback", PERIOD_RATINGS)
     again = inbox_task(deployed, "rina", "report_realisation")
     assert again.id != task.id
     answer = realisation_answer(deployed, again.id, value=95)

@@ -110,7 +110,7 @@ PREDIKAT = (BPMN_DIR / "predikat_kinerja.dmn").read_text()
 # Where code sits in the bundled files: (file kind, name, text, what to replace, element id).
 PLACES = {
     "script": ("bpmn", "periodic_review", PERIODIC, "<bpmn:script>period = 1</bpmn:script>", "start_periods"),
-    "condition": ("bpmn", "periodic_review", PERIODIC, "period == midyear_period", "flow_is_midyear_yes"),
+    "condition": ("bpmn", "periodic_review", PERIODIC, "period &lt; len(periods)", "flow_more_periods_yes"),
     "timer": ("bpmn", "target_setting", TARGET_SETTING, '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P7D"',
               "approval_overdue"),
     "dmn-input-entry": ("dmn", "predikat_kinerja", PREDIKAT,

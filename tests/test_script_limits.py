@@ -49,8 +49,8 @@ PREDIKAT = (BPMN_DIR / "predikat_kinerja.dmn").read_text()
 # Where the hostile code goes: (file, text it replaces, element the failure names).
 PLACES = {
     "script": ("periodic_review", "<bpmn:script>period = period + 1</bpmn:script>", "next_period"),
-    "condition": ("periodic_review", "period &lt; review_periods", "more_periods"),
-    "dmn-cell": ("predikat_kinerja", '<text>"DIATAS_EKSPEKTASI"</text>', "determine_predikat"),
+    "condition": ("periodic_review", "period &lt; len(periods)", "more_periods"),
+    "dmn-cell": ("predikat_kinerja", '<text>"DIATAS_EKSPEKTASI"</text>', "determine_period_predikat"),
 }
 
 
@@ -199,7 +199,7 @@ def test_pages_and_api_answer_a_failed_step_with_422_and_its_message(org: SmallO
     task_id, username, first = _drive_to_failing_step(deployed, org.cycle_employee)
     app = make_app()
     page = login(app, username)
-    answered = page.post(f"/tasks/{task_id}", data={"feedback": "Baik"})
+    answered = page.post(f"/tasks/{task_id}", data=ANSWERS["give_feedback"])
     page_text = answered.get_data(as_text=True)
     assert answered.status_code == 422 and "next_period" in page_text
     assert "Isian Anda belum tersimpan" in page_text and 'data-testid="form-errors"' in page_text, \

@@ -21,11 +21,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Callable, Iterable, Mapping, Optional
 
-from babel.numbers import NumberFormatError, parse_decimal
+from babel.numbers import NumberFormatError
 from babel.numbers import format_decimal as babel_format_decimal
+from babel.numbers import parse_decimal
 from flask_babel import format_decimal, gettext
 
 from engine import json_limits
@@ -63,8 +65,8 @@ FIELD_LABELS: dict[str, str] = {
     "links": N_("Bukti dukung (tautan)"),
     "realisation_count": N_("Jumlah indikator dilaporkan"),
     "feedback": N_("Umpan balik atasan"),
-    "midyear_rating": N_("Rating kinerja tengah tahun"),
-    "midyear_notes": N_("Catatan reviu"),
+    "rhk_feedback": N_("Umpan balik per RHK"),
+    "perilaku_feedback": N_("Umpan balik per nilai BerAKHLAK"),
     "coaching_type": N_("Jenis pembinaan"),
     "sessions": N_("Jadwal sesi pembinaan"),
     "date": N_("Tanggal"),
@@ -143,7 +145,10 @@ FORM_TEXTS = (
     N_("Penyusunan Sasaran Kinerja Pegawai (SKP)"),
     N_("Pegawai menyusun rencana hasil kerja beserta indikator dan targetnya."),
     N_("Rencana hasil kerja"), N_("Persetujuan SKP"), N_("Laporan Realisasi Kinerja Periodik"), N_("Realisasi"),
-    N_("Umpan Balik Periodik"), N_("Reviu Kinerja Tengah Tahun"), N_("Rencana Pembinaan Kinerja"), N_("Sesi"),
+    N_("Umpan Balik dan Penilaian Periodik"), N_("Rencana Pembinaan Kinerja"), N_("Sesi"),
+    N_("Umpan balik berkelanjutan per RHK dan per nilai BerAKHLAK, serta rating periode ini."),
+    N_("Umpan balik RHK"), N_("Umpan balik"), N_("Rating hasil kerja periode ini"),
+    N_("Rating perilaku kerja periode ini"),
     N_("Hasil Pembinaan Kinerja"), N_("Tanggapan Pegawai atas Hasil Pembinaan"), N_("Tindak Lanjut Pembinaan"),
     N_("Penilaian Diri"), N_("Capaian"), N_("Masukan Rekan Kerja (Perilaku BerAKHLAK)"),
     N_("Penilaian Kinerja oleh Atasan"), N_("Tanggapan atas Predikat Kinerja"), N_("Keputusan atas Keberatan"),
@@ -221,8 +226,8 @@ TASK_NAMES: dict[str, str] = {
     "approve_skp": N_("Setujui SKP"),
     "approve_skp_escalated": N_("Setujui SKP (eskalasi)"),
     "report_realisation": N_("Laporkan realisasi"),
-    "give_feedback": N_("Umpan balik periodik"),
-    "midyear_review": N_("Reviu tengah tahun"),
+    "give_feedback": N_("Umpan balik dan penilaian periodik"),
+    "give_feedback_escalated": N_("Umpan balik dan penilaian periodik (eskalasi)"),
     "plan_coaching": N_("Rencanakan pembinaan"),
     "record_coaching": N_("Catat hasil pembinaan"),
     "acknowledge_coaching": N_("Beri umpan balik atas pembinaan (B.1.8)"),

@@ -34,6 +34,7 @@
 ``GET  /api/v1/cycles/{id}/calibration``   every unit's calibration state (HR, PPK)
 ``GET  …/cycles/{id}/units/{u}/calibration``  one unit's; ``POST …/finalise`` makes it final
 ``POST /api/v1/evaluations/{id}/calibration``  ``{"predikat", "reason"}``: move a predikat
+``GET  /api/v1/evaluations``               ``?cycle=&employee=<NIP>``: periodic ratings, predikat, feedback
 ``GET  /api/v1/openapi.json``              the OpenAPI 3.0.3 document
 =========================================  ==================================================
 
@@ -56,6 +57,7 @@ from . import (
     calibration,
     cascade,
     cycles,
+    evaluations,
     evidence,
     feedback,
     incidents,
@@ -70,7 +72,7 @@ from .schemas import ErrorSchema
 BLUEPRINTS = (auth_routes.blueprint, auth_routes.account_blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
               audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint, cascade.blueprint,
               incidents.blueprint, evidence.blueprint,
-              calibration.blueprint)
+              calibration.blueprint, evaluations.blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
     "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "

@@ -9,14 +9,14 @@ from typing import Any
 
 import marshmallow as ma
 from flask_smorest.fields import Upload
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import fields, validate
 from werkzeug.datastructures import FileStorage
 
-from engine.cycles import DEFAULT_CYCLE_SETTINGS
 from engine.delegation import MAX_REASON
 from engine.evaluation_tables import PREDIKATS
 from engine.models import MAX_COMPLETION_KEY
 from engine.notifications import EMAIL_DELIVERIES, KINDS
+from engine.periods import MAX_NAME, MAX_PERIODS, PLAN_CHOICES
 from engine.vocabulary import DEFAULT_PROCESS
 
 from ..limits import MAX_DATABASE_ID
@@ -272,21 +272,23 @@ class DeployResultSchema(ma.Schema):
 # --- cycles ------------------------------------------------------------------------------
 
 class CycleSettingsSchema(ma.Schema):
-    review_periods = fields.Integer(validate=validate.Range(min=1, max=12),
-                                    metadata={"description": "realisation reports per year (default 4)"})
-    midyear_period = fields.Integer(validate=validate.Range(min=1, max=12),
-                                    metadata={"description": "the period that ends with the mid-year review "
-                                                             "(default 2)"})
+    periods = fields.Raw(metadata={
+        "description": "the period plan: \"triwulan\" (default: Triwulan I–IV), \"bulanan\" (the twelve months) "
+                       "or a list of 1–12 periods {\"name\", \"start\", \"end\"} (ISO dates) in order, not "
+                       "overlapping, inside the cycle's year; a wrong row is refused with 422 naming it",
+        "oneOf": [{"type": "string", "enum": list(PLAN_CHOICES)},
+                  {"type": "array", "minItems": 1, "maxItems": MAX_PERIODS, "items": {
+                      "type": "object", "required": ["name", "start", "end"], "properties": {
+                          "name": {"type": "string", "minLength": 1, "maxLength": MAX_NAME},
+                          "start": {"type": "string", "format": "date"},
+                          "end": {"type": "string", "format": "date"}}}}]})
+    review_periods = fields.Integer(validate=validate.Range(min=1, max=MAX_PERIODS),
+                                    metadata={"description": "without periods: that many periods of whole months "
+                                                             "(4 = the quarters, 12 = the months)"})
     tunjangan_kinerja = fields.Dict(keys=fields.String(validate=validate.OneOf(PREDIKATS)),
                                     values=fields.Integer(validate=validate.Range(min=0, max=100)), metadata={
         "description": "the organisation's tunjangan kinerja percentage per predikat, over the defaults of the "
                        "DMN table tunjangan_kinerja (bpmn/tunjangan_kinerja.dmn)"})
-
-    @validates_schema
-    def _midyear_within_year(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        settings = {**DEFAULT_CYCLE_SETTINGS, **data}
-        if settings["midyear_period"] > settings["review_periods"]:
-            raise ValidationError("must not be after the last review period", "midyear_period")
 
 
 class CycleRequestSchema(ma.Schema):
@@ -315,6 +317,12 @@ class CycleRunSchema(ma.Schema):
                            metadata={"description": "per failed batch: employee_ids and reason"})
 
 
+class PeriodSchema(ma.Schema):
+    name = fields.String(required=True, metadata={"description": "e.g. Triwulan II"})
+    start = fields.String(required=True, metadata={"format": "date", "description": "ISO date"})
+    end = fields.String(required=True, metadata={"format": "date", "description": "ISO date"})
+
+
 class CycleSchema(ma.Schema):
     id = fields.Integer(required=True)
     organisation = fields.String(required=True, metadata={"description": "organisation code"})
@@ -323,6 +331,7 @@ class CycleSchema(ma.Schema):
     opened_by = fields.String(required=True)
     opened_at = fields.DateTime(required=True)
     settings = fields.Dict(required=True)
+    periods = fields.List(fields.Nested(PeriodSchema), required=True, metadata={"description": "the period plan"})
     progress = fields.Nested(CycleProgressSchema, required=True)
     latest_run = fields.Nested(CycleRunSchema, allow_none=True, required=True,
                                metadata={"description": "the newest request to open the cycle"})

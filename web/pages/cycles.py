@@ -18,6 +18,7 @@ from engine.calibration_state import STATUS_LABELS
 from engine.cascade import cascade_units
 from engine.cycles import cycle_info, organisation_cycles
 from engine.distribution import PREDIKAT_LABELS
+from engine.periods import PLAN_CHOICES, QUARTERLY
 from engine.permissions import RUN_CYCLES
 from engine.reports import PREDIKATS, cycle_reports, report_export
 from engine.skp import organisation_goals
@@ -46,7 +47,12 @@ def open_cycle():  # type: ignore[no-untyped-def]
     if not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4) or not 2000 <= int(year_text) <= 2100:
         flash(_("Tahun harus antara 2000 dan 2100."), "error")
         return redirect(url_for("pages.cycles"), code=303)
-    cycle_id = flows.open_cycle(g.user.organisation_code, int(year_text), DEFAULT_PROCESS, current_username())
+    plan = request.form.get("periods") or QUARTERLY
+    if plan not in PLAN_CHOICES:
+        flash(_("Pilih rencana periode: triwulanan atau bulanan."), "error")
+        return redirect(url_for("pages.cycles"), code=303)
+    cycle_id = flows.open_cycle(g.user.organisation_code, int(year_text), DEFAULT_PROCESS, current_username(),
+                                {"periods": plan})
     flash(_("Pembukaan siklus %(year)s dimulai untuk seluruh pegawai.", year=year_text), "success")
     return redirect(url_for("pages.cycle_page", cycle_id=cycle_id), code=303)
 

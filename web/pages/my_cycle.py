@@ -7,8 +7,10 @@ from typing import Any, Optional
 from flask import g, render_template
 from flask_babel import gettext as _
 
+from engine.evaluations import PeriodEvaluation, list_evaluations
 from engine.read_models import InstanceDetail, employee_instances
 from engine.skp import list_skp, skp_document
+from engine.skp_views import BERAKHLAK_VALUES
 from engine.vocabulary import COMPLETED_PHASE, EMPLOYEE_LANE, FOLLOW_UP_FIELDS, PHASES
 
 from ..auth import current_username, login_required
@@ -54,6 +56,7 @@ class CycleView:
     explanation: Optional[str]
     follow_up: list[Entry] = field(default_factory=list)
     open_tasks: list[tuple[Any, str]] = field(default_factory=list)
+    periods: list[PeriodEvaluation] = field(default_factory=list)  # the periodic evaluations, per period
 
     @property
     def waiting_for_employee(self) -> bool:
@@ -114,7 +117,8 @@ def cycle_view(instance: InstanceDetail, username: str) -> CycleView:
                           if instance.summary.get(key) is not None}, formatters={"follow_up_detail": tr})
     return CycleView(instance=instance, year=instance.cycle_year,
                      steps=stepper(phase), phase=phase, skp=my_skp(username, instance.cycle_id), predikat=predikat, explanation=explanation, follow_up=follow_up,
-                     open_tasks=[(task, task_name(task.task_key, task.name)) for task in instance.open_tasks])
+                     open_tasks=[(task, task_name(task.task_key, task.name)) for task in instance.open_tasks],
+                     periods=list_evaluations(kinerja(), username, instance.cycle_id) if instance.cycle_id else [])
 
 
 @blueprint.get("/my-cycle")
@@ -122,4 +126,6 @@ def cycle_view(instance: InstanceDetail, username: str) -> CycleView:
 def my_cycle():  # type: ignore[no-untyped-def]
     username = current_username()
     cycles = [cycle_view(instance, username) for instance in employee_instances(kinerja(), username)]
-    return render_template("my_cycle.html", cycles=cycles, is_employee=g.user.employee_id is not None)
+    return render_template("my_cycle.html", cycles=cycles, is_employee=g.user.employee_id is not None,
+                           enum_label=enum_label,
+                           value_labels={key: _(label) for key, (label, _guide) in BERAKHLAK_VALUES.items()})

@@ -22,6 +22,7 @@ from engine.vocabulary import REALISATION_FORM, SKP_DRAFT_FORM
 from ..auth import current_username, login_required
 from ..engine_access import kinerja
 from ..errors import REFUSALS, error_response
+from ..feedback_form import period_feedback_form
 from ..formatting import as_datetime
 from ..forms import (
     Entry,
@@ -44,7 +45,7 @@ from .skp_editor import render_editor, submit_editor
 
 COMPLETION_KEY_FIELD = "completion_key"  # the form's hidden Idempotency-Key, new each time the form is shown
 SUMMARY_FORMATTERS: dict[str, Callable[[Any], str]] = {"follow_up_detail": tr}  # DMN texts, in the catalog
-SUMMARY_ORDER = ("midyear_rating", "rating_hasil_kerja", "rating_perilaku_kerja", "predikat_label", "predikat",
+SUMMARY_ORDER = ("rating_hasil_kerja", "rating_perilaku_kerja", "predikat_label", "predikat",
                  "follow_up", "follow_up_detail", "follow_up_approved")
 
 
@@ -159,6 +160,8 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
         "history": history_items(detail.history, formatters), "summary": summary_entries(detail.summary),
         "complaint": complaint_entries(detail.summary),
         "skp": skp, **document_labels(), "realisation": realisation_page(task.id, values, errors) if reports else None,
+        "period_feedback": period_feedback_form(detail, skp, form, detail.prefill if values is None else values,
+                                                errors),
         "current_values": describe(detail.prefill, detail.form_schema, formatters, rhk_labels())
         if not detail.can_complete else [],
         "can_claim": detail.can_complete and not held,
