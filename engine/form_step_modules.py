@@ -8,7 +8,10 @@ from __future__ import annotations
 from typing import Optional
 
 from . import skp_step  # noqa: F401 - skp_draft, skp_approval
-from .form_steps import FormStep, registered_step
+from . import appraisal_input, annual_rating, objection  # noqa: F401 - the annual appraisal's forms
+from .form_steps import FormStep, record_lapses, registered_step
+
+__all__ = ["form_step", "record_lapses"]
 
 
 def form_step(form_key: Optional[str]) -> FormStep:

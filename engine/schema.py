@@ -8,6 +8,7 @@ database) imports :data:`METADATA` from here, so no table is missing from it.
 from __future__ import annotations
 
 from . import evaluation_tables, skp_tables  # noqa: F401 - registers the SKP's and the evaluation's tables
+from . import appraisal_tables  # noqa: F401 - registers the annual appraisal's 360 input and objections
 from .models import Base
 
 METADATA = Base.metadata

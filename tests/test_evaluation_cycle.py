@@ -7,7 +7,7 @@ from engine.actors import Operator
 from engine.audit_verification import verify_audit_chain
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, ProcessInstance
-from tests.support import BERAKHLAK, SmallOrg, do_task, open_cycle, submit_skp
+from tests.support import BERAKHLAK, SmallOrg, calibrate, do_task, open_cycle, submit_skp
 
 
 def open_cycle_for(kinerja: Kinerja, org: SmallOrg, **settings: int) -> int:
@@ -42,12 +42,13 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
             {"realisations": [{"rhk_index": 0, "realised_value": 70, "evidence": "Laporan PWS Juni"}]})
     do_task(kinerja, "kapus", "give_feedback", {"feedback": "Ada kemajuan"})
 
-    # Final appraisal: self-assessment, a peer's input, the supervisor's ratings, DMN predikat.
+    # Final appraisal: self-assessment, a peer's input, the supervisor's ratings, DMN predikat, calibration.
     do_task(kinerja, "rina", "self_assessment", {"self_assessment": "Target belum tercapai"})
-    do_task(kinerja, "dedi", "peer_input", {"peer_behaviour": {key: 4 for key in BERAKHLAK}})
+    do_task(kinerja, "dedi", "peer_input", {"peer_behaviour": {key: "SESUAI_EKSPEKTASI" for key in BERAKHLAK}})
     do_task(kinerja, "kapus", "rate_performance", {
         "rating_hasil_kerja": "DIBAWAH_EKSPEKTASI", "rating_perilaku_kerja": "SESUAI_EKSPEKTASI",
         "behaviour_items": {key: "SESUAI_EKSPEKTASI" for key in BERAKHLAK}})
+    calibrate(kinerja)
     do_task(kinerja, "rina", "review_predikat", {"file_objection": False})
 
     # Reward/sanction: the DMN proposes coaching for "Butuh Perbaikan"; the PPK approves.
