@@ -27,11 +27,13 @@ from typing import Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .access import load_user, may_view_employee
+from .appraisal_tables import AppraisalInput
 from .errors import Conflict
 from .evaluation_tables import RATINGS
 from .form_steps import Lapse, StepContext, StepInput, on_lapse, register
-from .models import Cycle, Employee, ProcessInstance, User
-from .appraisal_tables import AppraisalInput
+from .kinerja import Kinerja
+from .models import Cycle, Employee, HumanTask, ProcessInstance, User
 
 DEFAULT_RATERS = {"peers": 3, "subordinates": 3}
 MAX_RATERS = 10  # per relation: a 360 input is a sample, not a survey of the whole office
@@ -137,3 +139,21 @@ def pooled_input(session: Session, instance: ProcessInstance) -> dict[str, Any]:
     return {"asked": len(rows), "answered": len(given), "skipped": sum(row.status == "skipped" for row in rows),
             "values": {value: {rating: tally[rating] for rating in RATINGS} for value, tally in counts.items()},
             "comments": sorted(row.comment for row in given if row.comment)}
+
+
+# The forms beside which the pooled 360 input is shown: the rating, the response, the objection.
+SHOWN_WITH = ("performance_rating", "predikat_response", "objection_hearing", "objection_decision")
+
+
+def input_for_task(kinerja: Kinerja, username: str, task_id: int) -> Optional[dict[str, Any]]:
+    """The pooled 360 input of the task's appraisal, for a task of :data:`SHOWN_WITH` and a
+    reader of the employee's file (the employee, the supervisors, HR); None otherwise or when
+    nobody was asked. Callers show it next to a task they already loaded with its checks."""
+    with kinerja.reading() as uow:
+        task = uow.session.get(HumanTask, task_id)
+        if task is None or task.form_key not in SHOWN_WITH or task.subject_employee_id is None:
+            return None
+        if not may_view_employee(uow.session, load_user(uow.session, username), task.subject_employee_id):
+            return None
+        pooled = pooled_input(uow.session, uow.session.get(ProcessInstance, task.instance_id))
+        return pooled if pooled["asked"] else None

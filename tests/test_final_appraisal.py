@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from engine.actors import SYSTEM
@@ -23,7 +24,7 @@ from engine.read_models import instance_history
 from engine.tasks import complete_task
 from engine.timers import fire_due_timers
 from tests.support import (BERAKHLAK, RATE_YEAR, SHORT_YEAR, ApiClient, SmallOrg, calibrate, complete_until,
-                           do_task, error_of, inbox_task, open_cycle)
+                           do_task, error_of, inbox_task, login, open_cycle, text)
 
 ABOVE, AS_EXPECTED, BELOW = "DIATAS_EKSPEKTASI", "SESUAI_EKSPEKTASI", "DIBAWAH_EKSPEKTASI"
 RATERS = {**SHORT_YEAR, "raters": {"peers": 2, "subordinates": 1}}
@@ -242,3 +243,18 @@ def test_an_overdue_hearing_goes_to_the_ppk(team: SmallOrg, deployed: Kinerja, c
     with deployed.reading() as uow:
         objection = uow.session.scalars(select(Objection).where(Objection.instance_id == instance_id)).one()
         assert (objection.outcome, objection.final_predikat) == ("rejected", "BUTUH_PERBAIKAN")
+
+
+def test_the_rating_page_shows_the_360_input_pooled_and_unsigned(
+        team: SmallOrg, deployed: Kinerja, clock: FixedClock, app: Flask) -> None:
+    instance_id = _to_peer_input(deployed, team)
+    do_task(deployed, "dedi", "peer_input", {"peer_behaviour": {key: ABOVE for key in BERAKHLAK},
+                                             "peer_comment": "Sigap melayani pasien"})
+    do_task(deployed, "sari", "peer_input", {"peer_behaviour": {key: AS_EXPECTED for key in BERAKHLAK}})
+    clock.advance(timedelta(days=15))
+    fire_due_timers(deployed)
+    (rating,) = _open(deployed, instance_id, "rate_performance")
+    page = login(app, "kapus").get(f"/tasks/{rating.id}").get_data(as_text=True)
+    assert text(page, "input-360-counts") == "2 dari 3 penilai memberi masukan; 1 dilewati karena batas waktu."
+    assert "Sigap melayani pasien" in text(page, "input-360-comments")
+    assert not {"Dedi", "Sari", "Andi"} & set(text(page, "input-360").split())
