@@ -20,7 +20,7 @@ from engine.evaluation_tables import ANNUAL, Evaluation
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, HumanTask, User
 from engine.org import EmployeeSpec, add_employees
-from engine.read_models import instance_history
+from engine.read_models import instance_history, task_detail
 from engine.tasks import complete_task
 from engine.timers import fire_due_timers
 from tests.support import (BERAKHLAK, RATE_YEAR, SHORT_YEAR, ApiClient, SmallOrg, calibrate, complete_until,
@@ -258,3 +258,21 @@ def test_the_rating_page_shows_the_360_input_pooled_and_unsigned(
     assert text(page, "input-360-counts") == "2 dari 3 penilai memberi masukan; 1 dilewati karena batas waktu."
     assert "Sigap melayani pasien" in text(page, "input-360-comments")
     assert not {"Dedi", "Sari", "Andi"} & set(text(page, "input-360").split())
+
+
+def test_several_raters_reach_the_employee_pooled_and_unsigned(team: SmallOrg, deployed: Kinerja) -> None:
+    instance_id = _to_peer_input(deployed, team)
+    do_task(deployed, "dedi", "peer_input", {"peer_behaviour": {key: ABOVE for key in BERAKHLAK},
+                                             "peer_comment": "Sigap melayani pasien"})
+    do_task(deployed, "sari", "peer_input", {"peer_behaviour": {key: AS_EXPECTED for key in BERAKHLAK}})
+    do_task(deployed, "andi", "peer_input", {"peer_behaviour": {key: AS_EXPECTED for key in BERAKHLAK},
+                                             "peer_comment": "Memberi arahan jelas"})
+    review = complete_until(deployed, instance_id, "review_predikat")
+    hers = task_detail(deployed, "rina", review)
+    (pooled,) = [step for step in hers.history if step.task_key == "peer_input"]
+    assert pooled.actor == "" and pooled.submitted["raters"] == 3
+    assert pooled.submitted["peer_behaviour"]["akuntabel"] == {ABOVE: 1, AS_EXPECTED: 2, BELOW: 0}
+    assert pooled.submitted["peer_comment"] == ["Memberi arahan jelas", "Sigap melayani pasien"]
+    raters = {"dedi", "sari", "andi"}
+    assert not raters & {step.actor for step in hers.history}
+    assert not raters & {event["actor"] for event in instance_history(deployed, "rina", instance_id)}
