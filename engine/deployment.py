@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from .access import authorise
 from .actors import Actor, actor_name
 from .definition_cache import newest_deployment
-from .definitions import DefinitionFile, DefinitionSet
+from .definitions import DefinitionFile, DefinitionSet, parse_xml
 from .errors import InvalidDefinition, NotFound
 from .instance_run import guarded
 from .kinerja import Kinerja
@@ -23,6 +23,7 @@ from .models import DefinitionVersion, Deployment
 from .permissions import AUDIT, CHANGE_DEFINITIONS
 from .runtime import DecisionRecord
 from .runtime import evaluate_decision as run_decision
+from .task_deadlines import tasks_without_end
 from .unit_of_work import UnitOfWork
 
 
@@ -74,6 +75,20 @@ def check_definitions(kinerja: Kinerja, actor: Actor, files: Iterable[Definition
         except InvalidDefinition as error:
             return list(error.details or [])
     return []
+
+
+def definition_warnings(kinerja: Kinerja, actor: Actor, files: Iterable[DefinitionFile]) -> list[dict[str, Any]]:
+    """What deploying these files would allow but should not be left so (HR): user tasks
+    without a deadline or a timer boundary event (engine.task_deadlines). A file too broken
+    to read has problems (:func:`check_definitions`), not warnings."""
+    with kinerja.reading() as uow:
+        authorise(uow.session, actor, CHANGE_DEFINITIONS)
+    warnings: list[dict[str, Any]] = []
+    for file in files:
+        root = parse_xml(file)[0] if file.kind == "bpmn" else None
+        if root is not None:
+            warnings += tasks_without_end(file.filename, root)
+    return warnings
 
 
 def evaluate_decision(kinerja: Kinerja, actor: Actor, decision_id: str, data: dict[str, Any],

@@ -11,8 +11,11 @@ from . import follow_up  # noqa: F401 - follow_up_decision, coaching_feedback, c
 from . import period_evaluation  # noqa: F401 - period_feedback
 from . import realisation_step  # noqa: F401 - realisation
 from . import skp_step  # noqa: F401 - skp_draft, skp_approval
-from . import unit_results  # noqa: F401 - unit_result
-from .form_steps import FormStep, registered_step
+from . import unit_result_step  # noqa: F401 - unit_result
+from . import annual_rating, appraisal_input, objection  # noqa: F401 - the annual appraisal's forms
+from .form_steps import FormStep, record_lapses, registered_step
+
+__all__ = ["form_step", "record_lapses"]
 
 
 def form_step(form_key: Optional[str]) -> FormStep:

@@ -14,6 +14,12 @@ step and calls it twice inside the same unit of work:
 So the domain tables change in the transaction of the step or not at all. A module that owns
 a form registers its step with :func:`register`; :mod:`engine.form_step_modules` imports
 every such module once.
+
+A task can also end without an answer: a boundary timer takes it away (its deadline passed)
+or a migration drops it. A module that must write down what that means for its rows (a 360
+rater skipped, a predikat made final because nobody calibrated it) registers a *lapse* for
+the form with :func:`on_lapse`; :func:`engine.step.finish_step` calls it, in the same unit of
+work, for every task row it cancels.
 """
 from __future__ import annotations
 
@@ -68,7 +74,19 @@ class FormStep:
     after: Optional[After] = None
 
 
+@dataclass(frozen=True)
+class Lapse:
+    """A task of the form that ended unanswered in this step (its row is already cancelled)."""
+
+    uow: UnitOfWork
+    task: HumanTask
+    instance: ProcessInstance
+
+
+Lapsed = Callable[[Lapse], None]
+
 _STEPS: dict[str, FormStep] = {}
+_LAPSES: dict[str, Lapsed] = {}
 _PLAIN = FormStep(lambda context, data: StepInput(data))
 
 
@@ -88,3 +106,23 @@ def registered_step(form_key: Optional[str]) -> FormStep:
     workflow as it is. Callers use :func:`engine.form_step_modules.form_step`, which has
     imported every owner."""
     return _STEPS.get(form_key or "", _PLAIN)
+
+
+def on_lapse(*form_keys: str) -> Callable[[Lapsed], Lapsed]:
+    """Decorate what a task of ``form_keys`` that ended unanswered writes down."""
+    def decorate(lapsed: Lapsed) -> Lapsed:
+        for key in form_keys:
+            if key in _LAPSES:
+                raise RuntimeError(f"form '{key}' already has a lapse")
+            _LAPSES[key] = lapsed
+        return lapsed
+    return decorate
+
+
+def record_lapses(uow: UnitOfWork, instance: ProcessInstance, cancelled: list[HumanTask]) -> None:
+    """Run the registered lapse of each cancelled task's form (callers use
+    :func:`engine.form_step_modules.record_lapses`, which has imported every owner)."""
+    for task in cancelled:
+        lapsed = _LAPSES.get(task.form_key or "")
+        if lapsed is not None:
+            lapsed(Lapse(uow, task, instance))

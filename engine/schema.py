@@ -7,6 +7,7 @@ database) imports :data:`METADATA` from here, so no table is missing from it.
 """
 from __future__ import annotations
 
+from . import appraisal_tables  # noqa: F401 - the annual appraisal's 360 input and objections
 from . import calibration_tables  # noqa: F401 - the calibrations
 from . import evaluation_tables  # noqa: F401 - the evaluations and unit results
 from . import feedback_tables  # noqa: F401 - umpan_balik (the periodic feedback)

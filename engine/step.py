@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from .assignment import LaneDirectory, Subject
 from .definitions import user_task_info
+from .form_step_modules import record_lapses
 from .form_steps import KnownSkp
 from .instance_run import InstanceRun
 from .kinerja import Kinerja
@@ -42,6 +43,7 @@ def finish_step(kinerja: Kinerja, uow: UnitOfWork, actor: str, instance: Process
     for column, value in run.state_columns(now, instance.summary).items():
         setattr(instance, column, value)
     cancelled, created = _sync_tasks(uow, instance, run, now, known_skp)
+    record_lapses(uow, instance, cancelled)
     _sync_timers(uow, instance, run, timer_dues)
     if instance.status == "completed":
         uow.record("system", "instance.completed", {"summary": instance.summary}, instance_id=instance.id)

@@ -47,6 +47,10 @@ PHASE_OF_TASK = {
     "assess_improvement_escalated": "reward_sanction", "record_competency_test": "reward_sanction",
     "propose_transfer": "reward_sanction", "decide_transfer": "reward_sanction",
 }
+# The annual appraisal's and the SKP's escalation tasks (issue 15: no task without an end).
+PHASE_OF_TASK.update({"approve_skp_ppk": "target_setting", **dict.fromkeys((
+    "rate_performance_escalated", "calibrate_predikat", "calibrate_predikat_ppk", "objection_hearing",
+    "explain_rater", "explain_employee", "decide_objection_ppk"), "final_appraisal")})
 
 # Outcome fields copied from workflow data into the instance's summary column.
 PREDIKAT, PREDIKAT_LABEL = "predikat", "predikat_label"

@@ -219,7 +219,13 @@ def feedback_answer(kinerja: Kinerja, task_id: int, ratings: dict[str, str] = PE
             "perilaku_feedback": {"akuntabel": "Laporan tepat waktu", "kolaboratif": "Aktif di lokakarya mini"},
             **ratings}
 
+
 UNIT_RESULT = {"unit_result": "BAIK", "unit_result_basis": "Laporan evaluasi kinerja unit (LAKIP) 2026"}
+
+# The supervisor's annual rating: every value di atas, so kinerja proposes di atas, confirmed.
+RATE_YEAR = {"rating_hasil_kerja": "DIATAS_EKSPEKTASI", "rating_perilaku_kerja": "DIATAS_EKSPEKTASI",
+             "behaviour_items": {key: "DIATAS_EKSPEKTASI" for key in BERAKHLAK}}
+REJECT_OBJECTION = {"objection_upheld": False, "decision_reason": "Penilaian sesuai bukti realisasi"}
 
 # A plausible answer for every user task of the bundled processes (a "good year").
 ANSWERS: dict[str, dict[str, Any]] = {
@@ -235,11 +241,16 @@ ANSWERS: dict[str, dict[str, Any]] = {
                                               "competency_reason": "Menguasai pencatatan imunisasi"}]},
     "coaching_followup": {"followup_result": "improved", "training_recommendations": ["Pelatihan imunisasi"]},
     "self_assessment": {"self_assessment": "Target tercapai"},
-    "peer_input": {"peer_behaviour": {key: 4 for key in BERAKHLAK}},
-    "rate_performance": {"rating_hasil_kerja": "DIATAS_EKSPEKTASI", "rating_perilaku_kerja": "DIATAS_EKSPEKTASI",
-                         "behaviour_items": {key: "DIATAS_EKSPEKTASI" for key in BERAKHLAK}},
+    "peer_input": {"peer_behaviour": {key: "SESUAI_EKSPEKTASI" for key in BERAKHLAK}},
+    "rate_performance": RATE_YEAR,
+    "rate_performance_escalated": RATE_YEAR,
     "review_predikat": {"file_objection": False},
-    "decide_objection": {"objection_upheld": False},
+    "objection_hearing": {"question_to_rater": "Apa dasar rating hasil kerja?",
+                          "question_to_employee": "Bukti apa yang belum dipertimbangkan?"},
+    "explain_rater": {"explanation": "Realisasi di bawah target triwulan IV"},
+    "explain_employee": {"explanation": "Laporan triwulan IV terlambat diunggah"},
+    "decide_objection": REJECT_OBJECTION,
+    "decide_objection_ppk": REJECT_OBJECTION,
     "approve_follow_up": {"follow_up_decision": "approve"},
     "assess_improvement": {"improvement_result": "not_improved", "improvement_notes": "Target belum tercapai"},
     "assess_improvement_escalated": {"improvement_result": "not_improved", "improvement_notes": "Belum membaik"},
@@ -314,7 +325,28 @@ def answer(kinerja: Kinerja, task_id: int, answers: Optional[dict[str, dict[str,
         return skp_answer(kinerja, task_id)
     if form_key == "realisation":
         return realisation_answer(kinerja, task_id)
+    if form_key == "predikat_calibration":
+        return calibration_answer(kinerja, task_id)
     raise AssertionError(f"no answer for task '{key}'")
+
+
+def calibration_answer(kinerja: Kinerja, task_id: int) -> dict[str, Any]:
+    """A unit's calibration that leaves the employee's predikat as the matrix gave it."""
+    with kinerja.reading() as uow:
+        task = uow.session.get(HumanTask, task_id)
+        summary = uow.session.get(ProcessInstance, task.instance_id).summary or {}
+    return {"predikat": summary["predikat"], "predikat_label": summary["predikat_label"], "calibrated": False}
+
+
+def calibrate(kinerja: Kinerja, username: str = "hr") -> None:
+    """HR completes every open unit calibration, leaving each predikat as it is."""
+    with kinerja.reading() as uow:
+        task_ids = uow.session.scalars(select(HumanTask.id).where(
+            HumanTask.status == "open", HumanTask.form_key == "predikat_calibration").order_by(HumanTask.id)).all()
+    assert task_ids, "no calibration is open"
+    for task_id in task_ids:
+        claim_task(kinerja, username, task_id)
+        complete_task(kinerja, username, task_id, calibration_answer(kinerja, task_id))
 
 
 def work_on(kinerja: Kinerja, steps: int) -> int:

@@ -539,10 +539,12 @@ def test_one_employees_year_entirely_through_the_api(org: SmallOrg, api: ApiClie
 
     # The rest of the year, each step by whoever has it in their inbox.
     instance_id = draft["instance_id"]
-    steps = {task_key: (user, completed) for task_key, user, completed in work_on(api, instance_id, ANSWERS)}
+    calibration = {"predikat": "SANGAT_BAIK", "predikat_label": "Sangat Baik", "calibrated": False}  # as rated
+    steps = {task_key: (user, completed) for task_key, user, completed
+             in work_on(api, instance_id, {**ANSWERS, "calibrate_predikat": calibration})}
     assert steps["rate_performance"][0] == "kapus" and steps["approve_follow_up"][0] == "ppk"
     peer, completed = steps["peer_input"]
-    assert peer == "dedi", "a peer claims the team's task"
+    assert peer == "dedi", "the peer has her own task"
     assert completed["instance_id"] == instance_id and completed["instance"] is None, "…but may not read her file"
 
     instance = api.ok("get", f"/instances/{instance_id}", "rina")

@@ -82,6 +82,7 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
     agree_skp(deployed, org.employee_ids["197001012000011001"], cycle_id)  # the Kepala Dinas's, agreed by HR
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     rina, kapus, dedi, ppk, kadis = pages("rina"), pages("kapus"), pages("dedi"), pages("ppk"), pages("kadis")
+    hr = pages("hr")
 
     # The Kepala Puskesmas drafts her SKP, each RHK intervening one of the Kepala Dinas's; he agrees it.
     open_task(kapus, "draft_skp")
@@ -181,12 +182,20 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
                                           "rating_hasil_kerja": "DIATAS_EKSPEKTASI",
                                           "rating_perilaku_kerja": "SESUAI_EKSPEKTASI"})
 
-    # Final appraisal: self-assessment, a peer's input, the supervisor's ratings.
+    # Final appraisal: self-assessment, the 360 input (her peer, in his own task), the supervisor's
+    # per-value ratings with the input pooled beside them (kinerja proposes the perilaku rating),
+    # the unit's calibration by HR, her response.
     complete(rina, "self_assessment", {"self_assessment": "Semua target tercapai"})
-    complete(dedi, "peer_input", {f"peer_behaviour-{key}": "5" for key in BERAKHLAK})
-    complete(kapus, "rate_performance", {"rating_hasil_kerja": "DIATAS_EKSPEKTASI",
-                                         "rating_perilaku_kerja": "DIATAS_EKSPEKTASI",
-                                         **{f"behaviour_items-{key}": "DIATAS_EKSPEKTASI" for key in BERAKHLAK}})
+    complete(dedi, "peer_input", {**{f"peer_behaviour-{key}": "DIATAS_EKSPEKTASI" for key in BERAKHLAK},
+                                  "peer_comment": "Sigap melayani pasien"})
+    open_task(kapus, "rate_performance")
+    expect(kapus.get_by_test_id("input-360")).to_contain_text("Sigap melayani pasien")
+    expect(kapus.get_by_test_id("input-360")).not_to_contain_text("Dedi")
+    fill(kapus, {"rating_hasil_kerja": "DIATAS_EKSPEKTASI",
+                 **{f"behaviour_items-{key}": "DIATAS_EKSPEKTASI" for key in BERAKHLAK}})
+    submit(kapus)
+    complete(hr, "calibrate_predikat", {"predikat": "SANGAT_BAIK", "predikat_label": "Sangat Baik",
+                                        "calibrated": "tidak"})
     complete(rina, "review_predikat", {"file_objection": "tidak"})
 
     # The DMN proposes a reward for "Sangat Baik"; rejecting it needs a reason, so the PPK approves it.

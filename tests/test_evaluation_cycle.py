@@ -7,7 +7,17 @@ from engine.actors import Operator
 from engine.audit_verification import verify_audit_chain
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, ProcessInstance
-from tests.support import ANSWERS, BERAKHLAK, SmallOrg, do_task, inbox_task, open_cycle, realisation_answer, submit_skp
+from tests.support import (
+    ANSWERS,
+    BERAKHLAK,
+    SmallOrg,
+    calibrate,
+    do_task,
+    inbox_task,
+    open_cycle,
+    realisation_answer,
+    submit_skp,
+)
 
 
 def open_cycle_for(kinerja: Kinerja, org: SmallOrg, **settings: int) -> int:
@@ -43,12 +53,13 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
     do_task(kinerja, "kapus", "give_feedback", {"rating_hasil_kerja": "SESUAI_EKSPEKTASI",
                                                 "rating_perilaku_kerja": "SESUAI_EKSPEKTASI"})
 
-    # Final appraisal: self-assessment, a peer's input, the supervisor's ratings, DMN predikat.
+    # Final appraisal: self-assessment, a peer's input, the supervisor's ratings, DMN predikat, calibration.
     do_task(kinerja, "rina", "self_assessment", {"self_assessment": "Target belum tercapai"})
-    do_task(kinerja, "dedi", "peer_input", {"peer_behaviour": {key: 4 for key in BERAKHLAK}})
+    do_task(kinerja, "dedi", "peer_input", {"peer_behaviour": {key: "SESUAI_EKSPEKTASI" for key in BERAKHLAK}})
     do_task(kinerja, "kapus", "rate_performance", {
         "rating_hasil_kerja": "DIBAWAH_EKSPEKTASI", "rating_perilaku_kerja": "SESUAI_EKSPEKTASI",
         "behaviour_items": {key: "SESUAI_EKSPEKTASI" for key in BERAKHLAK}})
+    calibrate(kinerja)
     do_task(kinerja, "rina", "review_predikat", {"file_objection": False})
 
     # Follow-up: the DMN proposes the PP 30/2019 improvement path for "Butuh Perbaikan"; the PPK

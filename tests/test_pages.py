@@ -201,37 +201,26 @@ def test_wrong_values_in_a_generated_form_come_back_with_messages(app: Flask, cy
 
 # -- group tasks -----------------------------------------------------------------------------
 
-def test_the_other_nurse_claims_unclaims_and_gives_peer_input(app: Flask, org: SmallOrg, deployed: Kinerja) -> None:
+def test_a_rater_finds_the_peer_input_in_their_own_inbox(app: Flask, org: SmallOrg, deployed: Kinerja) -> None:
     open_cycle(deployed, [org.cycle_employee])  # only Rina's cycle
     peer_task_id = work_until(deployed, "peer_input")
     dedi = login(app, "dedi")
 
-    group = dedi.get("/inbox?scope=group").get_data(as_text=True)
-    (row,) = elements(group, "task-row")
-    assert row["data-task-key"] == "peer_input" and "Rina Marlina" in row["_text"]
-    assert text(group, "count-group") == "1"
-    (claim,) = elements(group, "claim-button")
-    response = dedi.post(f"/tasks/{claim['data-task-id']}/claim", data={"next": "/inbox?scope=group"})
-    assert response.status_code == 303 and response.headers["Location"].endswith("/inbox?scope=group")
-    after = dedi.get("/inbox?scope=group").get_data(as_text=True)
-    assert "Tugas diklaim" in text(after, "flash") and not elements(after, "task-row")
     mine = dedi.get("/inbox").get_data(as_text=True)
-    assert [r["data-task-key"] for r in elements(mine, "task-row")] == ["peer_input"]
-    assert elements(mine, "unclaim-button")
+    (row,) = elements(mine, "task-row")
+    assert row["data-task-key"] == "peer_input" and "Rina Marlina" in row["_text"]
+    assert not elements(mine, "claim-button") and not elements(mine, "unclaim-button"), "named, not a team's task"
+    assert not elements(dedi.get("/inbox?scope=group").get_data(as_text=True), "task-row")
 
     kapus = login(app, "kapus")
     assert kapus.post(f"/tasks/{peer_task_id}/claim").status_code == 303, "refused with a message"
     assert "tidak dapat diklaim" in text(kapus.get("/inbox").get_data(as_text=True), "flash")
 
-    assert dedi.post(f"/tasks/{peer_task_id}/unclaim").status_code == 303
-    assert elements(dedi.get("/inbox?scope=group").get_data(as_text=True), "task-row")
-
     page = dedi.get(f"/tasks/{peer_task_id}").get_data(as_text=True)
-    assert elements(page, "claim-button"), "a group task can be claimed from its page"
     for key in forms.FIELD_LABELS:
         if key in ANSWERS["peer_input"]["peer_behaviour"]:
             assert f'name="peer_behaviour-{key}"' in page
-    answers = {f"peer_behaviour-{key}": "4" for key in ANSWERS["peer_input"]["peer_behaviour"]}
+    answers = {f"peer_behaviour-{key}": value for key, value in ANSWERS["peer_input"]["peer_behaviour"].items()}
     assert dedi.post(f"/tasks/{peer_task_id}", data={**answers, "peer_comment": "Rajin"}).status_code == 303
     (peer,) = [s for s in completed_steps(deployed, row_instance(deployed, peer_task_id))
                if s["task_key"] == "peer_input"]
@@ -350,8 +339,8 @@ def test_my_cycle_shows_the_phase_the_predikat_and_the_objection_task(app: Flask
     assert 'data-testid="choice-file_objection-ya"' in form
     objection = {"file_objection": "ya", "objection_reason": "Capaian triwulan IV belum dihitung."}
     assert rina.post(link["href"], data=objection).status_code == 303
-    decision = inbox_task(deployed, "kadis", "decide_objection")
-    assert decision.subject_name == "Rina Marlina, Amd.Kep"
+    hearing = inbox_task(deployed, "kadis", "objection_hearing")
+    assert hearing.subject_name == "Rina Marlina, Amd.Kep", "the supervisor's supervisor hears both sides first"
 
     finish_all_open_work(deployed)
     page = rina.get("/my-cycle").get_data(as_text=True)
@@ -368,9 +357,11 @@ def test_the_objection_decision_says_when_revised_ratings_are_needed(app: Flask,
     while True:
         review_id = work_until(deployed, "review_predikat")
         who = eligible_username(deployed, review_id)
-        complete_task(deployed, who, review_id, {"file_objection": who == "rina"})
+        complete_task(deployed, who, review_id, {"file_objection": True, "objection_reason": "Bukti belum dihitung"}
+                      if who == "rina" else {"file_objection": False})
         if who == "rina":
             break
+    work_until(deployed, "decide_objection")  # after the hearing
     decision = inbox_task(deployed, "kadis", "decide_objection")
     kadis = login(app, "kadis")
     page = kadis.get(f"/tasks/{decision.id}").get_data(as_text=True)
@@ -378,7 +369,8 @@ def test_the_objection_decision_says_when_revised_ratings_are_needed(app: Flask,
     response = kadis.post(f"/tasks/{decision.id}", data={"objection_upheld": "ya"})
     assert response.status_code == 422
     errors = {e["data-field"]: e["_text"] for e in elements(response.get_data(as_text=True), "field-error")}
-    assert errors == {"revised_rating_hasil_kerja": "Wajib diisi.", "revised_rating_perilaku_kerja": "Wajib diisi."}
+    assert errors == {"revised_rating_hasil_kerja": "Wajib diisi.", "revised_rating_perilaku_kerja": "Wajib diisi.",
+                      "decision_reason": "Wajib diisi."}
 
 
 # -- web/forms.py ----------------------------------------------------------------------------

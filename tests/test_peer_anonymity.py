@@ -14,7 +14,7 @@ from engine.read_models import employee_instances, instance_history, task_detail
 from engine.tasks import claim_task, complete_task
 from tests.support import ANSWERS, BERAKHLAK, SHORT_YEAR, SignedIn, SmallOrg, complete_until, open_cycle
 
-PEER_ANSWER = {"peer_behaviour": {key: 4 for key in BERAKHLAK}, "peer_comment": "Rajin dan teliti"}
+PEER_ANSWER = {"peer_behaviour": {key: "SESUAI_EKSPEKTASI" for key in BERAKHLAK}, "peer_comment": "Rajin dan teliti"}
 
 
 def test_peer_input_reaches_the_employee_pooled_and_unsigned(org: SmallOrg, deployed: Kinerja) -> None:
@@ -31,7 +31,9 @@ def test_peer_input_reaches_the_employee_pooled_and_unsigned(org: SmallOrg, depl
     hers = task_detail(deployed, "rina", review)
     (pooled,) = [step for step in hers.history if step.task_key == "peer_input"]
     assert pooled.actor == "" and pooled.submitted == {
-        "raters": 1, "peer_behaviour": {key: 4.0 for key in BERAKHLAK}, "peer_comment": ["Rajin dan teliti"]}
+        "raters": 1, "peer_comment": ["Rajin dan teliti"],
+        "peer_behaviour": {key: {"DIATAS_EKSPEKTASI": 0, "SESUAI_EKSPEKTASI": 1, "DIBAWAH_EKSPEKTASI": 0}
+                           for key in BERAKHLAK}}
     assert "dedi" not in {step.actor for step in hers.history}
     supervisors = task_detail(deployed, "kapus", review)
     assert [(s.actor, s.submitted) for s in supervisors.history if s.task_key == "peer_input"] == [

@@ -111,8 +111,8 @@ PREDIKAT = (BPMN_DIR / "predikat_kinerja.dmn").read_text()
 PLACES = {
     "script": ("bpmn", "periodic_review", PERIODIC, "<bpmn:script>period = 1</bpmn:script>", "start_periods"),
     "condition": ("bpmn", "periodic_review", PERIODIC, "period &lt; len(periods)", "flow_more_periods_yes"),
-    "timer": ("bpmn", "target_setting", TARGET_SETTING, '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P7D"',
-              "approval_overdue"),
+    "timer": ("bpmn", "target_setting", TARGET_SETTING, '<bpmn:timerEventDefinition id="approval_overdue_timer">\n'
+              '        <bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P7D"', "approval_overdue"),
     "dmn-input-entry": ("dmn", "predikat_kinerja", PREDIKAT,
                         '<inputEntry id="rule_diatas_dibawah_rating_hasil_kerja">\n          '
                         '<text>"DIATAS_EKSPEKTASI"</text>', "rule_diatas_dibawah_rating_hasil_kerja"),

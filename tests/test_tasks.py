@@ -8,7 +8,7 @@ from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
 from engine.read_models import instance_history
-from engine.tasks import claim_task, complete_task, unclaim_task
+from engine.tasks import claim_task, complete_task
 from tests.support import SHORT_YEAR, SKP, SmallOrg, answer, do_task, inbox_task, open_cycle, submit_skp
 
 
@@ -52,18 +52,12 @@ def test_completing_twice_is_a_conflict(started: int, deployed: Kinerja) -> None
         complete_task(deployed, "rina", task.id, SKP)
 
 
-def test_peer_input_goes_to_the_team_but_never_to_the_subject(started: int, deployed: Kinerja) -> None:
+def test_peer_input_goes_to_a_named_colleague_but_never_to_the_subject(started: int, deployed: Kinerja) -> None:
     for task_key in ("draft_skp", "approve_skp", "report_realisation", "give_feedback", "self_assessment"):
         user = "kapus" if task_key in ("approve_skp", "give_feedback") else "rina"
         do_task(deployed, user, task_key, answer(deployed, inbox_task(deployed, user, task_key).id))
-    (peer_task,) = list_tasks(deployed, "dedi", "group")
-    assert peer_task.task_key == "peer_input" and peer_task.candidate_group.startswith("team@")
-    assert list_tasks(deployed, "rina", "group") == []
+    (peer_task,) = list_tasks(deployed, "dedi", "mine")
+    assert peer_task.task_key == "peer_input" and peer_task.candidate_group is None, "each rater has their own task"
+    assert list_tasks(deployed, "rina", "group") == [] and list_tasks(deployed, "dedi", "group") == []
     with pytest.raises(Forbidden):
         claim_task(deployed, "rina", peer_task.id)
-
-    claim_task(deployed, "dedi", peer_task.id)
-    assert [t.id for t in list_tasks(deployed, "dedi", "mine")] == [peer_task.id]
-    assert list_tasks(deployed, "dedi", "group") == []
-    unclaim_task(deployed, "dedi", peer_task.id)
-    assert [t.id for t in list_tasks(deployed, "dedi", "group")] == [peer_task.id]

@@ -67,7 +67,7 @@ def test_a_changed_deadline_applies_to_new_instances_and_old_ones_keep_theirs(
     old_instance = _start(deployed, org.cycle_employee)
     submit_skp(deployed, "rina")
     changed = (BPMN_DIR / "target_setting.bpmn").read_text().replace('"P7D"</bpmn:timeDuration>',
-                                                                     '"P3D"</bpmn:timeDuration>')
+                                                                     '"P3D"</bpmn:timeDuration>', 1)
     deploy(deployed, Operator("hr"), [DefinitionFile.from_upload("target_setting.bpmn", changed.encode())])
     new_instance = _start(deployed, org.employee_ids["199104042016041004"])
     submit_skp(deployed, "dedi")

@@ -168,6 +168,43 @@ FORM_TEXTS = (
     N_("Capaian Kinerja Unit"),
 )
 
+# Texts of the annual appraisal's forms and tasks (360 input, rating, calibration, objection).
+APPRAISAL_TEXTS = (
+    N_("Alasan kalibrasi"),
+    N_("Alasan keputusan"),
+    N_("Alasan rating hasil kerja"),
+    N_("Alasan rating perilaku kerja"),
+    N_("Dikalibrasi"),
+    N_("Kalibrasi Predikat Unit"),
+    N_("Kalibrasi predikat unit"),
+    N_("Kalibrasi predikat unit (eskalasi)"),
+    N_("Keputusan atas Keberatan (final)"),
+    N_("Klarifikasi Keberatan"),
+    N_("Klarifikasi keberatan"),
+    N_("Komentar (opsional; ditampilkan tanpa nama)"),
+    N_("Kosongkan untuk memakai usulan kinerja dari rating per nilai"),
+    N_("Label predikat"),
+    N_("Masukan Perilaku Kerja (360, anonim)"),
+    N_("Masukan perilaku kerja (360)"),
+    N_("Penilaian Kinerja Tahunan oleh Atasan"),
+    N_("Penilaian kinerja (eskalasi)"),
+    N_("Penjelasan"),
+    N_("Penjelasan atas Keberatan"),
+    N_("Penjelasan pegawai"),
+    N_("Penjelasan pejabat penilai"),
+    N_("Perilaku kerja per nilai BerAKHLAK (di atas / sesuai / di bawah ekspektasi)"),
+    N_("Pertanyaan kepada pegawai"),
+    N_("Pertanyaan kepada pejabat penilai"),
+    N_("Predikat setelah kalibrasi"),
+    N_("Putuskan keberatan (eskalasi)"),
+    N_("Rating per nilai BerAKHLAK (masukan 360 ditampilkan sebagai ringkasan)"),
+    N_("Setujui SKP (eskalasi PPK)"),
+    N_("Tanggapi pengaduan (eskalasi PPK)"),
+    N_("Wajib diisi bila mengajukan keberatan: apa yang tidak sesuai dan mengapa"),
+    N_("Wajib diisi bila rating hasil kerja berbeda dari usulan kinerja"),
+    N_("Wajib diisi bila rating perilaku kerja berbeda dari usulan kinerja"),
+)
+
 # Human labels of enumerated values (the schemas' own descriptions are the fallback).
 ENUM_LABELS: dict[str, str] = {
     "DIATAS_EKSPEKTASI": N_("Di atas ekspektasi"),

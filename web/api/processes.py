@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.definitions import DefinitionFile
-from engine.deployment import check_definitions
+from engine.deployment import check_definitions, definition_warnings
 from engine.deployment import deploy as deploy_files
 from engine.errors import InvalidDefinition
 from engine.library import definition_library
@@ -64,12 +64,14 @@ def check(upload: dict[str, Any]) -> dict[str, Any]:
     """Check files exactly as a deploy would, without storing anything.
 
     Each problem names its file, element id and what is wrong; an empty list means the
-    deploy would succeed."""
+    deploy would succeed. Warnings name what would deploy but should not stay so (a user
+    task that could hang: no deadline, or no timer boundary event)."""
     try:
         files = _files(upload)
     except InvalidDefinition as error:
-        return {"problems": error.details or []}
-    return {"problems": check_definitions(kinerja(), caller().username, files)}
+        return {"problems": error.details or [], "warnings": []}
+    return {"problems": check_definitions(kinerja(), caller().username, files),
+            "warnings": definition_warnings(kinerja(), caller().username, files)}
 
 
 @blueprint.route("/versions", methods=["GET"])

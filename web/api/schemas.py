@@ -360,6 +360,9 @@ class ProblemSchema(ma.Schema):
 class CheckResultSchema(ma.Schema):
     problems = fields.List(fields.Nested(ProblemSchema), required=True,
                            metadata={"description": "empty when the files would deploy"})
+    warnings = fields.List(fields.Nested(ProblemSchema), required=True,
+                           metadata={"description": "what would deploy but should not stay so (a user task "
+                                                    "without a deadline or a timer boundary event); in Indonesian"})
 
 
 class VersionInfoSchema(ma.Schema):

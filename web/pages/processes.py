@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from engine.definitions import DefinitionFile
-from engine.deployment import check_definitions, deploy
+from engine.deployment import check_definitions, definition_warnings, deploy
 from engine.errors import InvalidDefinition
 from engine.library import (
     compare_versions,
@@ -105,6 +105,7 @@ def _editor(kind: str, filename: str, content: str, version: Any):  # type: igno
         "texts": {
             "checking": _("Memeriksa…"), "valid": _("Tidak ada masalah. Siap diterapkan."),
             "has_problems": _("Ditemukan %(count)s masalah; perbaiki sebelum menerapkan."),
+            "has_warnings": _("Dapat diterapkan, dengan %(count)s peringatan:"),
             "failed": _("Pemeriksaan gagal."), "deploying": _("Menerapkan…"),
             "refused": _("Penerapan ditolak; perbaiki masalah di bawah."),
             "deployed": _("Diterapkan sebagai deployment %(deployment)s. Instans baru memakai versi ini."),
@@ -132,8 +133,10 @@ def check_definition():  # type: ignore[no-untyped-def]
     except InvalidDefinition as error:
         if not error.details:  # not a definition file problem: the request itself is wrong
             raise
-        return {"problems": error.details}  # too large, not UTF-8, unknown kind: findings like any other
-    return {"problems": check_definitions(kinerja(), current_username(), [file])}
+        return {"problems": error.details, "warnings": []}  # too large, not UTF-8, unknown kind: findings
+    warnings = definition_warnings(kinerja(), current_username(), [file])
+    return {"problems": check_definitions(kinerja(), current_username(), [file]),
+            "warnings": [{**warning, "message": _(warning["message"])} for warning in warnings]}
 
 
 @blueprint.post("/processes/deploy")

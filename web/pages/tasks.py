@@ -10,6 +10,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 
 from engine.access import user_profile
+from engine.appraisal_input import input_for_task
 from engine.delegation import MAX_REASON, Delegate, delegate_task, delegates_for
 from engine.errors import Conflict, Forbidden, NotFound, ProcessError, ValidationFailed
 from engine.feedback import score_for_task
@@ -30,6 +31,8 @@ from ..forms import (
     apply_row_action,
     build_form,
     describe,
+    enum_label,
+    label_for,
     map_errors,
     parse_form,
     row_action,
@@ -145,6 +148,17 @@ def delegation_for(detail: TaskDetail, held: bool) -> Optional[Delegation]:
         return None
 
 
+def input_360(task_id: int) -> Optional[dict[str, Any]]:
+    """The pooled 360 input beside the rating, the response and the objection, in words."""
+    pooled = input_for_task(kinerja(), current_username(), task_id)
+    if pooled is None:
+        return None
+    scale = ("DIATAS_EKSPEKTASI", "SESUAI_EKSPEKTASI", "DIBAWAH_EKSPEKTASI")
+    return {**pooled, "scale": [enum_label(rating) for rating in scale],
+            "rows": [(label_for(value), [counts[rating] for rating in scale])
+                     for value, counts in pooled["values"].items()]}
+
+
 def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
                 errors: Optional[dict[str, list[str]]] = None, status: int = 200,
                 delegation: Optional[Delegation] = None):  # type: ignore[no-untyped-def]
@@ -159,6 +173,7 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
         "detail": detail, "task": task, "citizen_score": score_for_task(kinerja(), current_username(), task.id), "title": task_name(task.task_key, task.name), "form": form,
         "history": history_items(detail.history, formatters), "summary": summary_entries(detail.summary),
         "complaint": complaint_entries(detail.summary),
+        "input_360": input_360(task.id),
         "skp": skp, **document_labels(), "realisation": realisation_page(task.id, values, errors) if reports else None,
         "period_feedback": period_feedback_form(detail, skp, form, detail.prefill if values is None else values,
                                                 errors),

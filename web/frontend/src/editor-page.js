@@ -25,10 +25,12 @@ export function startEditorPage(adapter) {
     list.replaceChildren();
   }
 
-  function showProblems(problems) {
+  // Problems refuse a deploy; warnings (a user task that could hang) do not, and are listed after them.
+  function showProblems(problems, warnings = []) {
     clearProblems();
-    for (const problem of problems) {
+    for (const problem of [...problems, ...warnings]) {
       const item = document.createElement('li');
+      if (!problems.includes(problem)) item.classList.add('editor-warning');
       const where = problem.element_id ? problem.element_id + ': ' : '';
       item.textContent = (problem.file ? problem.file + ' — ' : '') + where + problem.message;
       if (problem.element_id && adapter.has(problem.element_id)) {
@@ -70,10 +72,15 @@ export function startEditorPage(adapter) {
       say(texts.failed, 'error');
       return false;
     }
-    showProblems(body.problems);
+    const warnings = body.warnings || [];
+    showProblems(body.problems, warnings);
     if (body.problems.length) {
       say(texts.has_problems.replace('%(count)s', body.problems.length), 'error');
       return false;
+    }
+    if (warnings.length) {
+      say(texts.has_warnings.replace('%(count)s', warnings.length), 'warning');
+      return true;
     }
     say(texts.valid, 'ok');
     return true;
