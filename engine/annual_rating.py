@@ -11,9 +11,9 @@ or all are above and none below), :func:`propose_perilaku`:
 - SESUAI_EKSPEKTASI otherwise.
 
 The supervisor confirms (leaves the field empty or gives the same) or changes it, a change
-needing a reason. The Rating Hasil Kerja is the supervisor's choice; when kinerja has a
-proposal for it (``Evaluation.proposed_hasil_kerja``, wired from realisation later) a
-different choice needs a reason too. The step writes the ANNUAL :class:`Evaluation` row
+needing a reason. The Rating Hasil Kerja is proposed too, from the year's realisation
+against target by two deployed decision tables, or from the unit's result for the head of
+a unit (:mod:`engine.hasil_kerja_proposal`); a different choice needs a reason as well. The step writes the ANNUAL :class:`Evaluation` row
 (status ``proposed``); once the DMN table ran, ``after`` writes its predikat.
 
 Then the unit's calibration (another module completes the task for a whole unit); when
@@ -32,6 +32,7 @@ from .appraisal_tables import Objection
 from .errors import ValidationFailed
 from .evaluation_tables import ANNUAL, Evaluation
 from .form_steps import Lapse, StepContext, StepInput, on_lapse, register
+from .hasil_kerja_proposal import Proposal, proposal_for
 from .instance_run import InstanceRun
 from .models import Employee, HumanTask, ProcessInstance
 from .notifications import Draft
@@ -80,13 +81,16 @@ def rate_year(context: StepContext, data: dict[str, Any]) -> StepInput:
     perilaku_reason = required_reason(data, "perilaku_kerja_reason", "rating perilaku kerja yang berbeda dari "
                                       "usulan") if perilaku != proposed_perilaku else None
     evaluation = annual_evaluation(session, instance) or _new_evaluation(session, instance)
-    proposed_hasil = evaluation.proposed_hasil_kerja if evaluation is not None else None
+    proposal = _hasil_kerja_proposal(context, evaluation)
+    proposed_hasil = proposal.rating
     hasil = data["rating_hasil_kerja"]
     hasil_reason = required_reason(data, "hasil_kerja_reason", "rating hasil kerja yang berbeda dari usulan") \
         if proposed_hasil is not None and hasil != proposed_hasil else None
-    workflow_data = {**data, "rating_perilaku_kerja": perilaku, "proposed_perilaku_kerja": proposed_perilaku}
+    workflow_data = {**data, "rating_perilaku_kerja": perilaku, "proposed_perilaku_kerja": proposed_perilaku,
+                     "proposed_hasil_kerja": proposed_hasil}
     if evaluation is None:  # a process run outside a cycle has no evaluation to write
         return StepInput(workflow_data)
+    evaluation.proposed_hasil_kerja = proposed_hasil
     evaluation.proposed_perilaku_kerja, evaluation.rating_perilaku_kerja = proposed_perilaku, perilaku
     evaluation.perilaku_kerja_reason, evaluation.rating_hasil_kerja = perilaku_reason, hasil
     evaluation.hasil_kerja_reason, evaluation.status = hasil_reason, "proposed"
@@ -96,8 +100,19 @@ def rate_year(context: StepContext, data: dict[str, Any]) -> StepInput:
         "evaluation_id": evaluation.id, "employee_id": evaluation.employee_id,
         "proposed_hasil_kerja": proposed_hasil, "rating_hasil_kerja": hasil, "hasil_kerja_reason": hasil_reason,
         "proposed_perilaku_kerja": proposed_perilaku, "rating_perilaku_kerja": perilaku,
-        "perilaku_kerja_reason": perilaku_reason}, instance_id=instance.id, task_id=context.task.id)
+        "perilaku_kerja_reason": perilaku_reason, "hasil_kerja_proposal": proposal.facts()},
+        instance_id=instance.id, task_id=context.task.id)
     return StepInput({**workflow_data, "evaluation_id": evaluation.id})
+
+
+def _hasil_kerja_proposal(context: StepContext, evaluation: Optional[Evaluation]) -> Proposal:
+    """kinerja's Rating Hasil Kerja for the year (engine.hasil_kerja_proposal), by the tables of
+    the instance's deployment."""
+    if evaluation is None or context.decision_engine is None:
+        return Proposal(None)
+    employee = context.uow.session.get(Employee, evaluation.employee_id)
+    return proposal_for(context.uow.session, context.decision_engine, employee, evaluation.cycle_id,
+                        evaluation.skp_id)
 
 
 def annual_evaluation(session: Session, instance: ProcessInstance) -> Optional[Evaluation]:

@@ -55,13 +55,16 @@ class StepInput:
 @dataclass(frozen=True)
 class StepContext:
     """The completion a form step works on: who completes which task of which instance, with
-    which form definition (the deployed JSON schema, or None)."""
+    which form definition (the deployed JSON schema, or None) and the deployment's decision
+    tables (for a step that proposes something by a table HR maintains)."""
 
     uow: UnitOfWork
     user: User
     task: HumanTask
     instance: ProcessInstance
     form: Optional[dict[str, Any]]
+    # the Spiff DMN engine of a decision of the instance's deployment (KeyError: not deployed)
+    decision_engine: Optional[Callable[[str], Any]] = None
 
 
 Before = Callable[[StepContext, dict[str, Any]], StepInput]

@@ -22,13 +22,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .access import load_user, may_view_employee
+from .assignment import is_unit_head
+from .evaluation_tables import UnitResult
+from .kinerja import Kinerja
+from .models import Employee, HumanTask, ProcessInstance
+from .realisation_tables import Realisasi
 from .runtime import DecisionRecord, evaluate_decision
+from .skp_rules import agreed_skp
+from .skp_tables import Indikator, Rhk
 
 ABOVE, AT, BELOW = "DIATAS_EKSPEKTASI", "SESUAI_EKSPEKTASI", "DIBAWAH_EKSPEKTASI"
 INDICATOR_DECISION = "capaian_indikator"
 PROPOSAL_DECISION = "usulan_rating_hasil_kerja"
+RATING_FORM = "performance_rating"  # the supervisor's annual rating, beside which the proposal is shown
 # The unit head's Rating Hasil Kerja follows the organisation's result for the unit.
 UNIT_HEAD_RATING = {"ISTIMEWA": ABOVE, "BAIK": AT, "BUTUH_PERBAIKAN": BELOW, "KURANG": BELOW,
                     "SANGAT_KURANG": BELOW}
@@ -66,13 +78,16 @@ class Proposal:
     indicator's rating, and every table evaluation it rests on (for the audit trail)."""
 
     rating: Optional[str]
+    basis: str = "realisasi"  # or "unit": the head of a unit takes the unit's result
+    unit_result: Optional[str] = None
     rhk_ratings: dict[int, Optional[str]] = field(default_factory=dict)
     indicator_ratings: dict[int, str] = field(default_factory=dict)
     decisions: list[DecisionRecord] = field(default_factory=list)
 
     def facts(self) -> dict[str, Any]:
         """What an audit event records of the proposal."""
-        return {"proposed_hasil_kerja": self.rating, "rhk_ratings": {str(k): v for k, v in self.rhk_ratings.items()},
+        return {"proposed_hasil_kerja": self.rating, "basis": self.basis, "unit_result": self.unit_result,
+                "rhk_ratings": {str(k): v for k, v in self.rhk_ratings.items()},
                 "decisions": [{"decision_id": d.decision_id, "inputs": d.inputs, "outputs": d.outputs,
                                "matched_rules": [m["rule_id"] for m in d.matched_rules]} for d in self.decisions]}
 
@@ -111,3 +126,73 @@ def _rhk_rating(indicator_ratings: list[str]) -> Optional[str]:
     if BELOW in indicator_ratings:
         return BELOW
     return ABOVE if all(rating == ABOVE for rating in indicator_ratings) else AT
+
+
+# -- the year's results of one SKP version, and the proposal for an employee ---------------------
+
+
+def year_results(session: Session, skp_id: int) -> list[RhkResult]:
+    """Each RHK of the SKP version with its indicators and the year's realisation of each: the
+    latest period reported with a number (realisation is reported up to the period, so the
+    last report is the year's)."""
+    rhk_rows = session.scalars(select(Rhk).where(Rhk.skp_id == skp_id).order_by(Rhk.kind.desc(), Rhk.position)).all()
+    indicators = session.scalars(select(Indikator).where(Indikator.rhk_id.in_([r.id for r in rhk_rows]))
+                                 .order_by(Indikator.position)).all()
+    latest: dict[int, Decimal] = {}
+    for indikator_id, value in session.execute(
+            select(Realisasi.indikator_id, Realisasi.value).where(Realisasi.skp_id == skp_id,
+                                                                  Realisasi.value.is_not(None))
+            .order_by(Realisasi.period)):
+        latest[indikator_id] = value  # later periods overwrite earlier ones
+    by_rhk: dict[int, list[IndicatorResult]] = {}
+    for row in indicators:
+        by_rhk.setdefault(row.rhk_id, []).append(IndicatorResult(row.id, row.text, row.target_value, row.target_unit,
+                                                                 latest.get(row.id)))
+    return [RhkResult(row.id, row.kind, row.text, by_rhk.get(row.id, [])) for row in rhk_rows]
+
+
+def proposal_for(session: Session, decision_engine: Callable[[str], Any], employee: Employee, cycle_id: int,
+                 skp_id: Optional[int]) -> Proposal:
+    """kinerja's proposal for the employee's year: the unit's result for the head of a unit
+    that has one, else :func:`propose` over the SKP's realisation (None without data, or when
+    the deployment predates the tables)."""
+    if is_unit_head(employee):
+        unit_result = session.scalar(select(UnitResult.result).where(UnitResult.cycle_id == cycle_id,
+                                                                     UnitResult.unit_id == employee.unit_id))
+        if unit_result is not None:
+            return Proposal(UNIT_HEAD_RATING[unit_result], basis="unit", unit_result=unit_result)
+    if skp_id is None:
+        return Proposal(None)
+    try:
+        return propose(decision_engine, year_results(session, skp_id))
+    except KeyError:  # an instance on a deployment without the proposal's tables
+        return Proposal(None)
+
+
+def proposal_for_task(kinerja: Kinerja, username: str, task_id: int) -> Optional[dict[str, Any]]:
+    """The proposal beside the supervisor's annual rating (form ``performance_rating``), for a
+    reader of the employee's file: the rating, its basis, and each RHK's rating with its
+    indicators' capaian. None for another task, another reader, or without a proposal."""
+    with kinerja.reading() as uow:
+        task = uow.session.get(HumanTask, task_id)
+        if task is None or task.form_key != RATING_FORM or task.subject_employee_id is None:
+            return None
+        if not may_view_employee(uow.session, load_user(uow.session, username), task.subject_employee_id):
+            return None
+        instance = uow.session.get(ProcessInstance, task.instance_id)
+        employee = uow.session.get(Employee, task.subject_employee_id)
+        if instance is None or employee is None or instance.cycle_id is None:
+            return None
+        definitions = kinerja.definitions.of(uow.session, instance.deployment_id)
+        skp_id = task.skp_id
+        if skp_id is None:
+            agreed = agreed_skp(uow.session, employee.id, instance.cycle_id)
+            skp_id = agreed.id if agreed else None
+        proposal = proposal_for(uow.session, definitions.decision_engine, employee, instance.cycle_id, skp_id)
+        if proposal.rating is None:
+            return None
+        results = year_results(uow.session, skp_id) if skp_id and proposal.basis == "realisasi" else []
+    return {"rating": proposal.rating, "basis": proposal.basis, "unit_result": proposal.unit_result,
+            "rhk": [{"kind": rhk.kind, "text": rhk.text, "rating": proposal.rhk_ratings.get(rhk.rhk_id),
+                     "indicators": [{"text": i.text, "target": i.target, "unit": i.unit, "realised": i.realised,
+                                     "capaian": i.capaian} for i in rhk.indicators]} for rhk in results]}

@@ -81,7 +81,8 @@ def complete_task(kinerja: Kinerja, actor: Actor, task_id: int, data: dict[str, 
         form = definitions.forms[task.form_key] if task.form_key is not None else None
         if form is not None:
             validate_form_data(task.form_key, form, data)
-        step, context = form_step(task.form_key), StepContext(uow, user, task, instance, form)
+        step = form_step(task.form_key)
+        context = StepContext(uow, user, task, instance, form, definitions.decision_engine)
         step_input = step.before(context, data)
         run = InstanceRun.load(definitions, instance.process_key, instance.state)
         changed = run.complete_user_task(task.spiff_task_id, step_input.data,

@@ -267,11 +267,12 @@ ANSWERS: dict[str, dict[str, Any]] = {
 # A year rated below expectation (predikat Butuh Perbaikan): the follow-up proposes the PP 30/2019 path.
 LOW_YEAR: dict[str, dict[str, Any]] = {
     "rate_performance": {"rating_hasil_kerja": "DIBAWAH_EKSPEKTASI", "rating_perilaku_kerja": "SESUAI_EKSPEKTASI",
+                         "hasil_kerja_reason": "Realisasi tidak didukung bukti yang sah",
                          "behaviour_items": {key: "SESUAI_EKSPEKTASI" for key in BERAKHLAK}},
 }
 
 
-def realisation_answer(kinerja: Kinerja, task_id: int, value: float = 90,
+def realisation_answer(kinerja: Kinerja, task_id: int, value: float = 110,
                        evidence: Optional[dict[int, list[int]]] = None) -> dict[str, Any]:
     """A realisation of every indicator of the task's SKP version: ``value`` against a numeric
     target, a description against a described one; ``evidence``: uploaded ids by indicator."""

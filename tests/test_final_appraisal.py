@@ -149,7 +149,7 @@ def test_the_supervisor_confirms_or_changes_the_proposal_with_a_reason(team: Sma
     evaluation = _evaluation(deployed, team.cycle_employee)
     assert (evaluation.proposed_perilaku_kerja, evaluation.rating_perilaku_kerja) == (AS_EXPECTED, ABOVE)
     assert evaluation.perilaku_kerja_reason == "Memimpin tim vaksinasi keliling"
-    assert (evaluation.predikat, evaluation.status, evaluation.proposed_hasil_kerja) == ("SANGAT_BAIK", "proposed", None)
+    assert (evaluation.predikat, evaluation.status, evaluation.proposed_hasil_kerja) == ("SANGAT_BAIK", "proposed", ABOVE)
     assert evaluation.unit_id is not None and evaluation.rated_at is not None
     assert _open(deployed, instance_id, "calibrate_predikat"), "the predikat waits for the unit's calibration"
 
@@ -171,7 +171,8 @@ def _objection_filed(kinerja: Kinerja, org: SmallOrg) -> int:
     (instance_id,) = open_cycle(kinerja, [org.cycle_employee], settings=RATERS).instance_ids
     complete_until(kinerja, instance_id, "rate_performance")
     do_task(kinerja, "kapus", "rate_performance", {
-        "rating_hasil_kerja": BELOW, "behaviour_items": {key: AS_EXPECTED for key in BERAKHLAK}})
+        "rating_hasil_kerja": BELOW, "hasil_kerja_reason": "Realisasi tidak didukung bukti yang sah",
+        "behaviour_items": {key: AS_EXPECTED for key in BERAKHLAK}})
     calibrate(kinerja)
     do_task(kinerja, "rina", "review_predikat",
             {"file_objection": True, "objection_reason": "Realisasi triwulan IV belum dihitung"})

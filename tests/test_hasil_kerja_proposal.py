@@ -1,15 +1,38 @@
 """The Rating Hasil Kerja kinerja proposes from realisation against target, through the
-deployed decision tables (bpmn/capaian_indikator.dmn, bpmn/usulan_rating_hasil_kerja.dmn)."""
+deployed decision tables (bpmn/capaian_indikator.dmn, bpmn/usulan_rating_hasil_kerja.dmn),
+and the head of a unit's from the unit's result; the supervisor starts from it."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Optional
+from typing import Callable, Optional
 
 import pytest
+from flask import Flask
+from sqlalchemy import select
 
+from engine.actors import Operator
 from engine.definitions import DefinitionSet
+from engine.errors import ValidationFailed
+from engine.evaluation_tables import ANNUAL, Evaluation
 from engine.hasil_kerja_proposal import ABOVE, AT, BELOW, IndicatorResult, RhkResult, propose
-from tests.support import BUNDLED_DEFINITIONS
+from engine.kinerja import Kinerja
+from engine.models import AuditEvent, ProcessInstance
+from engine.tasks import complete_task
+from engine.unit_results import start_unit_results
+from tests.support import (
+    BERAKHLAK,
+    BUNDLED_DEFINITIONS,
+    RHK_TEXT,
+    SHORT_YEAR,
+    SmallOrg,
+    complete_until,
+    elements,
+    login,
+    open_cycle,
+    realisation_answer,
+    set_result,
+    text,
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +75,62 @@ def test_the_proposal_records_each_table_it_ran(tables: DefinitionSet) -> None:
     assert [d["decision_id"] for d in facts["decisions"]] == ["capaian_indikator", "capaian_indikator",
                                                               "usulan_rating_hasil_kerja"]
     assert facts["decisions"][-1]["inputs"] and facts["proposed_hasil_kerja"] == AT
+
+
+# -- in the supervisor's annual rating ---------------------------------------------------------
+
+
+def _annual(kinerja: Kinerja, employee_id: int) -> Evaluation:
+    with kinerja.reading() as uow:
+        evaluation = uow.session.scalars(select(Evaluation).where(Evaluation.employee_id == employee_id,
+                                                                  Evaluation.period == ANNUAL)).one()
+        uow.session.expunge(evaluation)
+        return evaluation
+
+
+def test_the_rating_starts_from_the_proposal_and_a_different_one_needs_a_reason(org: SmallOrg,
+                                                                                deployed: Kinerja) -> None:
+    (instance_id,) = open_cycle(deployed, [org.cycle_employee], settings=SHORT_YEAR).instance_ids
+    report = complete_until(deployed, instance_id, "report_realisation")
+    complete_task(deployed, "rina", report, realisation_answer(deployed, report, value=50))  # 53 % of 95
+    rating = complete_until(deployed, instance_id, "rate_performance")
+    chosen = {"rating_hasil_kerja": AT, "behaviour_items": {key: AT for key in BERAKHLAK}}
+    with pytest.raises(ValidationFailed) as refused:
+        complete_task(deployed, "kapus", rating, chosen)
+    assert refused.value.details[0]["field"] == "hasil_kerja_reason"
+    complete_task(deployed, "kapus", rating, {**chosen, "hasil_kerja_reason": "Target terlalu tinggi untuk wilayah"})
+
+    evaluation = _annual(deployed, org.cycle_employee)
+    assert (evaluation.proposed_hasil_kerja, evaluation.rating_hasil_kerja) == (BELOW, AT)
+    assert evaluation.hasil_kerja_reason == "Target terlalu tinggi untuk wilayah"
+    with deployed.reading() as uow:
+        rated = uow.session.scalars(select(AuditEvent).where(AuditEvent.action == "evaluation.rated")).one().data
+    proposal = rated["hasil_kerja_proposal"]
+    assert proposal["proposed_hasil_kerja"] == BELOW and proposal["basis"] == "realisasi"
+    assert [d["decision_id"] for d in proposal["decisions"]][-1] == "usulan_rating_hasil_kerja"
+
+
+def test_the_head_of_a_unit_takes_the_units_result(org: SmallOrg, deployed: Kinerja, cycle: int) -> None:
+    start_unit_results(deployed, Operator("hr"), cycle)
+    set_result(deployed, {"unit_result": "ISTIMEWA", "unit_result_basis": "LAKIP 2026: semua IKU tercapai"})
+    kapus = org.employee_ids["198002022005012002"]
+    with deployed.reading() as uow:
+        instance_id = uow.session.scalar(select(ProcessInstance.id).where(
+            ProcessInstance.subject_employee_id == kapus, ProcessInstance.cycle_id == cycle))
+    rating = complete_until(deployed, instance_id, "rate_performance")
+    complete_task(deployed, "kadis", rating, {"rating_hasil_kerja": ABOVE,
+                                              "behaviour_items": {key: ABOVE for key in BERAKHLAK}})
+    evaluation = _annual(deployed, kapus)
+    assert (evaluation.proposed_hasil_kerja, evaluation.hasil_kerja_reason) == (ABOVE, None)
+
+
+def test_the_rating_page_shows_the_proposal_with_each_indicators_capaian(
+        org: SmallOrg, deployed: Kinerja, make_app: Callable[..., Flask]) -> None:
+    (instance_id,) = open_cycle(deployed, [org.cycle_employee], settings=SHORT_YEAR).instance_ids
+    report = complete_until(deployed, instance_id, "report_realisation")
+    complete_task(deployed, "rina", report, realisation_answer(deployed, report, value=110))
+    rating = complete_until(deployed, instance_id, "rate_performance")
+    page = login(make_app(), "kapus").get(f"/tasks/{rating}").get_data(as_text=True)
+    assert text(page, "hasil-proposal-rating") == "Di atas ekspektasi"
+    assert "115,79 %" in text(page, "hasil-proposal") and RHK_TEXT in text(page, "hasil-proposal")
+    assert elements(login(make_app(), "dedi").get(f"/tasks/{rating}").get_data(as_text=True), "hasil-proposal") == []

@@ -14,6 +14,7 @@ from engine.appraisal_input import input_for_task
 from engine.delegation import MAX_REASON, Delegate, delegate_task, delegates_for
 from engine.errors import Conflict, Forbidden, NotFound, ProcessError, ValidationFailed
 from engine.feedback import score_for_task
+from engine.hasil_kerja_proposal import proposal_for_task
 from engine.read_models import CompletedStep, TaskDetail, task_detail, task_to_work_on
 from engine.skp import task_skp
 from engine.skp_views import SkpView
@@ -174,6 +175,7 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
         "history": history_items(detail.history, formatters), "summary": summary_entries(detail.summary),
         "complaint": complaint_entries(detail.summary),
         "input_360": input_360(task.id),
+        "hasil_proposal": proposal_for_task(kinerja(), current_username(), task.id),
         "skp": skp, **document_labels(), "realisation": realisation_page(task.id, values, errors) if reports else None,
         "period_feedback": period_feedback_form(detail, skp, form, detail.prefill if values is None else values,
                                                 errors),
