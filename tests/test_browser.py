@@ -163,8 +163,10 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
     for quarter in range(1, 5):
         open_task(rina, "report_realisation")
         expect(rina.get_by_test_id("indicator-target").first).to_contain_text("95 persen")
-        for value in rina.locator('[data-testid="realisation-form"] input[name$="-value"]').all():
-            value.fill("97")
+        # 102 % of 95 persen, 12 of 12 bulan, 101 % of 85 indeks, 4 of 4 kegiatan: every target reached
+        inputs = rina.locator('[data-testid="realisation-form"] input[name$="-value"]').all()
+        for value, realised in zip(inputs, ("97", "12", "86", "4"), strict=True):
+            value.fill(realised)
         expect(rina.get_by_test_id("capaian").first).to_have_text("102,11 %")  # live, before any save
         if quarter == 1:
             rina.get_by_test_id("evidence-file-input").first.set_input_files(
@@ -191,8 +193,13 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
     open_task(kapus, "rate_performance")
     expect(kapus.get_by_test_id("input-360")).to_contain_text("Sigap melayani pasien")
     expect(kapus.get_by_test_id("input-360")).not_to_contain_text("Dedi")
+    # kinerja proposes "sesuai" (every RHK reached its target, none by 110 %); she rates higher, with a reason.
+    expect(kapus.get_by_test_id("hasil-proposal-rating")).to_have_text("Sesuai ekspektasi")
     fill(kapus, {"rating_hasil_kerja": "DIATAS_EKSPEKTASI",
                  **{f"behaviour_items-{key}": "DIATAS_EKSPEKTASI" for key in BERAKHLAK}})
+    kapus.get_by_test_id("task-submit").click()
+    expect(kapus.locator('[data-testid="field-error"][data-field="hasil_kerja_reason"]')).to_be_visible()
+    fill(kapus, {"hasil_kerja_reason": "Memimpin sweeping imunisasi di desa terpencil"})
     submit(kapus)
     complete(hr, "calibrate_predikat", {"predikat": "SANGAT_BAIK", "predikat_label": "Sangat Baik",
                                         "calibrated": "tidak"})
