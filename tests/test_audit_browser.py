@@ -64,7 +64,7 @@ def test_the_auditor_traces_the_predikat_and_exports_the_trail(browser: Browser,
     # The timeline and the predikat decision, its matched row highlighted.
     expect(page.get_by_test_id("audit-employee-name")).to_have_text(name)
     expect(page.get_by_test_id("audit-predikat")).to_have_text("Sangat Baik")
-    predikat = page.locator('[data-testid="decision"][data-decision-id="predikat_kinerja"]')
+    predikat = page.locator('[data-testid="decision"][data-decision-id="predikat_kinerja"]').last  # the year's
     matched = predikat.get_by_test_id("matched-rule")
     expect(matched).to_have_count(1)
     expect(matched).to_have_attribute("data-rule-id", "rule_diatas_diatas")

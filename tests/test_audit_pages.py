@@ -41,14 +41,15 @@ def test_the_auditor_searches_opens_the_timeline_and_exports(year: tuple[int, in
 
     found = client.get("/audit", query_string={"employee": "rina", "action": "decision.evaluated"})
     html = found.get_data(as_text=True)
-    assert found.status_code == 200 and len(elements(html, "audit-hit")) == 3
+    # four quarters' predikat, then the year's predikat, follow-up and tunjangan
+    assert found.status_code == 200 and len(elements(html, "audit-hit")) == 7
     assert {hit["data-instance-id"] for hit in elements(html, "audit-hit")} == {str(instance_id)}
 
     page = client.get(f"/audit/instances/{instance_id}").get_data(as_text=True)
     assert text(page, "audit-predikat") == "Sangat Baik"
-    matched = elements(page, "matched-rule")  # one row per decision: the predikat, the follow-up, the tunjangan
-    assert len(matched) == len(elements(page, "decision")) == 3
-    assert matched[0]["data-rule-id"] == "rule_diatas_diatas"
+    matched = elements(page, "matched-rule")  # one row per decision: 4 quarters, the predikat, follow-up, tunjangan
+    assert len(matched) == len(elements(page, "decision")) == 7
+    assert [row["data-rule-id"] for row in matched[:5]] == ["rule_sesuai_sesuai"] * 4 + ["rule_diatas_diatas"]
     assert len(elements(page, "timeline-event")) == len(_stored(deployed, instance_id))
     only_completions = client.get(f"/audit/instances/{instance_id}", query_string={"action": "task.completed"})
     assert {row["data-action"] for row in elements(only_completions.get_data(as_text=True), "timeline-event")} == {
@@ -74,13 +75,13 @@ def test_search_pages_and_bad_search_input(year: tuple[int, int], deployed: Kine
                                            app: Flask) -> None:
     client = login(app, "auditor")
     both_nurses = len(_stored(deployed))
-    assert 50 < both_nurses <= 100
-    first = client.get("/audit", query_string={"employee": "amd.kep"}).get_data(as_text=True)
-    assert len(elements(first, "audit-hit")) == 50 and elements(first, "audit-next")
-    second = client.get("/audit", query_string={"employee": "amd.kep", "offset": 50}).get_data(as_text=True)
-    assert len(elements(second, "audit-hit")) == both_nurses - 50
-    assert elements(second, "audit-prev") and not elements(second, "audit-next")
-    seqs = [int(h["_text"].split()[0]) for page in (first, second) for h in elements(page, "audit-hit")]
+    assert 100 < both_nurses <= 150  # three pages of 50
+    pages = [client.get("/audit", query_string={"employee": "amd.kep", "offset": offset}).get_data(as_text=True)
+             for offset in (0, 50, 100)]
+    assert [len(elements(page, "audit-hit")) for page in pages] == [50, 50, both_nurses - 100]
+    assert elements(pages[0], "audit-next") and elements(pages[1], "audit-next")
+    assert elements(pages[2], "audit-prev") and not elements(pages[2], "audit-next")
+    seqs = [int(h["_text"].split()[0]) for page in pages for h in elements(page, "audit-hit")]
     assert seqs == sorted((e["seq"] for e in _stored(deployed)), reverse=True)
     bad = client.get("/audit", query_string={"date_from": "kemarin"}).get_data(as_text=True)
     assert "date_from" in text(bad, "audit-search-errors")
@@ -103,9 +104,9 @@ def test_the_audit_api_searches_explains_and_exports(year: tuple[int, int], depl
     assert len(page["items"]) == 3 and page["total"] == len(_stored(deployed, instance_id))
     decided = api.ok("get", "/audit/events", "auditor", query_string={"predikat": "SANGAT_BAIK",
                                                                       "action": "decision.evaluated"})
-    assert decided["total"] == 6  # predikat, follow-up and tunjangan, for each nurse
+    assert decided["total"] == 14  # four quarters' predikat, the year's, follow-up and tunjangan, for each nurse
     decisions = api.ok("get", f"/audit/instances/{instance_id}/decisions", "auditor")["items"]
-    predikat = next(d for d in decisions if d["decision_id"] == "predikat_kinerja")
+    predikat = [d for d in decisions if d["decision_id"] == "predikat_kinerja"][-1]  # the year's, after the quarters
     assert [r["rule_id"] for r in predikat["table"]["rules"] if r["matched"]] == ["rule_diatas_diatas"]
     assert predikat["source"]["version"] == 1
 

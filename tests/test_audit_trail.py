@@ -62,7 +62,8 @@ def _db_events(kinerja: Kinerja, *conditions: Any) -> list[dict[str, Any]]:
 
 
 def _predikat_decision(audit: Any) -> Any:
-    return next(d for d in audit.decisions if d.decision_id == "predikat_kinerja")
+    """The year's predikat: the table's last decision (each period's comes before it)."""
+    return [d for d in audit.decisions if d.decision_id == "predikat_kinerja"][-1]
 
 
 # --- decisions ---------------------------------------------------------------------------
@@ -95,7 +96,8 @@ def test_a_past_decision_keeps_the_table_it_ran_on_after_the_table_is_edited(
 
 def test_decisions_recorded_before_file_versions_were_kept_are_explained_from_their_deployment(
         deployed: Kinerja, finished: int) -> None:
-    (event,) = [e for e in instance_history(deployed, Operator('test'), finished) if e["data"].get("decision_id") == "predikat_kinerja"]
+    *_periods, event = [e for e in instance_history(deployed, Operator('test'), finished)
+                        if e["data"].get("decision_id") == "predikat_kinerja"]  # the year's: the last
     older = {**event, "data": {key: value for key, value in event["data"].items() if key != "dmn"}}
     with deployed.unit_of_work() as uow:
         explained = explain_decision(uow.session, older)
@@ -175,7 +177,7 @@ def test_search_by_employee_predikat_actor_action_and_dates_in_pages(
     assert {hit.instance_id for hit in by_nip.items} == {dedi_instance}
 
     decided = search_events(deployed, "auditor", AuditQuery(predikat="SANGAT_BAIK", action="decision.evaluated"))
-    assert decided.total == 6  # predikat, follow-up and tunjangan, for each of the two
+    assert decided.total == 14  # four quarters' predikat, the year's, follow-up and tunjangan, for each of the two
     assert search_events(deployed, "auditor", AuditQuery(predikat="BAIK")).total == 0
 
     by_actor = search_events(deployed, "auditor", AuditQuery(actor="kapus", unit="pkm-mb", limit=500))

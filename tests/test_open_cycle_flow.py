@@ -85,7 +85,7 @@ def test_the_timer_sweep_flow_fires_due_escalations(
     # which starts on 2026-01-05, long before the machine's real date.
     monkeypatch.setattr(cycles.kinerja_for(database_url), "clock", clock)
     clock.advance(timedelta(days=8))
-    assert fire_due_timers(database_url) == {"fired": 1, "conflicts": 0}
+    assert fire_due_timers(database_url) == {"fired": 1, "conflicts": 0, "failed": 0}
     assert [t.task_key for t in list_tasks(deployed, "kadis") if t.subject_name.startswith("Rina")] == [
         "approve_skp_escalated"]
 
