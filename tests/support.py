@@ -25,6 +25,7 @@ from engine.assignment import may_work_on
 from engine.cycles import employees_without_instance, ensure_cycle, start_cycle_instances
 from engine.database import make_engine
 from engine.definitions import DefinitionFile
+from engine.evaluation_tables import ANNUAL, Evaluation
 from engine.inbox import TaskView, list_tasks
 from engine.kinerja import Kinerja
 from engine.models import Employee, HumanTask, ProcessInstance, User
@@ -591,7 +592,6 @@ def propose_predikats(kinerja: Kinerja, cycle_id: int, predikats: dict[int, str]
     """Annual evaluations proposed with these predikat (employee id → code), as the supervisor's
     rating step leaves them (status ``proposed``, counted in the employee's unit); returns
     employee id → evaluation id. Written as rows: the rating step is another form's."""
-    from engine.evaluation_tables import ANNUAL, Evaluation
 
     with kinerja.unit_of_work() as uow:
         rows = {}
@@ -618,3 +618,12 @@ def set_result(kinerja: Kinerja, data: dict[str, Any], unit_name: str = "Puskesm
         claim_task(kinerja, "ppk", task.id)
     complete_task(kinerja, "ppk", task.id, data)
     return task
+
+
+def annual_evaluation(kinerja: Kinerja, employee_id: int) -> Evaluation:
+    """The employee's annual evaluation row as stored (detached, to read after the session)."""
+    with kinerja.reading() as uow:
+        evaluation = uow.session.scalars(select(Evaluation).where(Evaluation.employee_id == employee_id,
+                                                                  Evaluation.period == ANNUAL)).one()
+        uow.session.expunge(evaluation)
+        return evaluation

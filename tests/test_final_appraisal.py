@@ -16,7 +16,6 @@ from engine.annual_rating import propose_perilaku
 from engine.appraisal_tables import AppraisalInput, Objection
 from engine.clock import FixedClock
 from engine.errors import ValidationFailed
-from engine.evaluation_tables import ANNUAL, Evaluation
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, HumanTask, User
 from engine.org import EmployeeSpec, add_employees
@@ -25,10 +24,10 @@ from engine.tasks import complete_task
 from engine.timers import fire_due_timers
 from tests.support import (
     BERAKHLAK,
-    RATE_YEAR,
     SHORT_YEAR,
     ApiClient,
     SmallOrg,
+    annual_evaluation,
     calibrate,
     complete_until,
     do_task,
@@ -68,14 +67,6 @@ def _open(kinerja: Kinerja, instance_id: int, task_key: str) -> list[Any]:
         return list(uow.session.execute(select(
             HumanTask.id, HumanTask.assignee_user_id, HumanTask.candidate_group, HumanTask.due_at).where(
             HumanTask.instance_id == instance_id, HumanTask.task_key == task_key, HumanTask.status == "open")))
-
-
-def _evaluation(kinerja: Kinerja, employee_id: int) -> Evaluation:
-    with kinerja.reading() as uow:
-        evaluation = uow.session.scalars(select(Evaluation).where(Evaluation.employee_id == employee_id,
-                                                                  Evaluation.period == ANNUAL)).one()
-        uow.session.expunge(evaluation)
-        return evaluation
 
 
 def _events(kinerja: Kinerja, instance_id: int, action: str) -> list[dict[str, Any]]:
@@ -146,7 +137,7 @@ def test_the_supervisor_confirms_or_changes_the_proposal_with_a_reason(team: Sma
         complete_task(deployed, "kapus", task_id, changed)
     assert refused.value.details[0]["field"] == "perilaku_kerja_reason"
     complete_task(deployed, "kapus", task_id, {**changed, "perilaku_kerja_reason": "Memimpin tim vaksinasi keliling"})
-    evaluation = _evaluation(deployed, team.cycle_employee)
+    evaluation = annual_evaluation(deployed, team.cycle_employee)
     assert (evaluation.proposed_perilaku_kerja, evaluation.rating_perilaku_kerja) == (AS_EXPECTED, ABOVE)
     assert evaluation.perilaku_kerja_reason == "Memimpin tim vaksinasi keliling"
     assert (evaluation.predikat, evaluation.status, evaluation.proposed_hasil_kerja) == ("SANGAT_BAIK", "proposed", ABOVE)
@@ -181,7 +172,7 @@ def _objection_filed(kinerja: Kinerja, org: SmallOrg) -> int:
 
 def test_the_hearing_asks_both_sides_before_a_final_decision(team: SmallOrg, deployed: Kinerja) -> None:
     instance_id = _objection_filed(deployed, team)
-    assert _evaluation(deployed, team.cycle_employee).predikat == "BUTUH_PERBAIKAN"
+    assert annual_evaluation(deployed, team.cycle_employee).predikat == "BUTUH_PERBAIKAN"
     do_task(deployed, "kadis", "objection_hearing", {"question_to_rater": "Apa dasar rating hasil kerja?",
                                                      "question_to_employee": "Bukti apa yang terlewat?"})
     rater = inbox_task(deployed, "kapus", "explain_rater")
@@ -202,7 +193,7 @@ def test_the_hearing_asks_both_sides_before_a_final_decision(team: SmallOrg, dep
             "upheld", "BUTUH_PERBAIKAN", "BAIK")
         assert (objection.rater_response, objection.employee_response) == ("given", "given")
         assert objection.decision_reason == "Bukti diterima" and objection.decided_by_user_id is not None
-    evaluation = _evaluation(deployed, team.cycle_employee)
+    evaluation = annual_evaluation(deployed, team.cycle_employee)
     assert (evaluation.predikat, evaluation.rating_hasil_kerja, evaluation.status) == ("BAIK", AS_EXPECTED, "final")
     assert [e["outcome"] for e in _events(deployed, instance_id, "objection.decided")] == ["upheld"]
 
@@ -214,11 +205,11 @@ def test_calibration_that_never_comes_makes_the_proposal_final(
     clock.advance(timedelta(days=31))
     fire_due_timers(deployed)
     assert inbox_task(deployed, "ppk", "calibrate_predikat_ppk")
-    assert _evaluation(deployed, team.cycle_employee).status == "proposed", "escalated, not final yet"
+    assert annual_evaluation(deployed, team.cycle_employee).status == "proposed", "escalated, not final yet"
     clock.advance(timedelta(days=15))
     fire_due_timers(deployed)
     assert inbox_task(deployed, "rina", "review_predikat")
-    evaluation = _evaluation(deployed, team.cycle_employee)
+    evaluation = annual_evaluation(deployed, team.cycle_employee)
     assert (evaluation.status, evaluation.predikat) == ("final", "SANGAT_BAIK")
     assert [e["reason"] for e in _events(deployed, instance_id, "evaluation.finalised")] == [
         "tidak dikalibrasi sampai batas waktu"]
@@ -243,7 +234,7 @@ def test_explanations_and_decisions_that_never_come_keep_the_original_predikat(
         objection = uow.session.scalars(select(Objection).where(Objection.instance_id == instance_id)).one()
         assert (objection.outcome, objection.final_predikat) == ("lapsed", "BUTUH_PERBAIKAN")
         assert (objection.rater_response, objection.employee_response) == ("skipped", "skipped")
-    assert _evaluation(deployed, team.cycle_employee).status == "final"
+    assert annual_evaluation(deployed, team.cycle_employee).status == "final"
     assert _events(deployed, instance_id, "objection.lapsed")
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from engine.actors import Operator
 from engine.definitions import DefinitionSet
 from engine.errors import ValidationFailed
-from engine.evaluation_tables import ANNUAL, Evaluation
 from engine.hasil_kerja_proposal import ABOVE, AT, BELOW, IndicatorResult, RhkResult, propose
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, ProcessInstance
@@ -25,6 +24,7 @@ from tests.support import (
     RHK_TEXT,
     SHORT_YEAR,
     SmallOrg,
+    annual_evaluation,
     complete_until,
     elements,
     login,
@@ -80,14 +80,6 @@ def test_the_proposal_records_each_table_it_ran(tables: DefinitionSet) -> None:
 # -- in the supervisor's annual rating ---------------------------------------------------------
 
 
-def _annual(kinerja: Kinerja, employee_id: int) -> Evaluation:
-    with kinerja.reading() as uow:
-        evaluation = uow.session.scalars(select(Evaluation).where(Evaluation.employee_id == employee_id,
-                                                                  Evaluation.period == ANNUAL)).one()
-        uow.session.expunge(evaluation)
-        return evaluation
-
-
 def test_the_rating_starts_from_the_proposal_and_a_different_one_needs_a_reason(org: SmallOrg,
                                                                                 deployed: Kinerja) -> None:
     (instance_id,) = open_cycle(deployed, [org.cycle_employee], settings=SHORT_YEAR).instance_ids
@@ -100,7 +92,7 @@ def test_the_rating_starts_from_the_proposal_and_a_different_one_needs_a_reason(
     assert refused.value.details[0]["field"] == "hasil_kerja_reason"
     complete_task(deployed, "kapus", rating, {**chosen, "hasil_kerja_reason": "Target terlalu tinggi untuk wilayah"})
 
-    evaluation = _annual(deployed, org.cycle_employee)
+    evaluation = annual_evaluation(deployed, org.cycle_employee)
     assert (evaluation.proposed_hasil_kerja, evaluation.rating_hasil_kerja) == (BELOW, AT)
     assert evaluation.hasil_kerja_reason == "Target terlalu tinggi untuk wilayah"
     with deployed.reading() as uow:
@@ -120,7 +112,7 @@ def test_the_head_of_a_unit_takes_the_units_result(org: SmallOrg, deployed: Kine
     rating = complete_until(deployed, instance_id, "rate_performance")
     complete_task(deployed, "kadis", rating, {"rating_hasil_kerja": ABOVE,
                                               "behaviour_items": {key: ABOVE for key in BERAKHLAK}})
-    evaluation = _annual(deployed, kapus)
+    evaluation = annual_evaluation(deployed, kapus)
     assert (evaluation.proposed_hasil_kerja, evaluation.hasil_kerja_reason) == (ABOVE, None)
 
 
