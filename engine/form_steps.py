@@ -7,7 +7,9 @@ step and calls it twice inside the same unit of work:
 
 - ``before`` with the validated form data, before the workflow runs: it writes the rows the
   answer makes (an SKP version, realisations, feedback) and returns what the workflow is to
-  receive instead — ids and decisions, never a copy of the document — with any messages;
+  receive instead — ids and decisions, never a copy of the document — with any messages.
+  It sees the task's workflow data as the task waits (:attr:`StepContext.task_data`: the
+  period a realisation is about, say);
 - ``after`` (optional) once the workflow has run on, with the run: for rows that need what
   the process decided (a predikat from the DMN table).
 
@@ -24,7 +26,7 @@ work, for every task row it cancels.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from .models import HumanTask, ProcessInstance, User
 from .notifications import Draft
@@ -55,14 +57,16 @@ class StepInput:
 @dataclass(frozen=True)
 class StepContext:
     """The completion a form step works on: who completes which task of which instance, with
-    which form definition (the deployed JSON schema, or None) and the deployment's decision
-    tables (for a step that proposes something by a table HR maintains)."""
+    which form definition (the deployed JSON schema, or None), the task's workflow data as it
+    waits for the answer (read-only: what the process put there, such as the period) and the
+    deployment's decision tables (for a step that proposes something by a table HR maintains)."""
 
     uow: UnitOfWork
     user: User
     task: HumanTask
     instance: ProcessInstance
     form: Optional[dict[str, Any]]
+    task_data: Mapping[str, Any] = field(default_factory=dict)
     # the Spiff DMN engine of a decision of the instance's deployment (KeyError: not deployed)
     decision_engine: Optional[Callable[[str], Any]] = None
 

@@ -5,13 +5,14 @@ evaluation form per Triwulan).
 The ``period_feedback`` form's step (see :mod:`engine.form_steps`):
 
 - ``before`` checks that every RHK named is one of the SKP version the task is about (the
-  agreed one, ``task.skp_id``; by RHK id, never by position: 422 naming the row otherwise) and
-  hands the workflow only the two ratings, which its business rule task feeds to the
-  ``predikat_kinerja`` table — the same table as the annual predikat;
-- ``after`` knows the period (the workflow data of the task) and the predikat the table
-  gave in this step (``run.decisions``), so it writes the feedback rows (table ``umpan_balik``) and the period's
-  :class:`~engine.evaluation_tables.Evaluation` (final: a period's evaluation is not
-  calibrated) with the audit event ``evaluation.period_rated``, and tells the employee.
+  agreed one, ``task.skp_id``; by RHK id, never by position: 422 naming the row otherwise),
+  writes the feedback rows (table ``umpan_balik``) and the period's
+  :class:`~engine.evaluation_tables.Evaluation` with its two ratings for the period of the
+  task's workflow data, and hands the workflow only the ratings, which its business rule task
+  feeds to the ``predikat_kinerja`` table — the same table as the annual predikat;
+- ``after`` has the predikat the table gave in this step (``run.decisions``): it completes the
+  evaluation (final: a period's evaluation is not calibrated) with the audit event
+  ``evaluation.period_rated``, and tells the employee.
 """
 from __future__ import annotations
 
@@ -33,76 +34,85 @@ if TYPE_CHECKING:
 
 PERIOD_FEEDBACK_FORM = "period_feedback"
 PREDIKAT_DECISION = "predikat_kinerja"  # the DMN table the periodic review's business rule task calls
-_SUBMITTED_KEY = "kinerja.period_feedback"  # session.info: the answers between before and after, by task id
 PREDIKAT_WORDS = {"SANGAT_BAIK": "Sangat Baik", "BAIK": "Baik", "BUTUH_PERBAIKAN": "Butuh Perbaikan",
                   "KURANG": "Kurang/Misconduct", "SANGAT_KURANG": "Sangat Kurang"}
 
 
-@register(PERIOD_FEEDBACK_FORM, after=lambda context, run: record_period_evaluation(context, run))
-def check_feedback(context: StepContext, data: dict[str, Any]) -> StepInput:
-    """Refuse feedback on an RHK outside the task's SKP (422 naming the row); the workflow gets
-    the two ratings, the predikat table's inputs."""
+@register(PERIOD_FEEDBACK_FORM, after=lambda context, run: record_predikat(context, run))
+def rate_period(context: StepContext, data: dict[str, Any]) -> StepInput:
+    """Write the period's feedback and ratings (refusing an RHK outside the task's SKP, 422
+    naming the row); the workflow gets the two ratings, the predikat table's inputs."""
     rows = rhk_of(context.uow.session, _skp_id(context))
     for index, item in enumerate(data.get("rhk_feedback") or []):
         if item["rhk"] not in rows:
             raise ValidationFailed(f"umpan balik {index + 1}: RHK {item['rhk']} bukan bagian dari SKP ini",
                                    details=[{"field": f"rhk_feedback.{index}.rhk",
                                              "message": f"RHK {item['rhk']} bukan bagian dari SKP ini"}])
-    context.uow.session.info.setdefault(_SUBMITTED_KEY, {})[context.task.id] = data
+    uow, task, instance = context.uow, context.task, context.instance
+    period, period_name = _period(context)
+    employee = uow.session.get(Employee, instance.subject_employee_id)
+    if employee is None or instance.cycle_id is None:
+        raise Conflict("this process is about no employee's cycle, so it has no periodic evaluation",
+                       details={"reason": "no_cycle"})
+    now = uow.clock.now()
+    base = {"employee_id": employee.id, "cycle_id": instance.cycle_id, "period": period,
+            "given_by_user_id": context.user.id, "given_at": now, "instance_id": instance.id}
+    uow.session.add_all([UmpanBalik(**base, rhk_id=item["rhk"], text=item["feedback"].strip())
+                         for item in data.get("rhk_feedback") or [] if (item.get("feedback") or "").strip()])
+    uow.session.add_all([UmpanBalik(**base, value_key=key, text=text.strip())
+                         for key, text in (data.get("perilaku_feedback") or {}).items()
+                         if key in BERAKHLAK and text.strip()])
+    evaluation = _evaluation_of(context, employee.id, period) or Evaluation(
+        employee_id=employee.id, cycle_id=instance.cycle_id, period=period)
+    uow.session.add(evaluation)
+    evaluation.period_name, evaluation.unit_id, evaluation.skp_id = period_name[:64], employee.unit_id, task.skp_id
+    evaluation.instance_id, evaluation.status, evaluation.predikat = instance.id, "final", None
+    evaluation.rating_hasil_kerja = data["rating_hasil_kerja"]
+    evaluation.rating_perilaku_kerja = data["rating_perilaku_kerja"]
+    evaluation.rated_by_user_id, evaluation.rated_at, evaluation.finalised_at = context.user.id, now, now
     return StepInput({"rating_hasil_kerja": data["rating_hasil_kerja"],
                       "rating_perilaku_kerja": data["rating_perilaku_kerja"]})
 
 
-def record_period_evaluation(context: StepContext, run: "InstanceRun") -> list[Draft]:
-    """Write the period's feedback rows and its evaluation; tell the employee its predikat."""
+def record_predikat(context: StepContext, run: "InstanceRun") -> list[Draft]:
+    """Put the table's predikat on the period's evaluation, record it, tell the employee."""
     uow, task, instance = context.uow, context.task, context.instance
-    answer = _submitted(context)
-    workflow = run.task_data(task.spiff_task_id)
-    period, period_name = int(workflow["period"]), str(workflow.get("period_name") or workflow["period"])
-    employee = uow.session.get(Employee, instance.subject_employee_id)
-    cycle_id = instance.cycle_id
-    if employee is None or cycle_id is None:
-        raise Conflict("this process is about no employee's cycle, so it has no periodic evaluation",
-                       details={"reason": "no_cycle"})
-    predikat = _predikat(run)
-    now = uow.clock.now()
-    base = {"employee_id": employee.id, "cycle_id": cycle_id, "period": period, "given_by_user_id": context.user.id,
-            "given_at": now, "instance_id": instance.id}
-    feedback = [UmpanBalik(**base, rhk_id=item["rhk"], text=item["feedback"].strip())
-                for item in answer.get("rhk_feedback") or [] if (item.get("feedback") or "").strip()]
-    feedback += [UmpanBalik(**base, value_key=key, text=text.strip())
-                 for key, text in (answer.get("perilaku_feedback") or {}).items() if key in BERAKHLAK and text.strip()]
-    uow.session.add_all(feedback)
-    evaluation = uow.session.scalar(select(Evaluation).where(
-        Evaluation.employee_id == employee.id, Evaluation.cycle_id == cycle_id, Evaluation.period == period))
-    if evaluation is None:
-        evaluation = Evaluation(employee_id=employee.id, cycle_id=cycle_id, period=period)
-        uow.session.add(evaluation)
-    evaluation.period_name, evaluation.unit_id, evaluation.skp_id = period_name[:64], employee.unit_id, task.skp_id
-    evaluation.instance_id, evaluation.status, evaluation.predikat = instance.id, "final", predikat
-    evaluation.rating_hasil_kerja = answer["rating_hasil_kerja"]
-    evaluation.rating_perilaku_kerja = answer["rating_perilaku_kerja"]
-    evaluation.rated_by_user_id, evaluation.rated_at, evaluation.finalised_at = context.user.id, now, now
+    period, period_name = _period(context)
+    evaluation = _evaluation_of(context, instance.subject_employee_id, period)
+    assert evaluation is not None  # written by rate_period in this unit of work
+    evaluation.predikat = _predikat(run)
+    feedback = uow.session.scalars(select(UmpanBalik).where(
+        UmpanBalik.instance_id == instance.id, UmpanBalik.period == period,
+        UmpanBalik.given_at == evaluation.rated_at)).all()
     uow.record(context.user.username, "evaluation.period_rated", {
-        "employee_id": employee.id, "cycle_id": cycle_id, "period": period, "period_name": period_name,
-        "skp_id": task.skp_id, "rating_hasil_kerja": evaluation.rating_hasil_kerja,
-        "rating_perilaku_kerja": evaluation.rating_perilaku_kerja, "predikat": predikat,
+        "employee_id": evaluation.employee_id, "cycle_id": evaluation.cycle_id, "period": period,
+        "period_name": period_name, "skp_id": task.skp_id, "rating_hasil_kerja": evaluation.rating_hasil_kerja,
+        "rating_perilaku_kerja": evaluation.rating_perilaku_kerja, "predikat": evaluation.predikat,
         "feedback": {"rhk": sorted({row.rhk_id for row in feedback if row.rhk_id}),
                      "perilaku": sorted({row.value_key for row in feedback if row.value_key})}},
         instance_id=instance.id, task_id=task.id)
-    return _tell_employee(uow.session, employee.id, period_name, predikat)
+    return _tell_employee(uow.session, evaluation.employee_id, period_name, evaluation.predikat)
+
+
+def _period(context: StepContext) -> tuple[int, str]:
+    """The period the task is about (number from 1, and its name), from its workflow data."""
+    period = context.task_data.get("period")
+    if not isinstance(period, int) or isinstance(period, bool) or period < 1:
+        raise Conflict("this feedback task has no period in its workflow data (a number from 1)",
+                       details={"reason": "no_period"})
+    return period, str(context.task_data.get("period_name") or period)
+
+
+def _evaluation_of(context: StepContext, employee_id: Optional[int], period: int) -> Optional[Evaluation]:
+    return context.uow.session.scalar(select(Evaluation).where(
+        Evaluation.employee_id == employee_id, Evaluation.cycle_id == context.instance.cycle_id,
+        Evaluation.period == period))
 
 
 def _skp_id(context: StepContext) -> int:
     if context.task.skp_id is None:
         raise Conflict("there is no agreed SKP to give feedback on", details={"reason": "no_agreed_skp"})
     return context.task.skp_id
-
-
-def _submitted(context: StepContext) -> dict[str, Any]:
-    """The form as the supervisor sent it: ``before`` left it in the unit of work's session
-    (the workflow gets only the ratings, and the rows need the period only ``after`` knows)."""
-    return context.uow.session.info[_SUBMITTED_KEY].pop(context.task.id)
 
 
 def _predikat(run: "InstanceRun") -> Optional[str]:

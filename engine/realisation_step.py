@@ -3,23 +3,19 @@ version, with its evidence.
 
 The ``realisation`` form's answer names indicators of the SKP version the task is about
 (``task.skp_id``, the version in force when the task was created) and the evidence files
-uploaded to this task beforehand (:func:`engine.evidence.upload_evidence`). ``before``
-checks the answer (422 naming the row) and gives the workflow only a summary; ``after``,
-once the workflow has run, reads the task's ``period`` from its data and writes one
-:class:`~engine.realisation_tables.Realisasi` row per indicator and period: reporting the
+uploaded to this task beforehand (:func:`engine.evidence.upload_evidence`). The step checks
+the answer (422 naming the row), reads the task's ``period`` from its workflow data and writes
+one :class:`~engine.realisation_tables.Realisasi` row per indicator and period, giving the
+workflow only a count: reporting the
 same period again replaces the rows (and their links to evidence), never duplicates them.
 ``realisation.reported`` records the values and the SHA-256 of every file, so the audit
 trail names the very bytes the realisation rests on.
-
-The checked answer is handed from ``before`` to ``after`` in the session's ``info`` (the
-step's own scratch space in SQLAlchemy): the period is in the workflow's data, which only
-``after`` has in hand.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -28,15 +24,10 @@ from sqlalchemy.orm import Session
 from .errors import Conflict, ValidationFailed
 from .form_steps import StepContext, StepInput, register
 from .models import HumanTask
-from .notifications import Draft
 from .realisation_tables import BuktiDukung, Realisasi
 from .skp_tables import Indikator, Rhk, Skp
 from .vocabulary import REALISATION_FORM
 
-if TYPE_CHECKING:
-    from .instance_run import InstanceRun
-
-PENDING = "kinerja.realisation_step"  # session.info key: checked answers by task id
 HUNDRED, CENT = Decimal(100), Decimal("0.01")
 
 
@@ -114,11 +105,10 @@ def checked_rows(session: Session, task: HumanTask, answer: list[dict[str, Any]]
     return rows
 
 
-def write_realisation(context: StepContext, run: "InstanceRun") -> list[Draft]:
+def write_realisation(context: StepContext, rows: list[Reported]) -> None:
     """Write (or replace) the period's rows and link their evidence; see the module's docstring."""
     uow, task, instance = context.uow, context.task, context.instance
-    rows: list[Reported] = uow.session.info.get(PENDING, {}).pop(task.id)
-    period = run.task_data(task.spiff_task_id).get("period")
+    period = context.task_data.get("period")
     if not isinstance(period, int) or isinstance(period, bool) or period < 1:
         raise Conflict("this realisation task has no period in its workflow data (a number from 1)",
                        details={"reason": "no_period"})
@@ -158,7 +148,6 @@ def write_realisation(context: StepContext, run: "InstanceRun") -> list[Draft]:
     uow.record(context.user.username, "realisation.reported",
                {"skp_id": task.skp_id, "employee_id": employee_id, "cycle_id": cycle_id, "period": period,
                 "realisations": facts}, instance_id=instance.id, task_id=task.id)
-    return []
 
 
 def _unlink(session: Session, rows: list[Realisasi]) -> None:
@@ -178,9 +167,10 @@ def _text(number: Optional[Decimal]) -> Optional[str]:
     return None if number is None else f"{number.normalize():f}"
 
 
-@register(REALISATION_FORM, after=write_realisation)
-def check_realisation(context: StepContext, data: dict[str, Any]) -> StepInput:
-    """Check the answer against the task's SKP version and its uploads; the workflow gets the count."""
+@register(REALISATION_FORM)
+def report_realisation(context: StepContext, data: dict[str, Any]) -> StepInput:
+    """Check the answer against the task's SKP version and its uploads and write its rows; the
+    workflow gets the count."""
     rows = checked_rows(context.uow.session, context.task, data.get("realisations") or [])
-    context.uow.session.info.setdefault(PENDING, {})[context.task.id] = rows
+    write_realisation(context, rows)
     return StepInput({"realisation_count": len(rows)})

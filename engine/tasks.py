@@ -82,9 +82,10 @@ def complete_task(kinerja: Kinerja, actor: Actor, task_id: int, data: dict[str, 
         if form is not None:
             validate_form_data(task.form_key, form, data)
         step = form_step(task.form_key)
-        context = StepContext(uow, user, task, instance, form, definitions.decision_engine)
-        step_input = step.before(context, data)
         run = InstanceRun.load(definitions, instance.process_key, instance.state)
+        waiting_data = dict(run.task_data(task.spiff_task_id))  # a copy: completing merges the answer in
+        context = StepContext(uow, user, task, instance, form, waiting_data, definitions.decision_engine)
+        step_input = step.before(context, data)
         changed = run.complete_user_task(task.spiff_task_id, step_input.data,
                                          f"task {task_id} is no longer waiting for input")
         if step.after is not None:
