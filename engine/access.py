@@ -15,7 +15,7 @@ timeline stays the story of the process.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Collection, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -92,6 +92,18 @@ def may_view_employee(session: Session, viewer: User, employee_id: Optional[int]
         seen.add(current.id)
         current = current.supervisor
     return False
+
+
+def task_shown_to_reader(session: Session, username: str, task_id: int,
+                         forms: Collection[str]) -> Optional[HumanTask]:
+    """The task when it has one of ``forms`` and is about an employee whose file ``username``
+    may read (:func:`may_view_employee`); None otherwise. For what a page shows beside a task
+    it already loaded with its own checks (the 360 input, the proposed rating): a reader of
+    the task who may not read the file gets no card, never an error."""
+    task = session.get(HumanTask, task_id)
+    if task is None or task.form_key not in forms or task.subject_employee_id is None:
+        return None
+    return task if may_view_employee(session, load_user(session, username), task.subject_employee_id) else None
 
 
 def reads_task_context(session: Session, viewer: User, task: HumanTask) -> bool:

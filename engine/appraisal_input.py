@@ -27,13 +27,13 @@ from typing import Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import load_user, may_view_employee
+from .access import task_shown_to_reader
 from .appraisal_tables import AppraisalInput
 from .errors import Conflict
 from .evaluation_tables import RATINGS
 from .form_steps import Lapse, StepContext, StepInput, on_lapse, register
 from .kinerja import Kinerja
-from .models import Cycle, Employee, HumanTask, ProcessInstance, User
+from .models import Cycle, Employee, ProcessInstance, User
 
 DEFAULT_RATERS = {"peers": 3, "subordinates": 3}
 MAX_RATERS = 10  # per relation: a 360 input is a sample, not a survey of the whole office
@@ -150,10 +150,8 @@ def input_for_task(kinerja: Kinerja, username: str, task_id: int) -> Optional[di
     reader of the employee's file (the employee, the supervisors, HR); None otherwise or when
     nobody was asked. Callers show it next to a task they already loaded with its checks."""
     with kinerja.reading() as uow:
-        task = uow.session.get(HumanTask, task_id)
-        if task is None or task.form_key not in SHOWN_WITH or task.subject_employee_id is None:
-            return None
-        if not may_view_employee(uow.session, load_user(uow.session, username), task.subject_employee_id):
+        task = task_shown_to_reader(uow.session, username, task_id, SHOWN_WITH)
+        if task is None:
             return None
         pooled = pooled_input(uow.session, uow.session.get(ProcessInstance, task.instance_id))
         return pooled if pooled["asked"] else None

@@ -27,11 +27,11 @@ from typing import Any, Callable, Optional, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import load_user, may_view_employee
+from .access import task_shown_to_reader
 from .assignment import is_unit_head
 from .evaluation_tables import UnitResult
 from .kinerja import Kinerja
-from .models import Employee, HumanTask, ProcessInstance
+from .models import Employee, ProcessInstance
 from .realisation_tables import Realisasi
 from .runtime import DecisionRecord, evaluate_decision
 from .skp_rules import agreed_skp
@@ -174,10 +174,8 @@ def proposal_for_task(kinerja: Kinerja, username: str, task_id: int) -> Optional
     reader of the employee's file: the rating, its basis, and each RHK's rating with its
     indicators' capaian. None for another task, another reader, or without a proposal."""
     with kinerja.reading() as uow:
-        task = uow.session.get(HumanTask, task_id)
-        if task is None or task.form_key != RATING_FORM or task.subject_employee_id is None:
-            return None
-        if not may_view_employee(uow.session, load_user(uow.session, username), task.subject_employee_id):
+        task = task_shown_to_reader(uow.session, username, task_id, {RATING_FORM})
+        if task is None:
             return None
         instance = uow.session.get(ProcessInstance, task.instance_id)
         employee = uow.session.get(Employee, task.subject_employee_id)
