@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .appraisal_tables import Objection
-from .errors import ValidationFailed
+from .errors import Conflict, ValidationFailed
 from .evaluation_tables import ANNUAL, Evaluation
 from .form_steps import Lapse, StepContext, StepInput, on_lapse, register
 from .hasil_kerja_proposal import Proposal, proposal_for
@@ -38,11 +38,10 @@ from .models import Employee, HumanTask, ProcessInstance
 from .notifications import Draft
 from .skp_rules import agreed_skp
 from .unit_of_work import UnitOfWork
-from .vocabulary import PREDIKAT
+from .vocabulary import CALIBRATION_FORM, PREDIKAT
 
 ABOVE, AS_EXPECTED, BELOW = "DIATAS_EKSPEKTASI", "SESUAI_EKSPEKTASI", "DIBAWAH_EKSPEKTASI"
 MIN_REASON = 10  # characters of a reason: "tidak setuju" is not one
-CALIBRATION_FORM = "predikat_calibration"
 
 
 def propose_perilaku(ratings: Iterable[str]) -> str:
@@ -151,6 +150,16 @@ def still_open(session: Session, instance: ProcessInstance, form_key: str) -> bo
     """Whether the instance still waits on a task of the form (a lapsed task was escalated)."""
     return bool(session.scalar(select(func.count()).select_from(HumanTask).where(
         HumanTask.instance_id == instance.id, HumanTask.form_key == form_key, HumanTask.status == "open")))
+
+
+@register(CALIBRATION_FORM)
+def refuse_calibration_answer(context: StepContext, data: dict[str, Any]) -> StepInput:
+    """One door: the predikat waits for its unit's calibration to be made final as a whole
+    (:func:`engine.calibration.finalise_unit`), so nobody completes this task by its form."""
+    employee = context.uow.session.get(Employee, context.instance.subject_employee_id)
+    raise Conflict("this task ends when the unit's calibration is made final; use the unit's calibration page",
+                   details={"reason": "calibrated_by_unit", "cycle_id": context.instance.cycle_id,
+                            "unit_id": employee.unit_id if employee else None})
 
 
 @on_lapse(CALIBRATION_FORM)

@@ -34,8 +34,8 @@ from .permissions import CALIBRATE
 from .step import finish_step
 from .step_failures import records_step_failure
 from .unit_of_work import UnitOfWork
+from .vocabulary import CALIBRATION_FORM
 
-CALIBRATION_FORM = "predikat_calibration"  # the HR-lane task of final_appraisal that waits for the final predikat
 MIN_REASON = 3
 
 

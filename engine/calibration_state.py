@@ -7,7 +7,8 @@ distribution report covers them all), or for one unit (its calibration page). Th
 has authorised; :mod:`engine.calibration` and :mod:`engine.reports` are the use cases.
 
 An employee counts in a unit when their annual evaluation names it (``Evaluation.unit_id``)
-or, before they have one, when they have an instance in the cycle and work in the unit.
+or, before they have one, when they have an instance in the cycle that was not cancelled
+(someone transferred out mid-year) and work in the unit.
 """
 from __future__ import annotations
 
@@ -146,7 +147,8 @@ def _add_employees(session: Session, cycle: Cycle, states: dict[int, UnitState])
         states[evaluation.unit_id].employees.append(row)
         by_evaluation[evaluation.id] = row
         seen.add(employee.id)
-    in_cycle = select(ProcessInstance.subject_employee_id).where(ProcessInstance.cycle_id == cycle.id)
+    in_cycle = select(ProcessInstance.subject_employee_id).where(  # a cancelled process (a transfer) leaves the set
+        ProcessInstance.cycle_id == cycle.id, ProcessInstance.status != "cancelled")
     for employee_id, nip, name, position, unit in session.execute(  # columns only: the cycle page reads every unit
             select(Employee.id, Employee.nip, Employee.name, Employee.position, Employee.unit_id)
             .where(Employee.id.in_(in_cycle), Employee.unit_id.in_(states), Employee.active.is_(True))):

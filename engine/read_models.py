@@ -28,7 +28,7 @@ from .permissions import READ_DEFINITIONS
 from .skp_content import content_of
 from .skp_rules import editable_skp
 from .unit_of_work import UnitOfWork
-from .vocabulary import COMPLAINT_PROCESS, SKP_DRAFT_FORM, phase_of
+from .vocabulary import CALIBRATION_FORM, COMPLAINT_PROCESS, SKP_DRAFT_FORM, phase_of
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,8 @@ class TaskDetail:
     summary: dict[str, Any]
     can_complete: bool
     skp_id: Optional[int] = None  # the SKP version the task is about (engine.skp.task_skp reads it)
+    # (cycle id, unit id) of a task that ends when that unit's calibration is made final, not by a form
+    calibrated_in_unit: Optional[tuple[int, int]] = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ def task_detail(kinerja: Kinerja, username: str, task_id: int, with_prefill: boo
         row = uow.session.get(HumanTask, task_id)
         if row is None:
             raise NotFound(f"task {task_id} does not exist")
-        can_complete = row.status == "open" and may_work_on(row, user)
+        can_complete = row.status == "open" and may_work_on(row, user) and row.form_key != CALIBRATION_FORM
         reads_employee_file = reads_task_context(uow.session, user, row)
         if not can_complete and not reads_employee_file:
             raise NotFound(f"task {task_id} does not exist")
@@ -108,7 +110,9 @@ def task_detail(kinerja: Kinerja, username: str, task_id: int, with_prefill: boo
                           form_schema=schema, prefill=prefill,
                           employee=employee_card(uow.session, subject), history=history,
                           summary=dict(instance.summary or {}) if reads_employee_file else {},
-                          can_complete=can_complete, skp_id=row.skp_id)
+                          can_complete=can_complete, skp_id=row.skp_id,
+                          calibrated_in_unit=(instance.cycle_id, subject.unit_id)
+                          if row.form_key == CALIBRATION_FORM and instance.cycle_id and subject else None)
 
 
 def task_to_work_on(kinerja: Kinerja, username: str, task_id: int) -> TaskDetail:

@@ -29,6 +29,9 @@ SKP_APPROVALS = ("approve_skp", "approve_skp_escalated")  # the supervisor's, th
 # Forms whose tasks write the SKP's tables (engine.skp_step), whatever the task ids.
 SKP_DRAFT_FORM, SKP_APPROVAL_FORM = "skp_draft", "skp_approval"
 SKP_FORMS = (SKP_DRAFT_FORM, SKP_APPROVAL_FORM)
+# the HR-lane task of final_appraisal that waits for the unit's final predikat; only finalising the
+# unit's calibration completes it (engine.calibration), never its own form
+CALIBRATION_FORM = "predikat_calibration"
 REALISATION_FORM = "realisation"  # a period's realisation per indicator, with its evidence (engine.realisation_step)
 TARGET_SETTING_PROCESS = "target_setting"  # a revision of an agreed SKP runs it on its own
 RATE_PERFORMANCE = "rate_performance"  # the supervisor's rating: scored against service satisfaction

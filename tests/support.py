@@ -22,20 +22,23 @@ from werkzeug.test import TestResponse
 
 from engine.actors import SYSTEM, Operator
 from engine.assignment import may_work_on
+from engine.calibration import finalise_unit, unit_calibration
 from engine.cycles import employees_without_instance, ensure_cycle, start_cycle_instances
 from engine.database import make_engine
 from engine.definitions import DefinitionFile
 from engine.evaluation_tables import ANNUAL, Evaluation
 from engine.inbox import TaskView, list_tasks
 from engine.kinerja import Kinerja
-from engine.models import Employee, HumanTask, ProcessInstance, User
+from engine.models import Employee, HumanTask, ProcessInstance, Unit, User
 from engine.org import EmployeeSpec, add_employees, add_user, create_organisation
 from engine.schema import METADATA
 from engine.skp import organisation_goals, set_organisation_goals, skp_editor
 from engine.skp_rules import Parents
 from engine.skp_tables import Indikator, Rhk, Skp
 from engine.tasks import claim_task, complete_task
-from engine.vocabulary import DEFAULT_PROCESS
+from engine.unit_result_step import unit_result_key
+from engine.unit_results import start_unit_results
+from engine.vocabulary import CALIBRATION_FORM, DEFAULT_PROCESS
 from kinerja_cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -327,28 +330,63 @@ def answer(kinerja: Kinerja, task_id: int, answers: Optional[dict[str, dict[str,
         return skp_answer(kinerja, task_id)
     if form_key == "realisation":
         return realisation_answer(kinerja, task_id)
-    if form_key == "predikat_calibration":
-        return calibration_answer(kinerja, task_id)
     raise AssertionError(f"no answer for task '{key}'")
 
 
-def calibration_answer(kinerja: Kinerja, task_id: int) -> dict[str, Any]:
-    """A unit's calibration that leaves the employee's predikat as the matrix gave it."""
+CALIBRATION_EXCEPTION = "Unit kecil: pola distribusi tidak dapat dipenuhi (diterima BKPSDM)"
+
+
+def waiting_units(kinerja: Kinerja) -> list[tuple[int, int]]:
+    """(cycle id, unit id) of every unit with an employee whose process waits for its calibration."""
     with kinerja.reading() as uow:
-        task = uow.session.get(HumanTask, task_id)
-        summary = uow.session.get(ProcessInstance, task.instance_id).summary or {}
-    return {"predikat": summary["predikat"], "predikat_label": summary["predikat_label"], "calibrated": False}
+        return sorted(set(uow.session.execute(
+            select(ProcessInstance.cycle_id, Employee.unit_id)
+            .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+            .join(Employee, Employee.id == HumanTask.subject_employee_id)
+            .where(HumanTask.status == "open", HumanTask.form_key == CALIBRATION_FORM)).all()))
+
+
+def set_unit_results(kinerja: Kinerja, cycle_id: int, data: dict[str, Any] = UNIT_RESULT) -> None:
+    """Every unit's result for the cycle, set by the PPK (``data`` for each) through the
+    unit-result steps HR starts; units that have one keep it."""
+    start_unit_results(kinerja, "hr", cycle_id)
+    with kinerja.reading() as uow:
+        keys = [unit_result_key(cycle_id, unit_id) for unit_id in uow.session.scalars(select(Unit.id))]
+        task_ids = uow.session.scalars(select(HumanTask.id).join(
+            ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(
+            ProcessInstance.business_key.in_(keys), HumanTask.status == "open").order_by(HumanTask.id)).all()
+    for task_id in task_ids:
+        username = eligible_username(kinerja, task_id)
+        claim_task(kinerja, username, task_id)
+        complete_task(kinerja, username, task_id, data)
 
 
 def calibrate(kinerja: Kinerja, username: str = "hr") -> None:
-    """HR completes every open unit calibration, leaving each predikat as it is."""
+    """HR makes final every unit whose employees wait for calibration, leaving each predikat as
+    the supervisor proposed it: the unit's result is set first where it has none, and a set
+    that breaks the unit's pattern is made final as an accepted exception."""
+    units = waiting_units(kinerja)
+    assert units, "no calibration is open"
+    for cycle_id in {cycle_id for cycle_id, _unit in units}:
+        set_unit_results(kinerja, cycle_id)
+    for cycle_id, unit_id in units:
+        state = unit_calibration(kinerja, username, cycle_id, unit_id)
+        finalise_unit(kinerja, username, cycle_id, unit_id, CALIBRATION_EXCEPTION if state.violations else None)
+
+
+def next_open_task(kinerja: Kinerja, instance_id: Optional[int] = None) -> Optional[tuple[int, str]]:
+    """(id, key) of the oldest open task (of the instance) that its form completes; when only
+    calibrations wait, their units are made final first (:func:`calibrate`), as HR would."""
+    query = select(HumanTask.id, HumanTask.task_key, HumanTask.form_key).where(HumanTask.status == "open")
+    if instance_id is not None:
+        query = query.where(HumanTask.instance_id == instance_id)
     with kinerja.reading() as uow:
-        task_ids = uow.session.scalars(select(HumanTask.id).where(
-            HumanTask.status == "open", HumanTask.form_key == "predikat_calibration").order_by(HumanTask.id)).all()
-    assert task_ids, "no calibration is open"
-    for task_id in task_ids:
-        claim_task(kinerja, username, task_id)
-        complete_task(kinerja, username, task_id, calibration_answer(kinerja, task_id))
+        rows = uow.session.execute(query.order_by(HumanTask.id)).all()
+    answerable = [(task_id, key) for task_id, key, form_key in rows if form_key != CALIBRATION_FORM]
+    if answerable or not rows:
+        return answerable[0] if answerable else None
+    calibrate(kinerja)
+    return next_open_task(kinerja, instance_id)
 
 
 def work_on(kinerja: Kinerja, steps: int) -> int:
@@ -356,12 +394,10 @@ def work_on(kinerja: Kinerja, steps: int) -> int:
     were completed (fewer when the work ran out)."""
     done = 0
     while done < steps:
-        with kinerja.unit_of_work() as uow:
-            open_task = uow.session.scalars(select(HumanTask).where(HumanTask.status == "open")
-                                            .order_by(HumanTask.id).limit(1)).first()
-            if open_task is None:
-                return done
-            task_id = open_task.id
+        found = next_open_task(kinerja)
+        if found is None:
+            return done
+        task_id = found[0]
         complete_task(kinerja, eligible_username(kinerja, task_id), task_id, answer(kinerja, task_id))
         done += 1
     return done
@@ -382,16 +418,18 @@ def complete_until(kinerja: Kinerja, instance_id: Optional[int], task_key: str,
     first, each by someone who may do it, until a ``task_key`` task is open; its id.
     ``answers`` (by task key) override :data:`ANSWERS`."""
     for _step in range(max_steps):
-        query = select(HumanTask.id, HumanTask.task_key).where(HumanTask.status == "open")
+        query = select(HumanTask.id).where(HumanTask.status == "open", HumanTask.task_key == task_key)
         if instance_id is not None:
             query = query.where(HumanTask.instance_id == instance_id)
-        with kinerja.unit_of_work() as uow:
-            rows = uow.session.execute(query.order_by(HumanTask.id)).all()
-        wanted = [task_id for task_id, key in rows if key == task_key]
-        if wanted:
-            return wanted[0]
-        assert rows, f"{'instance ' + str(instance_id) if instance_id else 'the work'} ended before a '{task_key}' task"
-        task_id, key = rows[0]
+        with kinerja.reading() as uow:
+            wanted = uow.session.scalars(query.order_by(HumanTask.id)).first()
+        if wanted is not None:
+            return wanted
+        found = next_open_task(kinerja, instance_id)
+        assert found, f"{'instance ' + str(instance_id) if instance_id else 'the work'} ended before a '{task_key}' task"
+        task_id, key = found
+        if key == task_key:  # the first task after a calibration
+            return task_id
         complete_task(kinerja, eligible_username(kinerja, task_id), task_id, answer(kinerja, task_id, answers))
     raise AssertionError(f"no '{task_key}' task within {max_steps} steps")
 
@@ -488,8 +526,8 @@ class ApiClient:
 
     def ok(self, method: str, path: str, username: str, status: int = 200, **kwargs: Any) -> Any:
         response = getattr(self, method)(path, username, **kwargs)
-        assert response.status_code == status, response.get_json()
-        return response.get_json()
+        assert response.status_code == status, response.get_data(as_text=True)
+        return response.get_json() if response.data else None  # 204: no content
 
 
 def error_of(response: TestResponse, status: int, code: Optional[str] = None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ asserted is read back through the API.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import pytest
 from flask import Flask
@@ -478,14 +478,15 @@ def api_realisation(api: ApiClient, username: str, task_id: int) -> dict[str, An
         for rhk in asked["rhk"] for ind in rhk["indicators"]]}
 
 
-def work_on(api: ApiClient, instance_id: int,
-            answers: dict[str, dict[str, Any]]) -> list[tuple[str, str, dict[str, Any]]]:
-    """Complete the instance's open tasks until it finishes, each by whoever finds it in their
-    inbox (claiming group tasks first); return (task_key, username, response) in order."""
+def work_on(api: ApiClient, instance_id: int, answers: dict[str, dict[str, Any]],
+            until: Optional[str] = None) -> list[tuple[str, str, dict[str, Any]]]:
+    """Complete the instance's open tasks until it finishes (or waits on an ``until`` task), each
+    by whoever finds it in their inbox (claiming group tasks first); return (task_key, username,
+    response) in order."""
     done: list[tuple[str, str, dict[str, Any]]] = []
     for _ in range(50):
         instance = api.ok("get", f"/instances/{instance_id}", "hr")
-        if instance["status"] == "completed":
+        if instance["status"] == "completed" or instance["open_tasks"][0]["task_key"] == until:
             return done
         task_id = instance["open_tasks"][0]["id"]
         holder, scope = next((user, scope) for user in PEOPLE for scope in ("mine", "group")
@@ -539,9 +540,26 @@ def test_one_employees_year_entirely_through_the_api(org: SmallOrg, api: ApiClie
 
     # The rest of the year, each step by whoever has it in their inbox.
     instance_id = draft["instance_id"]
-    calibration = {"predikat": "SANGAT_BAIK", "predikat_label": "Sangat Baik", "calibrated": False}  # as rated
-    steps = {task_key: (user, completed) for task_key, user, completed
-             in work_on(api, instance_id, {**ANSWERS, "calibrate_predikat": calibration})}
+    year = work_on(api, instance_id, ANSWERS, until="calibrate_predikat")
+
+    # The predikat is final with the unit's: HR starts the unit results and the PPK sets the
+    # Puskesmas's; Kapus and Dedi, whose years this test leaves aside, moved to another agency
+    # (HR cancels their processes), so Rina is the unit's whole set, made final as an exception.
+    cycle_id = opened["id"]
+    api.ok("post", f"/cycles/{cycle_id}/unit-results", "hr")
+    unit_task = [t for t in api.ok("get", "/tasks?scope=group&task_key=set_unit_result", "ppk")["items"]
+                 if "Puskesmas" in t["name"]][0]
+    api.ok("post", f"/tasks/{unit_task['id']}/claim", "ppk")
+    api.ok("post", f"/tasks/{unit_task['id']}/complete", "ppk", json={"data": ANSWERS["set_unit_result"]})
+    for moved in ("kapus", "dedi"):
+        [mine] = [t for t in api.ok("get", "/tasks?scope=mine", moved)["items"] if t["instance_id"] != instance_id]
+        api.ok("post", f"/instances/{mine['instance_id']}/cancel", "hr", 204, json={"reason": "Mutasi ke instansi lain"})
+    [unit] = [u for u in api.ok("get", f"/cycles/{cycle_id}/calibration", "hr")["items"] if u["unit_code"] == "pkm-mb"]
+    assert unit["status"] == "breaks_pattern" and [e["name"] for e in unit["employees"]] == ["Rina Marlina, Amd.Kep"]
+    finalised = api.ok("post", f"/cycles/{cycle_id}/units/{unit['unit_id']}/finalise", "hr",
+                       json={"exception_reason": "Satu pegawai tersisa di unit: pola tidak dapat dipenuhi"})
+    assert finalised["status"] == "final"
+    steps = {task_key: (user, completed) for task_key, user, completed in year + work_on(api, instance_id, ANSWERS)}
     assert steps["rate_performance"][0] == "kapus" and steps["approve_follow_up"][0] == "ppk"
     peer, completed = steps["peer_input"]
     assert peer == "dedi", "the peer has her own task"

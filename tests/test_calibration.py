@@ -218,6 +218,27 @@ def test_finalising_completes_each_waiting_calibration_task(org: SmallOrg, deplo
         event["submitted"] for event in completed]
 
 
+def test_the_waiting_task_has_one_door_the_units_calibration(org: SmallOrg, deployed: Kinerja, app: Flask,
+                                                              api: ApiClient) -> None:
+    deploy(deployed, Operator("hr"), [DefinitionFile.from_upload("awaits_calibration.bpmn", WAITING_PROCESS.encode()),
+                                      DefinitionFile.from_upload("predikat_calibration.json", WAITING_FORM)])
+    cycle = ensure_cycle(deployed, Operator("hr"), "bungo", 2026, "awaits_calibration")
+    start_cycle_instances(deployed, Operator("hr"), cycle, [nip(org, "rina")])
+    (task,) = [t for t in list_tasks(deployed, "hr", "group") if t.task_key == "wait"]
+    claim_task(deployed, "hr", task.id)
+    with pytest.raises(Conflict) as refused:
+        complete_task(deployed, "hr", task.id, {"predikat": "SANGAT_BAIK"})
+    puskesmas = unit_id(deployed, "pkm-mb")
+    assert refused.value.details == {"reason": "calibrated_by_unit", "cycle_id": cycle, "unit_id": puskesmas}
+    assert error_of(api.post(f"/tasks/{task.id}/complete", "hr", json={"data": {"predikat": "SANGAT_BAIK"}}),
+                    409)["details"]["reason"] == "calibrated_by_unit"
+    page = login(app, "hr").get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert not elements(page, "task-form"), "no form completes it"
+    [link] = elements(page, "open-unit-calibration")
+    assert link["href"] == f"/cycles/{cycle}/units/{puskesmas}/calibration"
+    assert not audit_actions(deployed, "task.completed")
+
+
 def test_hr_calibrates_a_unit_on_its_page(puskesmas: int, deployed: Kinerja, org: SmallOrg, cycle: int,
                                           app: Flask) -> None:
     ppk = login(app, "ppk")
