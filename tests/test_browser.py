@@ -3,8 +3,10 @@
 The cycle is opened through the engine and the Kepala Dinas's SKP agreed through it; every
 step after that is a person clicking in the browser: the Kepala Puskesmas's SKP, the
 nurse's SKP with its cascade, draft, return and agreement, the cascade page, and the rest of
-her year. Screenshots of the SKP editor, the approval, the cascade page and the employee's
-stepper land in artifacts/screenshots/ (linked from the README).
+her year — quarterly realisation with evidence and feedback, the annual rating, the unit's
+result and calibration (the head's own year reaches it through the engine), her predikat.
+Screenshots of the SKP editor, the approval, the cascade page, the calibration and the
+employee's stepper land in artifacts/screenshots/ (linked from the README).
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from engine.actors import Operator
 from engine.audit_trail import iter_events
 from engine.audit_verification import verify_audit_chain
 from engine.kinerja import Kinerja
-from tests.support import BERAKHLAK, PDF, SCREENSHOTS, SmallOrg, agree_skp, open_cycle
+from tests.support import BERAKHLAK, PDF, SCREENSHOTS, SmallOrg, agree_skp, complete_until, open_cycle
 
 pytestmark = pytest.mark.browser
 
@@ -37,14 +39,15 @@ def fill(page: Page, values: dict[str, Any]) -> None:
             field.fill(str(value))
 
 
-def open_task(page: Page, task_key: str) -> None:
+def open_task(page: Page, task_key: str, form: bool = True) -> None:
     page.get_by_test_id("nav-inbox").click()
     row = page.locator(f'[data-testid="task-row"][data-task-key="{task_key}"]').first
     if row.count() == 0:
         page.get_by_test_id("tab-group").click()
         row = page.locator(f'[data-testid="task-row"][data-task-key="{task_key}"]').first
     row.get_by_test_id("task-link").click()
-    expect(page.locator('[data-testid="task-form"], [data-testid="skp-editor"]')).to_be_visible()
+    if form:
+        expect(page.locator('[data-testid="task-form"], [data-testid="skp-editor"]')).to_be_visible()
 
 
 def submit(page: Page, done: str = "Tugas selesai") -> None:
@@ -71,6 +74,7 @@ def choose(page: Page, name: str, label_start: str) -> None:
     select.select_option(label=label)
 
 
+KADIS, KAPUS = "197001012000011001", "198002022005012002"
 QUARTERS = {"periods": "triwulan"}  # Triwulan I–IV, each with its realisation, feedback and predikat
 HEAD_RHK = ["Meningkatnya cakupan imunisasi dasar di wilayah Puskesmas", "Meningkatnya kepuasan pasien Puskesmas"]
 NURSE_RHK = ["Terlaksananya imunisasi dasar lengkap bagi bayi", "Meningkatnya kepuasan pasien rawat jalan",
@@ -78,8 +82,9 @@ NURSE_RHK = ["Terlaksananya imunisasi dasar lengkap bagi bayi", "Meningkatnya ke
 
 
 def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deployed: Kinerja) -> None:
-    cycle_id = open_cycle(deployed, settings=QUARTERS).cycle_id
-    agree_skp(deployed, org.employee_ids["197001012000011001"], cycle_id)  # the Kepala Dinas's, agreed by HR
+    heads_and_nurse = [org.employee_ids[KADIS], org.employee_ids[KAPUS], org.cycle_employee]  # Dedi: peer only
+    cycle_id, (_kadis, kapus_year, _rina) = open_cycle(deployed, heads_and_nurse, settings=QUARTERS)
+    agree_skp(deployed, org.employee_ids[KADIS], cycle_id)  # the Kepala Dinas's, agreed by HR
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     rina, kapus, dedi, ppk, kadis = pages("rina"), pages("kapus"), pages("dedi"), pages("ppk"), pages("kadis")
     hr = pages("hr")
@@ -186,7 +191,7 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
 
     # Final appraisal: self-assessment, the 360 input (her peer, in his own task), the supervisor's
     # per-value ratings with the input pooled beside them (kinerja proposes the perilaku rating),
-    # the unit's calibration by HR, her response.
+    # the unit's result and calibration, her response.
     complete(rina, "self_assessment", {"self_assessment": "Semua target tercapai"})
     complete(dedi, "peer_input", {**{f"peer_behaviour-{key}": "DIATAS_EKSPEKTASI" for key in BERAKHLAK},
                                   "peer_comment": "Sigap melayani pasien"})
@@ -201,8 +206,40 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
     expect(kapus.locator('[data-testid="field-error"][data-field="hasil_kerja_reason"]')).to_be_visible()
     fill(kapus, {"hasil_kerja_reason": "Memimpin sweeping imunisasi di desa terpencil"})
     submit(kapus)
-    complete(hr, "calibrate_predikat", {"predikat": "SANGAT_BAIK", "predikat_label": "Sangat Baik",
-                                        "calibrated": "tidak"})
+
+    # The Kepala Puskesmas's own year (her supervisor's part, not this journey's) reaches the same
+    # point through the engine, so the Puskesmas's set is the two of them.
+    complete_until(deployed, kapus_year, "calibrate_predikat")
+
+    # HR starts the unit results; the PPK sets the Puskesmas's result in her inbox.
+    hr.goto(f"/cycles/{cycle_id}")
+    with hr.expect_navigation():
+        hr.get_by_test_id("start-unit-results").click()
+    ppk.get_by_test_id("nav-inbox").click()
+    ppk.get_by_test_id("tab-group").click()
+    ppk.locator('[data-testid="task-row"][data-task-key="set_unit_result"]', has_text="Puskesmas") \
+        .get_by_test_id("task-link").click()
+    fill(ppk, {"unit_result": "BAIK", "unit_result_basis": "LAKIP Puskesmas 2026: capaian 92 %"})
+    submit(ppk)
+
+    # HR's task opens the unit's calibration: the set breaks the pattern; HR moves the head's
+    # predikat with a reason, and makes the set final accepting the exception that remains.
+    open_task(hr, "calibrate_predikat", form=False)
+    with hr.expect_navigation():
+        hr.get_by_test_id("open-unit-calibration").click()
+    expect(hr.get_by_test_id("unit-status")).to_have_text("melanggar pola")
+    head = hr.locator(f'tr[data-nip="{KAPUS}"]')
+    head.get_by_test_id("calibrate-predikat").select_option("BAIK")
+    head.get_by_test_id("calibrate-reason").fill("Satu RHK utama unit belum mencapai target")
+    with hr.expect_navigation():
+        head.get_by_test_id("calibrate-submit").click()
+    expect(hr.locator(f'tr[data-nip="{KAPUS}"] [data-testid="predikat"]')).to_contain_text(
+        "Sangat Baik → Baik: Satu RHK utama unit belum mencapai target")
+    hr.get_by_test_id("exception-reason").fill("Unit dua pegawai: tidak ada kinerja Butuh Perbaikan yang beralasan")
+    with hr.expect_navigation():
+        hr.get_by_test_id("finalise").click()
+    expect(hr.get_by_test_id("unit-status")).to_have_text("final")
+    hr.screenshot(path=str(SCREENSHOTS / "calibration.png"), full_page=True)
     complete(rina, "review_predikat", {"file_objection": "tidak"})
 
     # The DMN proposes a reward for "Sangat Baik"; rejecting it needs a reason, so the PPK approves it.

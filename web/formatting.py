@@ -40,6 +40,11 @@ def register(app: Flask) -> None:
         moment = as_datetime(value)
         return format_date(moment, style) if moment else "–"
 
+    @app.template_filter("percent")
+    def _percent(share: Optional[float]) -> str:
+        """A share (0..1) as a percentage with one decimal in the reader's locale (``50,0%``)."""
+        return f"{format_decimal(share * 100, '0.0')}%" if share is not None else "–"
+
     @app.template_filter("number")
     def _number(value: Optional[float], pattern: Optional[str] = None) -> str:
         """In the reader's locale (``4,50`` in Indonesian); ``pattern`` e.g. ``"0.00"`` fixes the decimals."""
