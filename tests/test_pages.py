@@ -214,7 +214,7 @@ def test_a_rater_finds_the_peer_input_in_their_own_inbox(app: Flask, org: SmallO
 
     kapus = login(app, "kapus")
     assert kapus.post(f"/tasks/{peer_task_id}/claim").status_code == 303, "refused with a message"
-    assert "tidak dapat diklaim" in text(kapus.get("/inbox").get_data(as_text=True), "flash")
+    assert "tidak dapat diambil" in text(kapus.get("/inbox").get_data(as_text=True), "flash")
 
     page = dedi.get(f"/tasks/{peer_task_id}").get_data(as_text=True)
     for key in forms.FIELD_LABELS:

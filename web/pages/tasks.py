@@ -250,9 +250,9 @@ def claim(task_id: int):  # type: ignore[no-untyped-def]
     try:
         claim_task(kinerja(), current_username(), task_id)
     except (Forbidden, Conflict):
-        flash(_("Tugas ini tidak dapat diklaim: mungkin sudah diklaim orang lain atau sudah selesai."), "error")
+        flash(_("Tugas ini tidak dapat diambil: mungkin sudah diambil orang lain atau sudah selesai."), "error")
         return redirect(url_for("pages.inbox", scope="group"), code=303)
-    flash(_("Tugas diklaim. Tugas ini sekarang ada di \u201cTugas saya\u201d."), "success")
+    flash(_("Tugas diambil. Tugas ini sekarang ada di \u201cTugas saya\u201d."), "success")
     return redirect_back(url_for("pages.task_page", task_id=task_id))
 
 
@@ -262,9 +262,9 @@ def unclaim(task_id: int):  # type: ignore[no-untyped-def]
     try:
         unclaim_task(kinerja(), current_username(), task_id)
     except (Forbidden, Conflict):
-        flash(_("Klaim tugas ini tidak dapat dilepas."), "error")
+        flash(_("Tugas ini tidak dapat dikembalikan ke kelompok."), "error")
         return redirect(url_for("pages.inbox"), code=303)
-    flash(_("Klaim dilepas. Tugas kembali ke \u201cTugas kelompok\u201d."), "success")
+    flash(_("Tugas dikembalikan. Tugas kembali ke \u201cTugas kelompok\u201d."), "success")
     return redirect_back(url_for("pages.inbox"))
 
 
