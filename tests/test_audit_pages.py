@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from engine.kinerja import Kinerja
-from engine.models import AuditEvent
+from engine.models import AuditEvent, ProcessInstance
 from tests.support import ApiClient, SmallOrg, elements, error_of, finish_all_open_work, login, open_cycle, text
 
 RINA_NIP = "199003032015031003"
@@ -26,9 +26,11 @@ def year(org: SmallOrg, deployed: Kinerja) -> tuple[int, int]:
 
 
 def _stored(kinerja: Kinerja, instance_id: int | None = None) -> list[dict]:
-    """One instance's stored events (every instance's when ``instance_id`` is None)."""
+    """One instance's stored events (those of every instance of the cycle when ``instance_id``
+    is None: the units' result steps belong to no cycle)."""
     with kinerja.unit_of_work() as uow:
-        scope = AuditEvent.instance_id == instance_id if instance_id else AuditEvent.instance_id.is_not(None)
+        scope = AuditEvent.instance_id == instance_id if instance_id else AuditEvent.instance_id.in_(
+            select(ProcessInstance.id).where(ProcessInstance.cycle_id.is_not(None)))
         return [{"seq": e.seq, "action": e.action, "actor": e.actor, "data": e.data, "hash": e.hash}
                 for e in uow.session.scalars(select(AuditEvent).where(scope).order_by(AuditEvent.seq))]
 
@@ -69,6 +71,7 @@ def test_the_auditor_searches_opens_the_timeline_and_exports(year: tuple[int, in
     assert "Rina Marlina" in text(report, "audit-report") and elements(report, "matched-rule")
     verified = client.get("/audit/verify").get_data(as_text=True)
     assert elements(verified, "verify-result")[0]["data-ok"] == "true"
+    assert "belum ada titik periksa" in text(verified, "verify-no-checkpoint"), "intact, but a cut tail would pass"
 
 
 def test_search_pages_and_bad_search_input(year: tuple[int, int], deployed: Kinerja,
