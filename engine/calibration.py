@@ -112,7 +112,8 @@ def finalise_unit(kinerja: Kinerja, actor: Actor, cycle_id: int, unit_id: int,
         now = uow.clock.now()
         for employee in state.employees:
             evaluation = evaluations[employee.evaluation_id]  # type: ignore[index] - none is missing (refused above)
-            evaluation.status, evaluation.finalised_at = "final", now
+            if evaluation.status != "final":  # those made final before keep their moment
+                evaluation.status, evaluation.finalised_at = "final", now
         uow.record(actor_name(actor), "unit.finalised", {
             "cycle_id": cycle_id, "unit_id": unit_id, "unit_result": state.result, "counts": state.counts,
             "violations": [v.message for v in state.violations], "exception_reason": exception if state.violations

@@ -99,7 +99,9 @@ class UnitState:
 
     @property
     def status(self) -> str:
-        if any(e.status == "final" for e in self.employees):
+        """Final once everyone's predikat is; an employee whose year reaches the unit after it
+        was made final (rated late) opens it again for the rest."""
+        if self.employees and all(e.status == "final" for e in self.employees):
             return "final"
         if self.result is None:
             return "no_result"

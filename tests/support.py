@@ -303,14 +303,19 @@ def evidence_upload(content: bytes, filename: str = "laporan.pdf", content_type:
             "content_type": "multipart/form-data"}
 
 
-def eligible_username(kinerja: Kinerja, task_id: int) -> str:
-    """Someone who may work on the task, found the way the inbox finds it."""
+def holder_of(kinerja: Kinerja, task_id: int) -> Optional[str]:
+    """Someone who may work on the task, found the way the inbox finds it (None: nobody yet)."""
     with kinerja.unit_of_work() as uow:
         task = uow.session.get(HumanTask, task_id)
-        for user in uow.session.scalars(select(User).order_by(User.id)):
-            if may_work_on(task, user):
-                return user.username
-    raise AssertionError(f"nobody may work on task {task_id}")
+        return next((user.username for user in uow.session.scalars(select(User).order_by(User.id))
+                     if may_work_on(task, user)), None)
+
+
+def eligible_username(kinerja: Kinerja, task_id: int) -> str:
+    """Someone who may work on the task (an assertion fails when nobody may)."""
+    username = holder_of(kinerja, task_id)
+    assert username is not None, f"nobody may work on task {task_id}"
+    return username
 
 
 def answer(kinerja: Kinerja, task_id: int, answers: Optional[dict[str, dict[str, Any]]] = None) -> dict[str, Any]:
@@ -348,7 +353,8 @@ def waiting_units(kinerja: Kinerja) -> list[tuple[int, int]]:
 
 def set_unit_results(kinerja: Kinerja, cycle_id: int, data: dict[str, Any] = UNIT_RESULT) -> None:
     """Every unit's result for the cycle, set by the PPK (``data`` for each) through the
-    unit-result steps HR starts; units that have one keep it."""
+    unit-result steps HR starts; units that have one keep it, and so does a unit whose result
+    nobody may set yet (the PPK heads it: the step waits for its escalation to HR)."""
     start_unit_results(kinerja, "hr", cycle_id)
     with kinerja.reading() as uow:
         keys = [unit_result_key(cycle_id, unit_id) for unit_id in uow.session.scalars(select(Unit.id))]
@@ -356,9 +362,10 @@ def set_unit_results(kinerja: Kinerja, cycle_id: int, data: dict[str, Any] = UNI
             ProcessInstance, ProcessInstance.id == HumanTask.instance_id).where(
             ProcessInstance.business_key.in_(keys), HumanTask.status == "open").order_by(HumanTask.id)).all()
     for task_id in task_ids:
-        username = eligible_username(kinerja, task_id)
-        claim_task(kinerja, username, task_id)
-        complete_task(kinerja, username, task_id, data)
+        username = holder_of(kinerja, task_id)
+        if username is not None:
+            claim_task(kinerja, username, task_id)
+            complete_task(kinerja, username, task_id, data)
 
 
 def calibrate(kinerja: Kinerja, username: str = "hr") -> None:
@@ -389,18 +396,25 @@ def next_open_task(kinerja: Kinerja, instance_id: Optional[int] = None) -> Optio
     return next_open_task(kinerja, instance_id)
 
 
-def work_on(kinerja: Kinerja, steps: int) -> int:
-    """Complete up to ``steps`` open tasks, oldest first, with :data:`ANSWERS`; return how many
-    were completed (fewer when the work ran out)."""
+def work_on(kinerja: Kinerja, steps: int, instance_id: Optional[int] = None) -> int:
+    """Complete up to ``steps`` open tasks (of the instance), oldest first, with :data:`ANSWERS`;
+    return how many were completed (fewer when the work ran out)."""
     done = 0
     while done < steps:
-        found = next_open_task(kinerja)
+        found = next_open_task(kinerja, instance_id)
         if found is None:
             return done
         task_id = found[0]
         complete_task(kinerja, eligible_username(kinerja, task_id), task_id, answer(kinerja, task_id))
         done += 1
     return done
+
+
+def finish_year(kinerja: Kinerja, instance_id: int, max_steps: int = 1000) -> None:
+    """Work one instance to its end with :data:`ANSWERS` (and its unit's calibration)."""
+    work_on(kinerja, max_steps, instance_id)
+    with kinerja.reading() as uow:
+        assert uow.session.get(ProcessInstance, instance_id).status == "completed", "the year did not end"
 
 
 def finish_all_open_work(kinerja: Kinerja, max_steps: int = 1000) -> int:

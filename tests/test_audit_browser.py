@@ -15,7 +15,7 @@ from sqlalchemy import select
 from engine.demo import DEMO_PASSWORD, seed_demo_organisation
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, Employee, User
-from tests.support import SCREENSHOTS, finish_all_open_work, open_cycle
+from tests.support import SCREENSHOTS, finish_year, open_cycle
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,7 @@ def _demo_year(kinerja: Kinerja) -> tuple[str, int]:
                                       .where(User.username == "pegawai"))
         name, employee_id = employee.name, employee.id
     (instance_id,) = open_cycle(kinerja, [employee_id]).instance_ids
-    finish_all_open_work(kinerja)
+    finish_year(kinerja, instance_id)
     return name, instance_id
 
 

@@ -218,6 +218,32 @@ def test_finalising_completes_each_waiting_calibration_task(org: SmallOrg, deplo
         event["submitted"] for event in completed]
 
 
+def test_an_employee_rated_after_the_unit_was_final_is_finalised_with_it_again(
+        org: SmallOrg, deployed: Kinerja, clock: FixedClock) -> None:
+    deploy(deployed, Operator("hr"), [DefinitionFile.from_upload("awaits_calibration.bpmn", WAITING_PROCESS.encode()),
+                                      DefinitionFile.from_upload("predikat_calibration.json", WAITING_FORM)])
+    cycle = ensure_cycle(deployed, Operator("hr"), "bungo", 2026, "awaits_calibration")
+    people = {name: nip(org, name) for name in ("kapus", "rina", "dedi")}
+    start_cycle_instances(deployed, Operator("hr"), cycle, [people["kapus"], people["rina"]])
+    start_unit_results(deployed, Operator("hr"), cycle)
+    set_result(deployed, {"unit_result": "BAIK", "unit_result_basis": "LAKIP"})
+    propose_predikats(deployed, cycle, {people["kapus"]: "BAIK", people["rina"]: "BUTUH_PERBAIKAN"})
+    puskesmas = unit_id(deployed, "pkm-mb")
+    assert finalise_unit(deployed, "hr", cycle, puskesmas).status == "final"
+    first_final = clock.now()
+
+    clock.advance(timedelta(days=3))  # Dedi's year started late and reaches the unit now
+    (late,) = start_cycle_instances(deployed, Operator("hr"), cycle, [people["dedi"]])
+    propose_predikats(deployed, cycle, {people["dedi"]: "BAIK"})
+    reopened = unit_calibration(deployed, "hr", cycle, puskesmas)
+    assert reopened.status == "ready", "the unit waits for the late employee, not for the two already final"
+    assert finalise_unit(deployed, "hr", cycle, puskesmas).status == "final"
+    with deployed.reading() as uow:
+        assert uow.session.get(ProcessInstance, late).status == "completed"
+        finalised = dict(uow.session.execute(select(Evaluation.employee_id, Evaluation.finalised_at)).all())
+    assert finalised[people["rina"]] == first_final and finalised[people["dedi"]] == clock.now()
+
+
 def test_the_waiting_task_has_one_door_the_units_calibration(org: SmallOrg, deployed: Kinerja, app: Flask,
                                                               api: ApiClient) -> None:
     deploy(deployed, Operator("hr"), [DefinitionFile.from_upload("awaits_calibration.bpmn", WAITING_PROCESS.encode()),
