@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "decision.evaluated": N_("Keputusan DMN dievaluasi"),
     "definitions.deployed": N_("Definisi proses dipasang"),
     "cycle.opened": N_("Siklus dibuka"),
+    "cycle.tunjangan_set": N_("Persentase tunjangan kinerja diubah"),
     "audit.viewed": N_("Dilihat auditor"),
 }
 
