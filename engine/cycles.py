@@ -18,7 +18,7 @@ from .actors import Actor, actor_name
 from .assignment import LaneDirectory
 from .definition_cache import newest_deployment
 from .errors import Forbidden, NotFound
-from .follow_up import TUNJANGAN_SETTING
+from .follow_up import TUNJANGAN_SETTING, checked_tunjangan
 from .instances import NewInstance, start_many
 from .kinerja import Kinerja
 from .models import Cycle, CycleRun, Employee, Organisation, ProcessInstance, User
@@ -31,8 +31,11 @@ from .vocabulary import DEFAULT_PROCESS, PREDIKAT
 def ensure_cycle(kinerja: Kinerja, actor: Actor, organisation_code: str, year: int,
                  process_key: str = DEFAULT_PROCESS, settings: Optional[dict[str, Any]] = None) -> int:
     """Create the organisation's cycle for ``year`` (or return the existing one), with its
-    period plan resolved and checked (:func:`engine.periods.plan_settings`: 422 naming the row)."""
+    period plan resolved and checked (:func:`engine.periods.plan_settings`: 422 naming the row)
+    and its tunjangan percentages checked (:func:`engine.follow_up.checked_tunjangan`)."""
     resolved = plan_settings(year, settings)
+    if resolved.get(TUNJANGAN_SETTING) is not None:
+        resolved[TUNJANGAN_SETTING] = checked_tunjangan(resolved[TUNJANGAN_SETTING])
     with kinerja.unit_of_work() as uow:
         organisation = _organisation_to_run(uow.session, authorise(uow.session, actor, RUN_CYCLES), organisation_code)
         cycle = uow.session.scalar(select(Cycle).where(

@@ -211,6 +211,17 @@ class DefinitionSet:
             self._spec_cache[process_id] = (spec, subprocess_specs)
         return self._spec_cache[process_id]
 
+    def element_names(self) -> dict[str, str]:
+        """Every named element of the processes (tasks, events, gateways) by id: the label a
+        page shows for an element id the audit trail names (a decision's business rule task)."""
+        names: dict[str, str] = {}
+        for process_id in self.process_files:
+            spec, _called = self.workflow_specs(process_id)
+            for task_spec in spec.task_specs.values():
+                if getattr(task_spec, "bpmn_id", None) and getattr(task_spec, "bpmn_name", None):
+                    names[task_spec.bpmn_id] = task_spec.bpmn_name
+        return names
+
     def decision_engine(self, decision_id: str) -> Any:
         """Spiff's DMN engine for one decision table (raises KeyError if not deployed)."""
         if decision_id not in self.decision_files:

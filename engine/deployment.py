@@ -117,3 +117,16 @@ def _merged_definitions(uow: UnitOfWork, uploaded: list[DefinitionFile]) -> tupl
     merged = {key: DefinitionFile(v.kind, v.name, v.content) for key, v in current_files.items()}
     merged.update({(f.kind, f.name): f for f in uploaded})
     return current, current_files, DefinitionSet(list(merged.values()))  # raises InvalidDefinition
+
+
+def element_names(kinerja: Kinerja, actor: Actor) -> dict[str, str]:
+    """The name of every named element of the newest deployment's processes, by id, for any
+    signed-in user: what pages show for an element id of the audit trail instead of the id
+    (ids stay the same across versions of a diagram). Empty before anything is deployed."""
+    with kinerja.reading() as uow:
+        authorise(uow.session, actor)
+        deployment = newest_deployment(uow.session)
+        if deployment is None:
+            return {}
+        definitions = kinerja.definitions.of(uow.session, deployment.id)
+    return definitions.element_names()

@@ -2,6 +2,11 @@
 supervisor's feedback per RHK and per BerAKHLAK value, both ratings and the period's
 predikat ("Siklus saya" and ``GET /api/v1/evaluations``).
 
+Each period also says where it stands (:func:`period_state`), so a page need not guess
+from dates: not begun, running (with its report deadline from the plan,
+:func:`engine.periods.with_deadlines`), reported and waiting for the supervisor's rating,
+not reported by the deadline, or rated.
+
 Whoever may see the employee may read them (:func:`engine.access.may_view_employee`: the
 employee, their supervisors up the line, HR, the PPK and auditors of the organisation, an
 auditor's read logged); for anyone else the employee's evaluations do not exist (404).
@@ -9,7 +14,7 @@ auditor's read logged); for anyone else the employee's evaluations do not exist 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
 from sqlalchemy import select
@@ -22,8 +27,14 @@ from .evaluation_tables import Evaluation
 from .feedback_tables import UmpanBalik
 from .kinerja import Kinerja
 from .models import Cycle, Employee, User
-from .periods import plan_of
+from .periods import plan_of, with_deadlines
+from .realisation_tables import Realisasi
 from .skp_tables import BERAKHLAK, Rhk
+from .task_properties import LOCAL_ZONE, calendar_moment
+
+# Where a period stands for the employee (PeriodEvaluation.state).
+UPCOMING, RUNNING, REPORTED, NOT_REPORTED, RATED = "upcoming", "running", "reported", "not_reported", "rated"
+PERIOD_STATES = (UPCOMING, RUNNING, REPORTED, NOT_REPORTED, RATED)
 
 
 @dataclass(frozen=True)
@@ -43,13 +54,15 @@ class ValueFeedback:
 
 @dataclass(frozen=True)
 class PeriodEvaluation:
-    """One period of the plan: its dates and, once the supervisor has rated it, the ratings,
-    the predikat and the feedback (``status`` None while the period is not evaluated)."""
+    """One period of the plan: its dates, where it stands and, once the supervisor has rated
+    it, the ratings, the predikat and the feedback (``status`` None while it is not evaluated)."""
 
     period: int
     name: str
     start: str
     end: str
+    state: str  # one of PERIOD_STATES
+    report_due: str  # the last day to report the period's realisation (ISO date, Asia/Jakarta)
     status: Optional[str] = None
     rating_hasil_kerja: Optional[str] = None
     rating_perilaku_kerja: Optional[str] = None
@@ -84,16 +97,37 @@ def list_evaluations(kinerja: Kinerja, actor: Actor, cycle_id: int,
                 on_rhk.setdefault(row.period, []).append(RhkFeedback(row.rhk_id, rhk_text, row.text, row.given_at))
             elif row.value_key is not None:
                 on_value.setdefault(row.period, []).append(ValueFeedback(row.value_key, row.text, row.given_at))
+        reported = set(uow.session.scalars(select(Realisasi.period).distinct().where(
+            Realisasi.employee_id == employee_id, Realisasi.cycle_id == cycle_id)))
+        now = uow.clock.now()
         result = []
-        for number, period in enumerate(plan_of(cycle.settings, cycle.year), start=1):
+        for number, period in enumerate(with_deadlines(plan_of(cycle.settings, cycle.year)), start=1):
             evaluation = rated.get(number)
             values = sorted(on_value.get(number, []), key=lambda item: BERAKHLAK.index(item.value))
+            due = calendar_moment(period["realisation_due"])
+            assert due is not None  # with_deadlines wrote it
             result.append(PeriodEvaluation(
                 number, period["name"], period["start"], period["end"],
+                period_state(now, period["start"], due, number in reported,
+                             evaluation is not None and evaluation.status is not None),
+                due.astimezone(LOCAL_ZONE).date().isoformat(),
                 evaluation.status if evaluation else None, evaluation.rating_hasil_kerja if evaluation else None,
                 evaluation.rating_perilaku_kerja if evaluation else None, evaluation.predikat if evaluation else None,
                 evaluation.rated_at if evaluation else None, on_rhk.get(number, []), values))
         return result
+
+
+def period_state(now: datetime, start: str, report_due: datetime, reported: bool, rated: bool) -> str:
+    """Where a period stands at ``now``: rated; else reported (the supervisor's rating awaited);
+    else not begun (before its first day in Asia/Jakarta), running until its report deadline,
+    and not reported after it."""
+    if rated:
+        return RATED
+    if reported:
+        return REPORTED
+    if now.astimezone(LOCAL_ZONE).date() < date.fromisoformat(start):
+        return UPCOMING
+    return RUNNING if now <= report_due else NOT_REPORTED
 
 
 def _employee_id(session: Session, user: Optional[User], nip: Optional[str]) -> int:

@@ -16,9 +16,10 @@ event. PP 94/2021 discipline is not a follow-up of a predikat, so no option lead
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .errors import Conflict, ValidationFailed
+from .evaluation_tables import PREDIKATS
 from .follow_up_tables import FollowUpDecision, CoachingRecord
 from .form_steps import StepContext, StepInput, register
 from .models import Employee
@@ -37,6 +38,27 @@ COACHING_FORMS = {
     "competency_evaluation": ("competency_b19", "coaching.competency_evaluated"),
     "coaching_followup": ("followup_review", "coaching.reviewed"),
 }
+
+
+def checked_tunjangan(percentages: Mapping[str, Any]) -> dict[str, int]:
+    """The organisation's percentages as a cycle stores them (:data:`TUNJANGAN_SETTING`): a
+    whole number 0–100 per predikat it sets, in the order of the predikat (``None`` leaves a
+    predikat to the table); 422 naming each predikat refused."""
+    if not isinstance(percentages, Mapping):
+        raise ValidationFailed("tunjangan_kinerja maps a predikat to its percentage (0–100)",
+                               details=[{"field": TUNJANGAN_SETTING, "message": "predikat → persentase 0–100"}])
+    problems = [{"field": f"{TUNJANGAN_SETTING}.{key}", "message": f"predikat {key} tidak dikenal"}
+                for key in percentages if key not in PREDIKATS]
+    problems += [{"field": f"{TUNJANGAN_SETTING}.{key}", "message": f"{key}: bilangan bulat 0–100"}
+                 for key in PREDIKATS if percentages.get(key) is not None and not _is_percentage(percentages[key])]
+    if problems:
+        raise ValidationFailed(f"tunjangan kinerja: {'; '.join(problem['message'] for problem in problems)}",
+                               details=problems)
+    return {key: percentages[key] for key in PREDIKATS if percentages.get(key) is not None}
+
+
+def _is_percentage(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100
 
 
 def _after_decision(context: StepContext, run: "InstanceRun") -> list[Draft]:

@@ -4,23 +4,27 @@ so far, and the evidence uploaded to the task.
 
 Built from the tables and the task's workflow data (``period``, and ``period_name`` when
 the cycle's period plan put it there), for whoever may work on the task or read the
-employee's file (404 otherwise, like the task itself).
+employee's file (404 otherwise, like the task itself). The supervisor's periodic feedback
+task shows the same report, read only (:func:`reported_for_task`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Optional
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
-from .access import load_user, reads_task_context
+from .access import authorise, load_user, may_view_employee, reads_task_context
+from .actors import Actor
 from .assignment import may_work_on
 from .errors import NotFound
 from .instance_run import InstanceRun
 from .kinerja import Kinerja
 from .models import HumanTask, ProcessInstance
+from .period_evaluation import PERIOD_FEEDBACK_FORM
 from .realisation_tables import BuktiDukung, Realisasi
 from .skp_rules import periods_of
 from .skp_tables import Skp
@@ -84,35 +88,58 @@ def realisation_form(kinerja: Kinerja, username: str, task_id: int) -> Realisati
         can_report = task.status == "open" and may_work_on(task, user)
         if not can_report and not reads_task_context(session, user, task):
             raise NotFound(f"task {task_id} does not exist")
-        instance = session.get(ProcessInstance, task.instance_id)
-        assert instance is not None  # foreign key
-        definitions = kinerja.definitions.of(session, instance.deployment_id)
-        data = InstanceRun.load(definitions, instance.process_key, instance.state).task_data(task.spiff_task_id)
-        period = data.get("period") if isinstance(data.get("period"), int) else None
-        skp = session.get(Skp, task.skp_id) if task.skp_id else None
-        if skp is None:
-            return RealisationForm(task.id, None, period, str(data.get("period_name") or period or ""), can_report, [])
-        periods = periods_of(session, skp.cycle_id)
-        name = data.get("period_name") or (periods[period - 1] if period and 0 < period <= len(periods) else "")
-        reported = {row.indikator_id: row for row in session.scalars(select(Realisasi).where(
-            Realisasi.skp_id == skp.id, Realisasi.period == period)).all()} if period else {}
-        evidence = _evidence(session, task.id, [row.id for row in reported.values()])
-        rows, numbers = [], {}
-        for rhk in skp.rhk:
-            numbers[rhk.kind] = numbers.get(rhk.kind, 0) + 1
-            indicators = []
-            for ind in rhk.indicators:
-                saved = reported.get(ind.id)
-                indicators.append(IndicatorRow(
-                    ind.id, ind.aspek, ind.text, ind.target_value, ind.target_unit, ind.target_description,
-                    saved.value if saved else None, saved.description if saved else None,
-                    saved.capaian if saved else None, evidence.get(ind.id, [])))
-            rows.append(RhkRow(rhk.id, numbers[rhk.kind], rhk.kind, rhk.text,
-                               [action.text for action in rhk.actions if action.period == period], indicators))
-        return RealisationForm(task.id, skp.id, period, str(name), can_report, rows)
+        return _period_report(kinerja, session, task, can_report)
 
 
-def _evidence(session: Any, task_id: int, realisasi_ids: list[int]) -> dict[Optional[int], list[EvidenceView]]:
+def reported_for_task(kinerja: Kinerja, actor: Actor, task_id: int) -> Optional[RealisationForm]:
+    """What the employee reported for the period a periodic feedback task rates, with its
+    evidence, beside the supervisor's form: for whoever may read the employee's evidence
+    (:func:`engine.access.may_view_employee`, the rule :func:`engine.evidence.evidence_file`
+    downloads by, so every file shown downloads); None for another task or another reader."""
+    with kinerja.reading() as uow:
+        session = uow.session
+        user = authorise(session, actor)
+        task = session.get(HumanTask, task_id)
+        if task is None or task.form_key != PERIOD_FEEDBACK_FORM:
+            return None
+        if user is not None and not may_view_employee(session, user, task.subject_employee_id):
+            return None
+        return _period_report(kinerja, session, task, can_report=False)
+
+
+def _period_report(kinerja: Kinerja, session: Session, task: HumanTask, can_report: bool) -> RealisationForm:
+    """The task's period (from its workflow data) with the RHK and indicators of the task's
+    SKP version, what is reported for the period and the evidence behind it."""
+    instance = session.get(ProcessInstance, task.instance_id)
+    assert instance is not None  # foreign key
+    definitions = kinerja.definitions.of(session, instance.deployment_id)
+    data = InstanceRun.load(definitions, instance.process_key, instance.state).task_data(task.spiff_task_id)
+    period = data.get("period") if isinstance(data.get("period"), int) else None
+    skp = session.get(Skp, task.skp_id) if task.skp_id else None
+    if skp is None:
+        return RealisationForm(task.id, None, period, str(data.get("period_name") or period or ""), can_report, [])
+    periods = periods_of(session, skp.cycle_id)
+    name = data.get("period_name") or (periods[period - 1] if period and 0 < period <= len(periods) else "")
+    reported = {row.indikator_id: row for row in session.scalars(select(Realisasi).where(
+        Realisasi.employee_id == skp.employee_id, Realisasi.cycle_id == skp.cycle_id,
+        Realisasi.period == period)).all()} if period else {}
+    evidence = _evidence(session, task.id, [row.id for row in reported.values()])
+    rows, numbers = [], {}
+    for rhk in skp.rhk:
+        numbers[rhk.kind] = numbers.get(rhk.kind, 0) + 1
+        indicators = []
+        for ind in rhk.indicators:
+            saved = reported.get(ind.id)
+            indicators.append(IndicatorRow(
+                ind.id, ind.aspek, ind.text, ind.target_value, ind.target_unit, ind.target_description,
+                saved.value if saved else None, saved.description if saved else None,
+                saved.capaian if saved else None, evidence.get(ind.id, [])))
+        rows.append(RhkRow(rhk.id, numbers[rhk.kind], rhk.kind, rhk.text,
+                           [action.text for action in rhk.actions if action.period == period], indicators))
+    return RealisationForm(task.id, skp.id, period, str(name), can_report, rows)
+
+
+def _evidence(session: Session, task_id: int, realisasi_ids: list[int]) -> dict[Optional[int], list[EvidenceView]]:
     """Uploads to this task and the evidence of the period's reported rows, by indicator."""
     found: dict[Optional[int], list[EvidenceView]] = {}
     for row in session.scalars(select(BuktiDukung).where(or_(

@@ -161,13 +161,19 @@ def _seed_demo(context: click.Context, year: int) -> None:
 
 
 def _open_demo_cycle(context: click.Context, year: int) -> int:
-    """The demo organisation's cycle of ``year``, opened for everyone (idempotent) by the open-cycle flow."""
+    """The demo organisation's cycle of ``year``, opened for everyone by the open-cycle flow, and
+    its unit-result step started, so the PPK finds "Tetapkan capaian kinerja unit" in the inbox
+    (both idempotent)."""
     from engine.cycles import organisation_cycles
     from engine.demo import ORG_CODE
+    from engine.unit_results import start_unit_results
 
     context.invoke(cycle_open, organisation=ORG_CODE, year=year, process_key=DEFAULT_PROCESS,
                    batch_size=200, actor="demo")
     [cycle_id] = [c["id"] for c in organisation_cycles(context.obj, Operator("demo"), ORG_CODE) if c["year"] == year]
+    started = _fail_on_refusal(lambda: start_unit_results(context.obj, Operator("demo"), cycle_id))
+    if started:
+        click.echo(f"unit-result step started for {len(started)} units: the PPK sets each unit's capaian kinerja")
     return cycle_id
 
 

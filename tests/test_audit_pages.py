@@ -46,9 +46,11 @@ def test_the_auditor_searches_opens_the_timeline_and_exports(year: tuple[int, in
     # four quarters' predikat, then the year's predikat, follow-up and tunjangan
     assert found.status_code == 200 and len(elements(html, "audit-hit")) == 7
     assert {hit["data-instance-id"] for hit in elements(html, "audit-hit")} == {str(instance_id)}
+    assert "Tentukan predikat periode" in html and "Determine" not in html, "an element by its name in the diagram"
 
     page = client.get(f"/audit/instances/{instance_id}").get_data(as_text=True)
     assert text(page, "audit-predikat") == "Sangat Baik"
+    assert "Tentukan predikat kinerja" in page and "Determine" not in page
     matched = elements(page, "matched-rule")  # one row per decision: 4 quarters, the predikat, follow-up, tunjangan
     assert len(matched) == len(elements(page, "decision")) == 7
     assert [row["data-rule-id"] for row in matched[:5]] == ["rule_sesuai_sesuai"] * 4 + ["rule_diatas_diatas"]

@@ -1,4 +1,4 @@
-"""The `kinerja` command as an administrator uses it: deploy, verify the audit chain, export."""
+"""The `kinerja` command as an administrator uses it: deploy, verify the audit chain, export, seed the demo."""
 from __future__ import annotations
 
 import json
@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
-from engine.models import AuditEvent, DefinitionVersion, Deployment, Timer
+from engine.models import AuditEvent, DefinitionVersion, Deployment, Organisation, Timer, Unit
 from tests.support import BPMN_DIR, SmallOrg, finish_all_open_work, open_cycle, run, submit_skp
 
 
@@ -139,3 +140,20 @@ def test_timers_fire_runs_the_sweep_on_the_wall_clock(org: SmallOrg, deployed: K
 def _waiting_timers(kinerja: Kinerja) -> int:
     with kinerja.unit_of_work() as uow:
         return uow.session.scalar(select(func.count()).select_from(Timer).where(Timer.status == "waiting")) or 0
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_demo_opens_its_cycle_and_the_ppk_finds_each_units_result_to_set(kinerja: Kinerja,
+                                                                            database_url: str) -> None:
+    assert run(database_url, "deploy", str(BPMN_DIR)).exit_code == 0
+    seeded = run(database_url, "seed-demo", "--year", "2026")
+    assert seeded.exit_code == 0, seeded.output
+    to_set = sorted(task.name for scope in ("mine", "group") for task in list_tasks(kinerja, "sekda", scope)
+                    if task.task_key == "set_unit_result")
+    with kinerja.reading() as uow:
+        units = uow.session.scalars(select(Unit.id).join(Organisation, Organisation.id == Unit.organisation_id)
+                                    .where(Organisation.code == "bungo")).all()
+    assert "Tetapkan capaian kinerja unit — Puskesmas Muara Bungo 2026" in to_set
+    assert 1 < len(to_set) <= len(units), "one task per unit with a head"
+    assert "Tetapkan capaian kinerja unit — Sekretariat Daerah 2026" not in to_set, "its head is the PPK himself"
+    assert f"unit-result step started for {len(to_set) + 1} units" in seeded.output

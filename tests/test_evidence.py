@@ -13,14 +13,17 @@ from engine.errors import Conflict
 from engine.evidence import remove_evidence, upload_evidence
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent
+from engine.realisation import reported_for_task
 from engine.tasks import complete_task
 from tests.support import (
     EXE,
     HTML,
     PDF,
     ApiClient,
+    elements,
     error_of,
     evidence_upload,
+    inbox_task,
     login,
     realisation_answer,
 )
@@ -65,6 +68,30 @@ def test_who_may_read_the_employee_downloads_others_do_not_learn_it_exists(
     error_of(api.get(f"/evidence/{evidence_id}", "dedi"), 404)  # a peer
     page = login(app, "kapus").get(f"/bukti/{evidence_id}")
     assert page.status_code == 200 and page.data == PNG and page.headers["Content-Type"] == "image/png"
+
+
+def test_the_supervisors_feedback_task_shows_the_periods_evidence_as_downloads_and_links(
+        app: Flask, realisation_task: int, deployed: Kinerja) -> None:
+    evidence_id = upload_evidence(deployed, "rina", realisation_task, "laporan.pdf", "application/pdf", PDF)
+    answer = realisation_answer(deployed, realisation_task)
+    answer["realisations"][0].update(evidence=[evidence_id], links=["https://dinkes.example.go.id/idl-q1"])
+    complete_task(deployed, "rina", realisation_task, answer)
+    feedback = inbox_task(deployed, "kapus", "give_feedback").id
+    kapus = login(app, "kapus")
+    page = kapus.get(f"/tasks/{feedback}").get_data(as_text=True)
+
+    assert "Realisasi yang dilaporkan — Triwulan I" in page
+    (link,) = elements(page, "evidence-link")
+    assert (link["href"], link["_text"]) == (f"/bukti/{evidence_id}", "laporan.pdf")
+    (listed,) = elements(page, "reported-evidence-file")
+    assert f"SHA-256 {hashlib.sha256(PDF).hexdigest()[:12]}…" in listed["_text"] and " KB" in listed["_text"]
+    (url,) = elements(page, "evidence-url")
+    assert url["href"] == "https://dinkes.example.go.id/idl-q1" and "noopener" in url["rel"]
+    download = kapus.get(link["href"])
+    assert download.status_code == 200 and download.data == PDF
+
+    assert reported_for_task(deployed, "dedi", feedback) is None, "a peer does not read Rina's evidence"
+    assert reported_for_task(deployed, "rina", realisation_task) is None, "only beside the feedback form"
 
 
 def test_only_whoever_may_complete_the_task_uploads_to_it(api: ApiClient, realisation_task: int) -> None:

@@ -24,6 +24,7 @@ from tests.support import (
     agree_skp,
     complete_until,
     do_task,
+    elements,
     feedback_answer,
     inbox_task,
     login,
@@ -165,12 +166,13 @@ def test_siklus_saya_and_the_api_show_each_periods_feedback_ratings_and_predikat
     assert "Penilaian berkala" in page and "Triwulan I" in page and "Triwulan IV" in page
     assert "Sangat Baik" in page and "Di atas ekspektasi" in page
     assert data["rhk_feedback"][0]["feedback"] in page and "Laporan tepat waktu" in page
-    assert "Belum dinilai." in page
+    assert "Menunggu penilaian atasan" not in page and "Belum dimulai" in page
     assert "Predikat periode Triwulan I: Sangat Baik" in login(app, "rina").get("/notifications").get_data(as_text=True)
     body = api.ok("get", f"/evaluations?cycle={cycle_id}", "rina")
     first = body["periods"][0]
-    assert (first["name"], first["start"], first["end"], first["predikat"]) == \
-        ("Triwulan I", "2026-01-01", "2026-03-31", "SANGAT_BAIK")
+    assert (first["name"], first["start"], first["end"], first["state"], first["predikat"]) == \
+        ("Triwulan I", "2026-01-01", "2026-03-31", "rated", "SANGAT_BAIK")
+    assert (body["periods"][1]["state"], body["periods"][1]["report_due"]) == ("upcoming", "2026-07-14")
     assert [item["rhk_id"] for item in first["rhk_feedback"]] == [item["rhk"] for item in data["rhk_feedback"]]
     assert api.ok("get", f"/evaluations?cycle={cycle_id}&employee=199003032015031003", "kapus")["periods"][0] == first
     assert api.get(f"/evaluations?cycle={cycle_id}&employee=199003032015031003", "dedi").status_code == 404
@@ -197,3 +199,33 @@ def test_the_task_page_shows_the_skp_with_a_box_per_rhk_and_value_and_the_rating
                 for row in uow.session.scalars(select(UmpanBalik).order_by(UmpanBalik.id))]
     assert rows == [
         (rhk_ids[0], None, "Cakupan naik, pertahankan"), (None, "harmonis", "Rukun dengan tim")]
+
+
+def test_siklus_saya_tells_a_period_not_begun_running_reported_unreported_and_rated_apart(
+        org: SmallOrg, deployed: Kinerja, app: Any, clock: FixedClock) -> None:
+    cycle_id, instance_id = rina_in_period_review(deployed, org)
+
+    def states() -> list[tuple[str, str]]:
+        return [(period.state, period.report_due) for period in list_evaluations(deployed, "rina", cycle_id)]
+
+    def shown() -> list[tuple[str, str]]:
+        page = login(app, "rina").get("/my-cycle").get_data(as_text=True)
+        return [(item["data-state"], item["_text"]) for item in elements(page, "period-state")]
+
+    assert states() == [("running", "2026-04-14"), ("upcoming", "2026-07-14"), ("upcoming", "2026-10-14"),
+                        ("upcoming", "2027-01-14")], "5 January: the first quarter runs, its report due 14 days after"
+    assert shown()[:2] == [("running", "Berjalan — batas laporan 14 Apr 2026"),
+                           ("upcoming", "Belum dimulai — 1 Apr 2026 s.d. 30 Jun 2026")]
+
+    report = inbox_task(deployed, "rina", "report_realisation")
+    do_task(deployed, "rina", "report_realisation", realisation_answer(deployed, report.id))
+    assert states()[0][0] == "reported" and shown()[0] == ("reported", "Menunggu penilaian atasan")
+
+    give_feedback(deployed, instance_id, "SESUAI_EKSPEKTASI", "SESUAI_EKSPEKTASI")
+    second = inbox_task(deployed, "rina", "report_realisation")
+    move_to(clock, second.due_at + timedelta(minutes=1))
+    fire_due_timers(deployed)
+    assert [state for state, _due in states()] == ["rated", "not_reported", "running", "upcoming"]
+    assert shown() == [("not_reported", "Realisasi tidak dilaporkan sampai batas 14 Jul 2026"),
+                       ("running", "Berjalan — batas laporan 14 Okt 2026"),
+                       ("upcoming", "Belum dimulai — 1 Okt 2026 s.d. 31 Des 2026")], "a rated period shows its predikat"

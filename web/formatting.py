@@ -1,4 +1,4 @@
-"""Indonesian (or English) dates and numbers in templates, via Flask-Babel."""
+"""Indonesian (or English) dates, numbers and file sizes in templates, via Flask-Babel."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -49,3 +49,11 @@ def register(app: Flask) -> None:
     def _number(value: Optional[float], pattern: Optional[str] = None) -> str:
         """In the reader's locale (``4,50`` in Indonesian); ``pattern`` e.g. ``"0.00"`` fixes the decimals."""
         return format_decimal(value, pattern) if value is not None else "–"
+
+    @app.template_filter("filesize")
+    def _filesize(size: Optional[int]) -> str:
+        """``12,5 KB`` / ``1,2 MB`` in the reader's language."""
+        size = size or 0
+        if size >= 1024 * 1024:
+            return f"{format_decimal(round(size / 1024 / 1024, 1))} MB"
+        return f"{format_decimal(round(size / 1024, 1))} KB"

@@ -64,14 +64,6 @@ class RealisationPage:
     def has_errors(self) -> bool:
         return bool(self.general) or any(item.errors for _rhk, inputs in self.rows for item in inputs)
 
-    @staticmethod
-    def filesize(size: Optional[int]) -> str:
-        """``12,5 KB`` / ``1,2 MB`` in the reader's language."""
-        size = size or 0
-        if size >= 1024 * 1024:
-            return f"{format_decimal(round(size / 1024 / 1024, 1))} MB"
-        return f"{format_decimal(round(size / 1024, 1))} KB"
-
 
 def parse_realisation(form: Mapping[str, Any], locale: Optional[str]) -> dict[str, Any]:
     """The posted page → the form's JSON (``{"realisations": [...]}``); what is not a number

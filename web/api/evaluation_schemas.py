@@ -5,6 +5,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from engine.evaluation_tables import PREDIKATS, RATINGS
+from engine.evaluations import PERIOD_STATES
 from engine.skp_tables import BERAKHLAK
 
 from ..limits import MAX_DATABASE_ID
@@ -37,6 +38,11 @@ class PeriodEvaluationSchema(ma.Schema):
     name = fields.String(required=True, metadata={"description": "e.g. Triwulan II"})
     start = fields.String(required=True, metadata={"format": "date", "description": "ISO date"})
     end = fields.String(required=True, metadata={"format": "date", "description": "ISO date"})
+    state = fields.String(required=True, validate=validate.OneOf(PERIOD_STATES), metadata={
+        "description": "upcoming (not begun), running (report due by report_due), reported (the "
+                       "supervisor's rating awaited), not_reported (report_due passed), rated"})
+    report_due = fields.String(required=True, metadata={
+        "format": "date", "description": "last day to report the period's realisation (Asia/Jakarta)"})
     status = fields.String(allow_none=True, required=True,
                            metadata={"description": "final once the supervisor rated the period; null before"})
     rating_hasil_kerja = fields.String(allow_none=True, required=True, validate=validate.OneOf(RATINGS))

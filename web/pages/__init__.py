@@ -22,6 +22,7 @@ URL map (all but ``/login`` need a session):
 ``POST /cycles/<id>/reports``           HR: make a predikat-distribution report (Prefect flow)
 ``GET  /reports/<id>.csv|.png``        HR: a report's exports
 ``POST /cycles/<id>/goals``             HR: the organisation's goals of the cycle (``goals``, one per line)
+``GET|POST /cycles/<id>/tunjangan``     HR: the tunjangan kinerja percentage per predikat (``persen-<PREDIKAT>``)
 ``GET  /cascade``                       the units whose "Matriks peran hasil" the user reads
 ``GET  /units/<code>/cascade[.csv]``    a unit's cascade (``?cycle=``): HR, PPK, auditors, the unit's staff
 ``GET  /skp``                          the user's SKP versions (``?employee=<NIP>``: an employee's)
@@ -54,6 +55,7 @@ from . import (  # noqa: F401  (views register on the blueprint)
     skp,
     tasks,
     transparency,
+    tunjangan,
 )
 from .common import blueprint
 

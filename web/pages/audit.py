@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import render_template, request
+from flask import g, render_template, request
 from marshmallow import ValidationError
 
 from engine.audit_trail import (
@@ -30,6 +30,7 @@ from engine.audit_trail import (
     search_events,
 )
 from engine.audit_verification import verify_audit_chain
+from engine.deployment import element_names
 
 from ..api.schemas import AuditSearchQuerySchema
 from ..audit_support import audit_query, export_response
@@ -55,6 +56,7 @@ ACTION_LABELS = {
     "decision.evaluated": N_("Keputusan DMN dievaluasi"),
     "definitions.deployed": N_("Definisi proses dipasang"),
     "cycle.opened": N_("Siklus dibuka"),
+    "cycle.tunjangan_set": N_("Persentase tunjangan kinerja diubah"),
     "audit.viewed": N_("Dilihat auditor"),
 }
 
@@ -67,9 +69,18 @@ def _optional(name: str) -> Optional[str]:
     return (request.args.get(name) or "").strip() or None
 
 
+def element_name(element_id: str) -> str:
+    """An element of the audit trail by its name in the deployed diagram (a business rule task
+    as "Tentukan predikat periode", not its id), the names read once per request."""
+    if "element_names" not in g:
+        g.element_names = element_names(kinerja(), current_username())
+    return task_name(element_id, g.element_names.get(element_id))
+
+
 @blueprint.app_context_processor
 def _audit_helpers() -> dict[str, Any]:
-    return {"action_label": action_label, "enum_label": enum_label, "task_name": task_name}
+    return {"action_label": action_label, "enum_label": enum_label, "task_name": task_name,
+            "element_name": element_name}
 
 
 @blueprint.get("/audit")

@@ -15,6 +15,7 @@ from engine.delegation import MAX_REASON, Delegate, delegate_task, delegates_for
 from engine.errors import Conflict, Forbidden, NotFound, ProcessError, ValidationFailed
 from engine.feedback import score_for_task
 from engine.hasil_kerja_proposal import proposal_for_task
+from engine.realisation import reported_for_task
 from engine.read_models import CompletedStep, TaskDetail, task_detail, task_to_work_on
 from engine.skp import task_skp
 from engine.skp_views import SkpView
@@ -176,6 +177,7 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
         "complaint": complaint_entries(detail.summary),
         "input_360": input_360(task.id),
         "hasil_proposal": proposal_for_task(kinerja(), current_username(), task.id),
+        "reported": reported_for_task(kinerja(), current_username(), task.id),
         "skp": skp, **document_labels(), "realisation": realisation_page(task.id, values, errors) if reports else None,
         "period_feedback": period_feedback_form(detail, skp, form, detail.prefill if values is None else values,
                                                 errors),
