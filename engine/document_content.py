@@ -25,7 +25,7 @@ ASPECT_WORDS = {"kuantitas": "Kuantitas", "kualitas": "Kualitas", "waktu": "Wakt
 LAMPIRAN_WORDS = {"dukungan_sumber_daya": "Dukungan Sumber Daya",
                   "skema_pertanggungjawaban": "Skema Pertanggungjawaban", "konsekuensi": "Konsekuensi"}
 SKP_STATUS_WORDS = {"draft": "Konsep", "submitted": "Diajukan, menunggu penetapan", "returned": "Dikembalikan",
-                    "agreed": "Ditetapkan", "revised": "Ditetapkan, kemudian digantikan revisi"}
+                    "agreed": "Ditetapkan"}
 _REGION_PREFIXES = ("Pemerintah Kabupaten ", "Pemerintah Kota ", "Pemerintah Provinsi ", "Kabupaten ", "Kota ")
 
 
@@ -77,9 +77,11 @@ def skp_content(session: Session, skp: Skp) -> dict[str, Any]:
                            for ind in row.indicators],
             "actions": [{"period": period, "text": text} for period, text in row.actions]} for row in view.rhk]
     dated = skp.set_at or skp.signed_at or skp.created_at
+    status = "agreed" if skp.status == "revised" else skp.status
     return {
         "kind": "skp", "title": "Sasaran Kinerja Pegawai", **header(session, cycle),
-        "version": skp.version, "status": skp.status, "status_words": SKP_STATUS_WORDS.get(skp.status, skp.status),
+        # A version later revised stays the agreed document it was: its paper still matches.
+        "version": skp.version, "status": status, "status_words": SKP_STATUS_WORDS.get(status, status),
         "layout": skp.layout, "approach": skp.approach, "skp_content_hash": skp.content_hash or "",
         "employee": person(session, employee), "evaluator": person(session, evaluator),
         "rhk_utama": [row for row in rhk if row["kind"] == "utama"],

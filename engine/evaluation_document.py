@@ -6,7 +6,8 @@ the two ratings and the predikat, the objection if there was one, and the approv
 
 Like :func:`engine.document_content.skp_content` it is built from the tables only, so its
 hash can be recomputed when a printed copy is verified. The unit's counts per predikat are
-shown once the evaluation is final (before, other employees' ratings still move them).
+shown on the annual document once it is final (before, other employees' ratings still move
+them); a period's document shows the unit's result and pattern only.
 """
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def _unit(kinerja: Kinerja, session: Session, evaluation: Evaluation) -> dict[st
         if DISTRIBUTION_DECISION in definitions.decision_files:
             constraints = pattern_of(definitions, result.result)
     counts = None
-    if evaluation.status == "final":
+    if evaluation.period == ANNUAL and evaluation.status == "final":
         predikats = session.scalars(select(Evaluation.predikat).where(
             Evaluation.cycle_id == evaluation.cycle_id, Evaluation.unit_id == evaluation.unit_id,
             Evaluation.period == ANNUAL)).all()
