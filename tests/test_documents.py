@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from engine.documents import evaluation_pdf, skp_pdf
 from engine.errors import NotFound
 from engine.kinerja import Kinerja
+from engine.models import ProcessInstance
 from engine.skp import list_skp, skp_editor
 from tests.support import (
     APPROVE_SKP,
@@ -26,6 +28,7 @@ from tests.support import (
     agree_skp,
     agreed_skp_id,
     do_task,
+    elements,
     error_of,
     evaluated_year,
     evaluation_ids,
@@ -213,3 +216,29 @@ def test_write_the_page_images_of_the_readme(year: dict[int, int], org: SmallOrg
                         str(images / name)], check=True)
         assert (images / f"{name}.png").stat().st_size > 10_000
 
+
+
+def test_the_pages_link_each_document_for_its_readers(year: dict[int, int], org: SmallOrg, deployed: Kinerja,
+                                                      app: Flask) -> None:
+    rina = login(app, "rina")
+    html = rina.get("/my-cycle").get_data(as_text=True)
+    links = [elements(html, testid)[0]["href"] for testid in ("my-skp-pdf", "period-document-link",
+                                                              "annual-document-link")]
+    assert links[1:] == [f"/evaluations/{year[1]}/document.pdf", f"/evaluations/{year[0]}/document.pdf"]
+    for link in links:
+        response = rina.get(link)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", link
+    [skp] = list_skp(deployed, "rina")
+    skp_page = rina.get(f"/skp/{skp.id}").get_data(as_text=True)
+    assert elements(skp_page, "skp-pdf-wet")[0]["href"] == f"/skp/{skp.id}/document.pdf?tanda_tangan=basah"
+    auditor = login(app, "auditor")
+    instance_page = auditor.get(f"/audit/instances/{_instance(deployed, org)}").get_data(as_text=True)
+    assert {item["href"] for item in elements(instance_page, "evaluation-document-link")} == {
+        f"/evaluations/{year[1]}/document.pdf", f"/evaluations/{year[0]}/document.pdf"}
+    assert auditor.get(f"/evaluations/{year[0]}/document.pdf").status_code == 200
+
+
+def _instance(kinerja: Kinerja, org: SmallOrg) -> int:
+    with kinerja.reading() as uow:
+        return uow.session.scalar(select(ProcessInstance.id).where(
+            ProcessInstance.subject_employee_id == org.cycle_employee, ProcessInstance.cycle_id.is_not(None)))
