@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test test-sqlite test-postgres translations messages frontend bench clean
+.PHONY: demo test test-sqlite test-postgres translations messages frontend bench clean doc-images
 FRONTEND := web/static/dist/.built
 
 $(INSTALLED): pyproject.toml
@@ -14,6 +14,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(INSTALLED)
+
+# The page images of the README (docs/images/skp.png, evaluasi.png), rendered by the tests.
+doc-images: $(INSTALLED) translations
+	scripts/ensure-poppler.sh >/dev/null
+	KINERJA_WRITE_DOC_IMAGES=1 $(BIN)/python -m pytest -q tests/test_documents.py -k page_images
 
 # Compiled message catalogs (English; Indonesian is the source language).
 translations: $(INSTALLED)
@@ -34,16 +39,19 @@ messages: $(INSTALLED)
 	$(BIN)/pybabel update -i var/messages.pot -d web/translations -l en --no-fuzzy-matching
 
 demo: $(INSTALLED) translations $(FRONTEND)
+	scripts/ensure-poppler.sh >/dev/null
 	$(BIN)/kinerja demo
 
 test: test-sqlite test-postgres
 
 test-sqlite: $(INSTALLED) translations $(FRONTEND)
 	@echo "=== kinerja test suite on SQLite ==="
+	scripts/ensure-poppler.sh >/dev/null
 	KINERJA_CHROMIUM=$$(scripts/ensure-chromium.sh) $(BIN)/python -m pytest
 
 test-postgres: $(INSTALLED) translations $(FRONTEND)
 	@echo "=== kinerja test suite on PostgreSQL ==="
+	scripts/ensure-poppler.sh >/dev/null
 	KINERJA_CHROMIUM=$$(scripts/ensure-chromium.sh) scripts/with-postgres.sh $(BIN)/python -m pytest
 
 bench: $(INSTALLED)

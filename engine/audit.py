@@ -186,11 +186,13 @@ def stored_checkpoints(session: Session) -> list[Checkpoint]:
 
 
 def verify_chain(session: Session, batch_size: int = 1000, key: Optional[str] = None,
-                 extra_checkpoints: Iterable[Checkpoint] = ()) -> VerificationResult:
+                 extra_checkpoints: Iterable[Checkpoint] = (), through: Optional[int] = None) -> VerificationResult:
     """Walk the whole chain in sequence order and report the first broken link.
 
     Checkpoints (stored ones and ``extra_checkpoints``, e.g. from a file) must match the
     chain; with ``key`` their signatures are checked too, without it they are trusted.
+    ``through``: only the chain's prefix up to that event (what a printed document rests
+    on): its links, hashes and the checkpoints within it, not the head.
     """
     checkpoints = [*stored_checkpoints(session), *extra_checkpoints]
     if key is not None:
@@ -212,6 +214,9 @@ def verify_chain(session: Session, batch_size: int = 1000, key: Optional[str] = 
     expected_at = {checkpoint.seq: checkpoint for checkpoint in checkpoints}
     expected_seq, prev_hash, checked = 1, GENESIS_HASH, 0
     statement = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
+    if through is not None:
+        statement = statement.where(AuditEvent.seq <= through)
+        checkpoints = [checkpoint for checkpoint in checkpoints if checkpoint.seq <= through]
     for event in session.scalars(statement):
         if event.seq != expected_seq:
             return VerificationResult(False, checked, expected_seq,
@@ -230,6 +235,12 @@ def verify_chain(session: Session, batch_size: int = 1000, key: Optional[str] = 
                                       f"event {event.seq} differs from the checkpoint made "
                                       f"{checkpoint.created_at.isoformat()} (the chain was rewritten)")
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    if through is not None:
+        if checked != through:
+            return VerificationResult(False, checked, checked + 1, f"the chain ends at event {checked}, "
+                                      f"before event {through}")
+        return VerificationResult(True, checked, checkpoints_checked=len(checkpoints),
+                                  checkpoints_superseded=len(superseded), restores=len(restores))
     head = session.get(AuditHead, 1)
     last_seq = head.last_seq if head else 0
     if last_seq != checked or (head is not None and head.last_hash != prev_hash):

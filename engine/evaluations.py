@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from .access import authorise, may_view_employee, note_auditor_read
 from .actors import Actor
 from .errors import NotFound
-from .evaluation_tables import Evaluation
+from .evaluation_tables import ANNUAL, Evaluation
 from .feedback_tables import UmpanBalik
 from .kinerja import Kinerja
 from .models import Cycle, Employee, User
@@ -70,6 +70,7 @@ class PeriodEvaluation:
     rated_at: Optional[datetime] = None
     rhk_feedback: list[RhkFeedback] = field(default_factory=list)
     value_feedback: list[ValueFeedback] = field(default_factory=list)
+    evaluation_id: Optional[int] = None  # its printed document: GET /evaluations/<id>/document.pdf
 
 
 def list_evaluations(kinerja: Kinerja, actor: Actor, cycle_id: int,
@@ -113,7 +114,8 @@ def list_evaluations(kinerja: Kinerja, actor: Actor, cycle_id: int,
                 due.astimezone(LOCAL_ZONE).date().isoformat(),
                 evaluation.status if evaluation else None, evaluation.rating_hasil_kerja if evaluation else None,
                 evaluation.rating_perilaku_kerja if evaluation else None, evaluation.predikat if evaluation else None,
-                evaluation.rated_at if evaluation else None, on_rhk.get(number, []), values))
+                evaluation.rated_at if evaluation else None, on_rhk.get(number, []), values,
+                evaluation.id if evaluation else None))
         return result
 
 
@@ -128,6 +130,29 @@ def period_state(now: datetime, start: str, report_due: datetime, reported: bool
     if now.astimezone(LOCAL_ZONE).date() < date.fromisoformat(start):
         return UPCOMING
     return RUNNING if now <= report_due else NOT_REPORTED
+
+
+def annual_evaluation_of(kinerja: Kinerja, actor: Actor, cycle_id: int, nip: Optional[str] = None
+                         ) -> Optional[PeriodEvaluation]:
+    """The annual evaluation (the year's ratings, predikat and status) of the employee with
+    ``nip`` (default: the caller's own), or None before the Pejabat Penilai rated the year;
+    the same readers as :func:`list_evaluations`."""
+    with kinerja.unit_of_work() as uow:
+        user = authorise(uow.session, actor)
+        employee_id = _employee_id(uow.session, user, nip)
+        cycle = uow.session.get(Cycle, cycle_id)
+        if cycle is None or (user is not None and cycle.organisation_id != user.organisation_id):
+            raise NotFound(f"cycle {cycle_id} does not exist")
+        if user is not None:
+            note_auditor_read(uow, user, "annual_evaluation", employee_id=employee_id, cycle_id=cycle_id)
+        row = uow.session.scalar(select(Evaluation).where(
+            Evaluation.employee_id == employee_id, Evaluation.cycle_id == cycle_id, Evaluation.period == ANNUAL))
+        if row is None:
+            return None
+        end = f"{cycle.year}-12-31"
+        return PeriodEvaluation(ANNUAL, row.period_name, f"{cycle.year}-01-01", end, RATED, end, row.status,
+                                row.rating_hasil_kerja, row.rating_perilaku_kerja, row.predikat, row.rated_at,
+                                evaluation_id=row.id)
 
 
 def _employee_id(session: Session, user: Optional[User], nip: Optional[str]) -> int:

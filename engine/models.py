@@ -90,6 +90,8 @@ class Employee(Base):
     nip: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     position: Mapped[str] = mapped_column(String(200))
+    # Pangkat/golongan ruang as printed on the SKP and the evaluation document ("Penata, III/c").
+    pangkat: Mapped[Optional[str]] = mapped_column(String(100))
     supervisor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employees.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

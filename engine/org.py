@@ -29,6 +29,7 @@ class EmployeeSpec:
     password: Optional[str] = None
     roles: tuple[str, ...] = ()
     email: Optional[str] = None
+    pangkat: Optional[str] = None  # pangkat/golongan ruang, printed on the documents
 
 
 def create_organisation(kinerja: Kinerja, actor: Actor, code: str, name: str, units: Iterable[tuple[str, str]]) -> int:
@@ -71,7 +72,8 @@ def add_employees(kinerja: Kinerja, actor: Actor, organisation_code: str,
                 if supervisor_id is None:
                     raise NotFound(f"supervisor {spec.supervisor_nip} of {spec.nip} does not exist")
             employee = Employee(organisation_id=organisation.id, unit_id=units[spec.unit_code], nip=spec.nip,
-                                name=spec.name, position=spec.position, supervisor_id=supervisor_id)
+                                name=spec.name, position=spec.position, pangkat=spec.pangkat,
+                                supervisor_id=supervisor_id)
             uow.session.add(employee)
             uow.flush()
             ids[spec.nip] = employee.id

@@ -26,6 +26,7 @@ from engine.calibration import finalise_unit, unit_calibration
 from engine.cycles import employees_without_instance, ensure_cycle, start_cycle_instances
 from engine.database import make_engine
 from engine.definitions import DefinitionFile
+from engine.evidence import upload_evidence
 from engine.evaluation_tables import ANNUAL, Evaluation
 from engine.inbox import TaskView, list_tasks
 from engine.kinerja import Kinerja
@@ -84,13 +85,13 @@ def build_small_org(kinerja: Kinerja) -> SmallOrg:
     ids = add_employees(kinerja, SYSTEM, "bungo", [
         EmployeeSpec("197001012000011001", "dr. Hasan Basri", "Kepala Dinas Kesehatan", "dinkes",
                      username="kadis", password="rahasia-kadis",
-                     email="kadis@bungo.example"),
+                     email="kadis@bungo.example", pangkat="Pembina Utama Muda, IV/c"),
         EmployeeSpec("198002022005012002", "Siti Aminah, SKM", "Kepala Puskesmas", "pkm-mb",
                      "197001012000011001", username="kapus", password="rahasia-kapus",
-                     email="kapus@bungo.example"),
+                     email="kapus@bungo.example", pangkat="Penata Tingkat I, III/d"),
         EmployeeSpec("199003032015031003", "Rina Marlina, Amd.Kep", "Perawat", "pkm-mb",
                      "198002022005012002", username="rina", password="rahasia-rina",
-                     email="rina@bungo.example"),
+                     email="rina@bungo.example", pangkat="Pengatur, II/c"),
         EmployeeSpec("199104042016041004", "Dedi Saputra, Amd.Kep", "Perawat", "pkm-mb",
                      "198002022005012002", username="dedi", password="rahasia-dedi",
                      email="dedi@bungo.example"),
@@ -679,3 +680,56 @@ def annual_evaluation(kinerja: Kinerja, employee_id: int) -> Evaluation:
                                                                   Evaluation.period == ANNUAL)).one()
         uow.session.expunge(evaluation)
         return evaluation
+
+
+# -- printed documents ----------------------------------------------------------------------------
+
+EVIDENCE_NAME = "laporan-imunisasi-2026.pdf"  # the evidence of the evaluated year
+
+
+class EvaluatedYear(NamedTuple):
+    cycle_id: int
+    instance_id: int
+
+
+def evaluated_year(kinerja: Kinerja, org: SmallOrg) -> EvaluatedYear:
+    """Rina's year of one period, done the way people do it: her SKP agreed, the realisation
+    reported at 115 persen (target 95) with an evidence file, the supervisor's feedback, the unit's result
+    (Baik), the annual rating, HR's calibration; left at her response to the predikat."""
+    (instance_id,) = open_cycle(kinerja, [org.cycle_employee], settings=SHORT_YEAR).instance_ids
+    with kinerja.reading() as uow:
+        cycle_id = uow.session.get(ProcessInstance, instance_id).cycle_id
+    agree_skp(kinerja, org.cycle_employee, cycle_id)
+    task = inbox_task(kinerja, "rina", "report_realisation")
+    with kinerja.reading() as uow:
+        skp_id = uow.session.get(HumanTask, task.id).skp_id
+        indikator = uow.session.scalars(select(Indikator.id).join(Rhk, Rhk.id == Indikator.rhk_id)
+                                        .where(Rhk.skp_id == skp_id).order_by(Indikator.id)).first()
+    evidence_id = upload_evidence(kinerja, "rina", task.id, EVIDENCE_NAME, "application/pdf", PDF, indikator)
+    complete_task(kinerja, "rina", task.id, realisation_answer(kinerja, task.id, 115, {indikator: [evidence_id]}))
+    start_unit_results(kinerja, Operator("hr"), cycle_id)
+    set_result(kinerja, UNIT_RESULT)
+    feedback = complete_until(kinerja, instance_id, "give_feedback")
+    complete_task(kinerja, "kapus", feedback, feedback_answer(kinerja, feedback))
+    complete_until(kinerja, instance_id, "review_predikat")
+    return EvaluatedYear(cycle_id, instance_id)
+
+
+def agreed_skp_id(kinerja: Kinerja, employee_id: int, cycle_id: int) -> int:
+    with kinerja.reading() as uow:
+        return uow.session.scalar(select(Skp.id).where(Skp.employee_id == employee_id, Skp.cycle_id == cycle_id,
+                                                       Skp.status == "agreed"))
+
+
+def evaluation_ids(kinerja: Kinerja, employee_id: int) -> dict[int, int]:
+    """The employee's evaluations by period (0: the year) → id."""
+    with kinerja.reading() as uow:
+        return dict(uow.session.execute(select(Evaluation.period, Evaluation.id)
+                                        .where(Evaluation.employee_id == employee_id)).all())
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page of a PDF, read back with pypdf, whitespace made single spaces."""
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages).split())

@@ -132,9 +132,11 @@ def test_the_openapi_document_is_valid_and_declares_bearer_auth(app: Flask) -> N
         ("post", "/cycles/{cycle_id}/unit-results"), ("get", "/cycles/{cycle_id}/calibration"),
         ("get", "/cycles/{cycle_id}/units/{unit_id}/calibration"), ("post", "/cycles/{cycle_id}/units/{unit_id}/finalise"),
         ("post", "/evaluations/{evaluation_id}/calibration"),
-        ("get", "/evaluations")}
+        ("get", "/evaluations"), ("get", "/skp/{skp_id}/document.pdf"),
+        ("get", "/evaluations/{evaluation_id}/document.pdf"), ("get", "/verify/{code}")}
+    public = {f"{BASE}/auth/token", f"{BASE}/verify/{{code}}"}
     for (method, path), operation in operations.items():
-        expected = [] if path == f"{BASE}/auth/token" else [{"bearerAuth": []}]
+        expected = [] if path in public else [{"bearerAuth": []}]
         assert operation.get("security", []) == expected, (method, path)
     upload = operations[("post", f"{BASE}/processes")]["requestBody"]["content"]
     assert list(upload) == ["multipart/form-data"]

@@ -37,6 +37,9 @@ def create_app(kinerja: Kinerja, config: Optional[dict[str, Any]] = None) -> Fla
         LOGIN_THROTTLE_WINDOW_SECONDS=15 * 60,
         MAX_CONTENT_LENGTH=limits.request_limit(),
         READY_MIN_FREE_BYTES=_min_free_bytes(),
+        # Where printed documents' verification links point (web.documents.verify_base).
+        PUBLIC_URL=os.environ.get("KINERJA_PUBLIC_URL") or None,
+        VERIFY_RATE_LIMIT="60 per hour",
         **security.settings_from_environment(),
     )
     app.config.update(config or {})

@@ -35,6 +35,9 @@
 ``GET  …/cycles/{id}/units/{u}/calibration``  one unit's; ``POST …/finalise`` makes it final
 ``POST /api/v1/evaluations/{id}/calibration``  ``{"predikat", "reason"}``: move a predikat
 ``GET  /api/v1/evaluations``               ``?cycle=&employee=<NIP>``: periodic ratings, predikat, feedback
+``GET  /api/v1/skp/{id}/document.pdf``     the SKP version as PDF (``?tanda_tangan=elektronik|basah``)
+``GET  /api/v1/evaluations/{id}/document.pdf``  the evaluation document (a period's or the year's) as PDF
+``GET  /api/v1/verify/{code}``             public: what a printed document's code stands for, and whether it matches
 ``GET  /api/v1/openapi.json``              the OpenAPI 3.0.3 document
 =========================================  ==================================================
 
@@ -57,6 +60,7 @@ from . import (
     calibration,
     cascade,
     cycles,
+    documents,
     evaluations,
     evidence,
     feedback,
@@ -72,7 +76,7 @@ from .schemas import ErrorSchema
 BLUEPRINTS = (auth_routes.blueprint, auth_routes.account_blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
               audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint, cascade.blueprint,
               incidents.blueprint, evidence.blueprint,
-              calibration.blueprint, evaluations.blueprint)
+              calibration.blueprint, evaluations.blueprint, documents.blueprint, documents.public_blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
     "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "

@@ -52,6 +52,8 @@ class PeriodEvaluationSchema(ma.Schema):
     rated_at = fields.DateTime(allow_none=True, required=True)
     rhk_feedback = fields.List(fields.Nested(RhkFeedbackSchema), required=True)
     value_feedback = fields.List(fields.Nested(ValueFeedbackSchema), required=True)
+    evaluation_id = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "once rated: the evaluation, whose document is GET /evaluations/{id}/document.pdf"})
 
 
 class EvaluationListSchema(ma.Schema):

@@ -34,6 +34,9 @@ URL map (all but ``/login`` need a session):
 ``POST …/calibration/<evaluation id>``   move a predikat (``predikat``, ``reason``)
 ``POST /cycles/<id>/units/<u>/finalise`` make the unit's predikat final (``exception_reason``)
 ``POST /cycles/<id>/unit-results``       HR: start each unit's result step
+``GET  /skp/<id>/document.pdf``       the SKP version as PDF (``?tanda_tangan=basah``: for wet signatures)
+``GET  /evaluations/<id>/document.pdf``  the evaluation document (a period's or the year's) as PDF
+``GET|POST /verify/<code>``            public, no login: a printed document's verification; POST ``berkas`` (PDF)
 ``GET|POST /account/password``          the signed-in user changes their password (ends other sessions)
 =====================================  ======================================================
 """
@@ -45,6 +48,7 @@ from . import (  # noqa: F401  (views register on the blueprint)
     calibration,
     cascade,
     cycles,
+    documents,
     evidence,
     feedback,
     inbox,

@@ -31,6 +31,7 @@ from engine.audit_trail import (
 )
 from engine.audit_verification import verify_audit_chain
 from engine.deployment import element_names
+from engine.evaluations import annual_evaluation_of, list_evaluations
 
 from ..api.schemas import AuditSearchQuerySchema
 from ..audit_support import audit_query, export_response
@@ -104,7 +105,18 @@ def audit_instance(instance_id: int):  # type: ignore[no-untyped-def]
     filters = TimelineFilter(action=_optional("action"), actor=_optional("actor"), element=_optional("element"))
     audit = instance_audit(kinerja(), current_username(), instance_id, filters)
     return render_template("audit_instance.html", audit=audit, filters=filters,
-                           filtering=any(vars(filters).values()))
+                           filtering=any(vars(filters).values()), evaluations=_evaluations(audit))
+
+
+def _evaluations(audit: Any) -> list[Any]:
+    """The employee's rated evaluations of the instance's cycle, each with its document."""
+    cycle_id, nip = audit.instance.cycle_id, (audit.employee or {}).get("nip")
+    if cycle_id is None or not nip:
+        return []
+    username = current_username()
+    rated = [period for period in list_evaluations(kinerja(), username, cycle_id, nip) if period.evaluation_id]
+    annual = annual_evaluation_of(kinerja(), username, cycle_id, nip)
+    return rated + ([annual] if annual else [])
 
 
 @blueprint.get(f"/audit/instances/<int:instance_id>/export.<any({FORMATS}):output_format>")

@@ -7,7 +7,7 @@ from typing import Any, Optional
 from flask import g, render_template
 from flask_babel import gettext as _
 
-from engine.evaluations import PeriodEvaluation, list_evaluations
+from engine.evaluations import PeriodEvaluation, annual_evaluation_of, list_evaluations
 from engine.read_models import InstanceDetail, employee_instances
 from engine.skp import list_skp, skp_document
 from engine.skp_views import BERAKHLAK_VALUES
@@ -57,6 +57,7 @@ class CycleView:
     follow_up: list[Entry] = field(default_factory=list)
     open_tasks: list[tuple[Any, str]] = field(default_factory=list)
     periods: list[PeriodEvaluation] = field(default_factory=list)  # the periodic evaluations, per period
+    annual: Optional[PeriodEvaluation] = None  # the year's, once rated (its document)
 
     @property
     def waiting_for_employee(self) -> bool:
@@ -118,7 +119,8 @@ def cycle_view(instance: InstanceDetail, username: str) -> CycleView:
     return CycleView(instance=instance, year=instance.cycle_year,
                      steps=stepper(phase), phase=phase, skp=my_skp(username, instance.cycle_id), predikat=predikat, explanation=explanation, follow_up=follow_up,
                      open_tasks=[(task, task_name(task.task_key, task.name)) for task in instance.open_tasks],
-                     periods=list_evaluations(kinerja(), username, instance.cycle_id) if instance.cycle_id else [])
+                     periods=list_evaluations(kinerja(), username, instance.cycle_id) if instance.cycle_id else [],
+                     annual=annual_evaluation_of(kinerja(), username, instance.cycle_id) if instance.cycle_id else None)
 
 
 @blueprint.get("/my-cycle")
