@@ -496,6 +496,18 @@ class Elements(HTMLParser):
             element["_text"] += data
 
 
+def follow_until_finished(client: FlaskClient, path: str, timeout: float = 120) -> str:
+    """Reload a page that follows background work (a cycle opening, a batch retry), as its
+    refresh header does, until it stops asking to be reloaded; the last page."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page = client.get(path).get_data(as_text=True)
+        if 'http-equiv="refresh"' not in page:
+            return page
+        time.sleep(0.2)
+    raise AssertionError(f"{path} still refreshing after {timeout} s")
+
+
 def elements(html: str, testid: str) -> list[dict[str, Any]]:
     parser = Elements(testid)
     parser.feed(html)
