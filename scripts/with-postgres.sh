@@ -167,8 +167,8 @@ unix_socket_directories = '$tmpdir'
 max_connections = 100
 # The cluster is deleted after the run, so surviving an operating-system crash is pointless:
 # no fsync. Commits still wait for their WAL to be written (synchronous_commit stays on,
-# which costs little without fsync): tests/test_chaos.py crashes the server with
-# `pg_ctl restart -m immediate` and checks that no acknowledged completion is lost.
+# which costs little without fsync): tests/test_chaos.py crashes the server (pg_ctl
+# restart -m immediate) and checks that no acknowledged completion is lost.
 fsync = off
 full_page_writes = off
 EOF
