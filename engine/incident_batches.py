@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from .access import authorise, require_own_organisation
 from .actors import Actor, actor_name
 from .errors import NotFound, ValidationFailed
-from .incident_tables import IncidentBatch, Incident
+from .incident_tables import Incident, IncidentBatch
 from .incidents import MAX_BATCH, RetryOutcome
 from .kinerja import Kinerja
 from .models import Employee, ProcessInstance
@@ -85,12 +85,12 @@ def incident_batch_started(kinerja: Kinerja, actor: Actor, batch_id: int) -> lis
 
 def record_batch_progress(kinerja: Kinerja, actor: Actor, batch_id: int, outcomes: Iterable[RetryOutcome]) -> None:
     """Count a few more retries as done, and those still failing as failed, with their messages."""
-    outcomes = list(outcomes)
+    counted = list(outcomes)
     with kinerja.unit_of_work() as uow:
         batch = _batch_for(uow.session, actor, batch_id)
         failures = [{"incident_id": outcome.incident_id, "message": outcome.message[:MAX_FAILURE_MESSAGE]}
-                    for outcome in outcomes if not outcome.resolved]
-        batch.done += len(outcomes)
+                    for outcome in counted if not outcome.resolved]
+        batch.done += len(counted)
         batch.failed += len(failures)
         batch.failures = [*batch.failures, *failures]  # a new list: JSON columns see assignments only
         uow.commit()
