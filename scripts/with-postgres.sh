@@ -13,6 +13,10 @@
 #   auth for the superuser role "kinerja" and a database "kinerja_test".
 # - COMMAND runs with
 #   KINERJA_TEST_DATABASE_URL=postgresql+psycopg://kinerja@127.0.0.1:PORT/kinerja_test
+#   and, so that a test can restart the server under load (tests/test_chaos.py),
+#   KINERJA_TEST_PGDATA (the data directory), KINERJA_TEST_PG_CTL (its pg_ctl),
+#   KINERJA_TEST_PG_LOG (the server log) and KINERJA_TEST_PG_OWNER (the system user
+#   that must run pg_ctl; empty when it is the caller).
 # - The cluster is stopped and its directory removed on exit, failure or
 #   Ctrl-C; the script exits with COMMAND's exit status.
 set -euo pipefail
@@ -161,9 +165,11 @@ cat >>"$datadir/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$tmpdir'
 max_connections = 100
-# Durability is pointless for a cluster deleted after the run; skip it for speed.
+# The cluster is deleted after the run, so surviving an operating-system crash is pointless:
+# no fsync. Commits still wait for their WAL to be written (synchronous_commit stays on,
+# which costs little without fsync): tests/test_chaos.py crashes the server (pg_ctl
+# restart -m immediate) and checks that no acknowledged completion is lost.
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 EOF
 
@@ -222,6 +228,8 @@ fi
 log "PostgreSQL $pg_version on 127.0.0.1:$port (data in $tmpdir)"
 
 export KINERJA_TEST_DATABASE_URL="postgresql+psycopg://$PG_ROLE@127.0.0.1:$port/$PG_DB"
+export KINERJA_TEST_PGDATA="$datadir" KINERJA_TEST_PG_CTL="$bindir/pg_ctl" KINERJA_TEST_PG_LOG="$logfile"
+export KINERJA_TEST_PG_OWNER="$pg_user"
 
 # Not exec: the EXIT trap must run afterwards to stop the cluster.
 set +e

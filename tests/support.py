@@ -4,13 +4,20 @@ tests/conftest.py. Test modules import from here, never from conftest or from ea
 from __future__ import annotations
 
 import io
+import json
 import os
+import signal
 import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, NamedTuple, Optional, Sequence
+from typing import Any, Iterator, NamedTuple, Optional, Sequence
 
 import sqlalchemy
 from click.testing import CliRunner, Result
@@ -29,8 +36,9 @@ from engine.definitions import DefinitionFile
 from engine.evidence import upload_evidence
 from engine.evaluation_tables import ANNUAL, Evaluation
 from engine.inbox import TaskView, list_tasks
+from engine.instance_run import InstanceRun
 from engine.kinerja import Kinerja
-from engine.models import Employee, HumanTask, ProcessInstance, Unit, User
+from engine.models import Employee, HumanTask, ProcessInstance, Timer, Unit, User
 from engine.org import EmployeeSpec, add_employees, add_user, create_organisation
 from engine.schema import METADATA
 from engine.skp import organisation_goals, set_organisation_goals, skp_editor
@@ -489,6 +497,18 @@ class Elements(HTMLParser):
             element["_text"] += data
 
 
+def follow_until_finished(client: FlaskClient, path: str, timeout: float = 120) -> str:
+    """Reload a page that follows background work (a cycle opening, a batch retry), as its
+    refresh header does, until it stops asking to be reloaded; the last page."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page = client.get(path).get_data(as_text=True)
+        if 'http-equiv="refresh"' not in page:
+            return page
+        time.sleep(0.2)
+    raise AssertionError(f"{path} still refreshing after {timeout} s")
+
+
 def elements(html: str, testid: str) -> list[dict[str, Any]]:
     parser = Elements(testid)
     parser.feed(html)
@@ -631,11 +651,139 @@ def run(database_url: str, *args: str) -> Result:
     return CliRunner().invoke(cli, ["--database-url", database_url, *args])
 
 
+def projection_mismatches(kinerja: Kinerja) -> list[str]:
+    """Where the task and timer tables disagree with the workflows, one line per instance.
+
+    Every instance's saved state is loaded again (:meth:`InstanceRun.load`, as the next step
+    would), and a running one's open ``human_tasks`` must be exactly its workflow's ready
+    user tasks and its waiting (or failed, set-aside) ``timers`` exactly the timers it waits
+    on; an instance that ended has neither. Empty when everything agrees."""
+    problems = []
+    with kinerja.reading() as uow:
+        open_tasks: dict[int, set[str]] = {}
+        for instance_id, spiff_id in uow.session.execute(select(HumanTask.instance_id, HumanTask.spiff_task_id)
+                                                         .where(HumanTask.status == "open")):
+            open_tasks.setdefault(instance_id, set()).add(spiff_id)
+        armed: dict[int, set[str]] = {}
+        for instance_id, spiff_id in uow.session.execute(select(Timer.instance_id, Timer.spiff_task_id)
+                                                         .where(Timer.status.in_(("waiting", "failed")))):
+            armed.setdefault(instance_id, set()).add(spiff_id)
+        for instance in uow.session.scalars(select(ProcessInstance).order_by(ProcessInstance.id)):
+            run = InstanceRun.load(kinerja.definitions.of(uow.session, instance.deployment_id),
+                                   instance.process_key, instance.state)
+            running = instance.status == "running"
+            ready = {str(task.id) for task in run.ready_user_tasks()} if running else set()
+            waiting = {str(task.id) for task in run.waiting_timers()} if running else set()
+            if instance.status == "completed" and not run.is_completed():
+                problems.append(f"instance {instance.id} is marked completed but its workflow is not")
+            if open_tasks.get(instance.id, set()) != ready:
+                problems.append(f"instance {instance.id}: open tasks {sorted(open_tasks.get(instance.id, set()))}"
+                                f" but the workflow waits on {sorted(ready)}")
+            if armed.get(instance.id, set()) != waiting:
+                problems.append(f"instance {instance.id}: timers {sorted(armed.get(instance.id, set()))}"
+                                f" but the workflow waits on {sorted(waiting)}")
+    return problems
+
+
+# -- real processes: servers a test starts, and the PostgreSQL it may restart ------------------
+
 def free_port() -> int:
     """A TCP port nothing listens on now, for a server a test starts."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@contextmanager
+def background(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A long-running process in its own session; its whole process group is ended on exit."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        try:
+            yield process
+        finally:
+            for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+                try:
+                    os.killpg(process.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    process.wait(timeout=grace)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
+    """Wait until ``url`` answers 200, failing early (with the log's tail) if ``process`` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"{process.args[0]} exited:\n{log.read_text()[-3000:]}"
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} not healthy after {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def http(method: str, url: str, body: Any = None, headers: Optional[dict[str, str]] = None,
+         timeout: float = 30) -> tuple[int, Any, Any]:
+    """A JSON request as an API client over the network makes it: ``(status, body, headers)``.
+    An error status is returned like any other; a connection that fails raises ``OSError``
+    (or ``http.client.HTTPException`` for an answer cut short)."""
+    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, raw, answer_headers = response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        status, raw, answer_headers = error.code, error.read(), error.headers
+    try:
+        return status, json.loads(raw) if raw else None, answer_headers
+    except ValueError:
+        return status, raw.decode(errors="replace"), answer_headers
+
+
+def _processes() -> Iterator[tuple[int, str, int, int]]:
+    """(pid, state, parent pid, process group) of every process, read from /proc."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        yield int(entry.name), fields[0], int(fields[1]), int(fields[2])
+
+
+def process_group(leader: int) -> set[int]:
+    """The ids of the live processes in the process group ``leader`` started (zombies excluded)."""
+    return {pid for pid, state, _parent, group in _processes() if state != "Z" and group == leader}
+
+
+def child_processes(parent: int) -> set[int]:
+    """The ids of the live children of ``parent`` (e.g. a gunicorn master's workers)."""
+    return {pid for pid, state, ppid, _group in _processes() if state != "Z" and ppid == parent}
+
+
+# The throwaway cluster of scripts/with-postgres.sh, which a test may crash and restart.
+PG_DATA = os.environ.get("KINERJA_TEST_PGDATA")
+
+
+def restart_test_postgres() -> None:
+    """Restart the test cluster the hard way, ``pg_ctl restart -m immediate`` (every backend
+    killed, crash recovery at start, as after a power cut); returns once it accepts
+    connections again."""
+    assert PG_DATA, "no restartable cluster: run under scripts/with-postgres.sh"
+    owner = os.environ.get("KINERJA_TEST_PG_OWNER")
+    command = [os.environ["KINERJA_TEST_PG_CTL"], "restart", "-D", PG_DATA, "-m", "immediate", "-w", "-t", "60",
+               "-l", os.environ["KINERJA_TEST_PG_LOG"]]
+    done = subprocess.run((["runuser", "-u", owner, "--"] if owner else []) + command, cwd=Path(PG_DATA).parent,
+                          capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, f"pg_ctl restart failed:\n{done.stdout}\n{done.stderr}"
 
 
 

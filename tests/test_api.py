@@ -126,6 +126,7 @@ def test_the_openapi_document_is_valid_and_declares_bearer_auth(app: Flask) -> N
         ("post", "/skp/{skp_id}/revisions"), ("get", "/tasks/{task_id}/skp-editor"), ("put", "/tasks/{task_id}/skp-draft"),
         ("get", "/cycles/{cycle_id}/goals"), ("put", "/cycles/{cycle_id}/goals"), ("get", "/units/{code}/cascade"),
         ("get", "/incidents"), ("post", "/incidents/{incident_id}/retry"), ("post", "/incidents/retry"),
+            ("get", "/incidents/batches/{batch_id}"),
         ("post", "/instances/{instance_id}/cancel"),
         ("get", "/tasks/{task_id}/realisation"), ("post", "/tasks/{task_id}/evidence"),
         ("get", "/evidence/{evidence_id}"),

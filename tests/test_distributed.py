@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -29,7 +26,7 @@ from engine.audit_verification import verify_audit_chain
 from engine.demo import generate_organisation
 from engine.kinerja import Kinerja
 from engine.models import CycleRun, HumanTask, ProcessInstance
-from tests.support import PG_URL, free_port
+from tests.support import PG_URL, background, free_port, http, wait_until_healthy
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not PG_URL, reason="the distributed recipe runs on PostgreSQL (make test-postgres)")]
@@ -39,47 +36,11 @@ EMPLOYEES = 2000
 POOL = "kinerja-test"
 
 
-@contextmanager
-def background(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A long-running process in its own session; its whole process group is ended on exit."""
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        try:
-            yield process
-        finally:
-            for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-                try:
-                    os.killpg(process.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    process.wait(timeout=grace)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"{process.args[0]} exited:\n{log.read_text()[-3000:]}"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"{url} not healthy after {timeout} s:\n{log.read_text()[-3000:]}")
-
-
 def call(base: str, method: str, path: str, body: Any = None, token: str = "") -> Any:
-    """A JSON request to the web app, as an API client makes it."""
-    request = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None,
-                                     headers={"Content-Type": "application/json",
-                                              **({"Authorization": f"Bearer {token}"} if token else {})})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
+    """A JSON request to the web app, as an API client makes it; its answer must be a success."""
+    status, answer, _headers = http(method, base + path, body, {"Authorization": f"Bearer {token}"} if token else {})
+    assert 200 <= status < 300, (status, answer)
+    return answer
 
 
 def run(command: list[str], env: dict[str, str], timeout: float) -> str:

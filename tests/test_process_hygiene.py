@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from engine.kinerja import Kinerja
-from tests.support import PG_URL, SmallOrg, free_port
+from tests.support import PG_URL, SmallOrg, free_port, process_group
 
 KINERJA = str(Path(sys.executable).parent / "kinerja")
 
@@ -24,21 +24,6 @@ def fresh_environment(database_url: str) -> dict[str, str]:
     """This environment without Prefect settings (so the command picks its own home), on the test database."""
     return {**{name: value for name, value in os.environ.items() if not name.startswith("PREFECT_")},
             "KINERJA_DATABASE_URL": database_url, "KINERJA_SECRET_KEY": "hygiene-test"}
-
-
-def process_group(leader: int) -> set[int]:
-    """The ids of the live processes in the process group ``leader`` started (zombies excluded)."""
-    members = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # ended meanwhile
-        if fields[0] != "Z" and int(fields[2]) == leader:
-            members.add(int(entry.name))
-    return members
 
 
 @pytest.mark.skipif(not PG_URL, reason="the SQLite default creates var/ for its file; PostgreSQL needs no file")

@@ -11,6 +11,7 @@ from typing import Any, Optional
 from flask import current_app
 
 from engine.cycles import request_cycle_opening
+from engine.incident_batches import BatchView, request_batch_retry
 from engine.reports import request_report as record_report_request
 
 from .engine_access import kinerja
@@ -43,3 +44,11 @@ def request_report(cycle_id: int, username: str) -> None:
     the report appears on the cycle page when done."""
     record_report_request(kinerja(), username, cycle_id)
     _launcher().report({"cycle_id": cycle_id, "actor": username, "database_url": kinerja().database_url})
+
+
+def retry_incidents(incident_ids: list[int], username: str) -> BatchView:
+    """Queue a background retry of these incidents (HR of their organisation) and start the
+    retry-incidents flow; the batch's progress shows on the incidents page and in the API."""
+    batch = request_batch_retry(kinerja(), username, incident_ids)
+    _launcher().retry_incidents({"batch_id": batch.id, "actor": username, "database_url": kinerja().database_url})
+    return batch

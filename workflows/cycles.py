@@ -24,10 +24,9 @@ from engine.cycles import (
     request_cycle_opening,
     start_cycle_instances,
 )
-from engine.errors import KinerjaError
 from engine.vocabulary import DEFAULT_PROCESS
 
-from .engine_access import kinerja_for
+from .engine_access import kinerja_for, reason_of
 
 
 @dataclass
@@ -58,7 +57,7 @@ def open_cycle(database_url: Optional[str], organisation: str, year: int, proces
     try:
         result = _start_everyone(database_url, cycle_id, run_id, actor, batch_size)
     except Exception as error:  # the run must not stay "running" when the flow itself dies
-        finish_cycle_run(kinerja, SYSTEM, run_id, 0, 0, [{"employee_ids": [], "reason": _reason(error)}])
+        finish_cycle_run(kinerja, SYSTEM, run_id, 0, 0, [{"employee_ids": [], "reason": reason_of(error)}])
         raise
     finish_cycle_run(kinerja, SYSTEM, run_id, result.started, result.skipped, result.failed)
     print(f"cycle {cycle_id}: {result.started} started, {result.skipped} already running, "
@@ -78,11 +77,7 @@ def _start_everyone(database_url: Optional[str], cycle_id: int, run_id: int, act
         try:
             start_batch(database_url, cycle_id, batch, actor, number)
         except Exception as error:  # recorded per batch; the flow reports instead of dying
-            result.failed.append({"employee_ids": batch, "reason": _reason(error)})
+            result.failed.append({"employee_ids": batch, "reason": reason_of(error)})
     # Counted from the database: a batch that committed and then failed was retried as a no-op.
     result.started = cycle_progress(kinerja, Operator(actor), cycle_id)["started"] - before["started"]
     return result
-
-
-def _reason(error: Exception) -> str:
-    return error.message if isinstance(error, KinerjaError) else f"{type(error).__name__}: {error}"

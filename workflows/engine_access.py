@@ -12,6 +12,7 @@ import threading
 from typing import Optional
 
 from engine.database import DEFAULT_DATABASE_URL
+from engine.errors import KinerjaError
 from engine.kinerja import Kinerja
 
 _engines: dict[str, Kinerja] = {}
@@ -30,3 +31,8 @@ def share(kinerja: Kinerja) -> None:
     """Let flows in this process use ``kinerja`` for its database."""
     with _lock:
         _engines[kinerja.database_url] = kinerja
+
+
+def reason_of(error: Exception) -> str:
+    """What a flow records about an error: a refusal's own message, else its type and text."""
+    return error.message if isinstance(error, KinerjaError) else f"{type(error).__name__}: {error}"

@@ -7,7 +7,8 @@
   creates a run of the deployed flow on the Prefect server, and a worker of the work
   pool picks it up (see docs/DEPLOYMENT.md).
 
-Either way the web app only queues a ``cycle_runs`` row and hands its id to the flow.
+Either way the web app only queues a row (``cycle_runs``, ``incident_batches``) and hands
+its id to the flow.
 """
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ from typing import Any, Callable, Protocol
 
 from engine.actors import SYSTEM
 from engine.cycles import finish_cycle_run
+from engine.incident_batches import finish_incident_batch
 from engine.kinerja import Kinerja
 
 from .engine_access import share
 
 OPEN_CYCLE_DEPLOYMENT = "open-cycle/kinerja-open-cycle"
 REPORT_DEPLOYMENT = "predikat-report/kinerja-predikat-report"
+RETRY_INCIDENTS_DEPLOYMENT = "retry-incidents/kinerja-retry-incidents"
 log = logging.getLogger(__name__)
 
 
@@ -77,6 +80,9 @@ class FlowLauncher(Protocol):
     def report(self, parameters: dict[str, Any]) -> None:
         """Start the predikat-report flow (parameters of ``workflows.reports.predikat_report``)."""
 
+    def retry_incidents(self, parameters: dict[str, Any]) -> None:
+        """Start the retry-incidents flow (parameters of ``workflows.incidents.retry_incident_batch``)."""
+
 
 @dataclass
 class EmbeddedLauncher:
@@ -96,6 +102,14 @@ class EmbeddedLauncher:
         from .reports import predikat_report
 
         self._in_thread(predikat_report, parameters, lambda reason: None)
+
+    def retry_incidents(self, parameters: dict[str, Any]) -> None:
+        from .incidents import retry_incident_batch
+
+        def record_failure(reason: str) -> None:  # the batch row must not stay queued
+            finish_incident_batch(self.kinerja, SYSTEM, parameters["batch_id"], reason)
+
+        self._in_thread(retry_incident_batch, parameters, record_failure)
 
     def _in_thread(self, flow: Callable[..., Any], parameters: dict[str, Any],
                    on_failure: Callable[[str], None]) -> None:
@@ -118,12 +132,16 @@ class DeploymentLauncher:
 
     open_cycle_deployment: str = OPEN_CYCLE_DEPLOYMENT
     report_deployment: str = REPORT_DEPLOYMENT
+    retry_incidents_deployment: str = RETRY_INCIDENTS_DEPLOYMENT
 
     def open_cycle(self, parameters: dict[str, Any]) -> None:
         self._run(self.open_cycle_deployment, parameters)
 
     def report(self, parameters: dict[str, Any]) -> None:
         self._run(self.report_deployment, parameters)
+
+    def retry_incidents(self, parameters: dict[str, Any]) -> None:
+        self._run(self.retry_incidents_deployment, parameters)
 
     def _run(self, deployment: str, parameters: dict[str, Any]) -> None:
         from prefect.deployments import run_deployment

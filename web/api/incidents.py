@@ -1,5 +1,6 @@
-"""Incidents as JSON (HR): the steps that failed at run time, retried one by one or in a
-batch — the use cases of :mod:`engine.incidents` (cancelling an instance is on
+"""Incidents as JSON (HR): the steps that failed at run time, retried one by one, or many
+in the background (a batch whose progress is followed here) — the use cases of
+:mod:`engine.incidents` and :mod:`engine.incident_batches` (cancelling an instance is on
 ``/api/v1/instances``)."""
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from engine.incident_tables import INCIDENT_KINDS, INCIDENT_STATUSES
-from engine.incidents import MAX_BATCH, list_incidents, retry_incident, retry_incidents
+from engine.incident_batches import incident_batch
+from engine.incident_tables import BATCH_STATUSES, INCIDENT_KINDS, INCIDENT_STATUSES
+from engine.incidents import MAX_BATCH, list_incidents, retry_incident
 from engine.permissions import MANAGE_INCIDENTS
 
+from .. import flows
 from ..engine_access import kinerja
 from .common import ID, caller, operation, protected_blueprint
 from .schemas import MAX_ID
@@ -59,8 +62,22 @@ class RetryBatchSchema(ma.Schema):
                                validate=validate.Length(min=1, max=MAX_BATCH))
 
 
-class RetryBatchResultSchema(ma.Schema):
-    outcomes = fields.List(fields.Nested(RetryOutcomeSchema), required=True)
+class BatchFailureSchema(ma.Schema):
+    incident_id = fields.Integer(allow_none=True, required=True,
+                                 metadata={"description": "null: the run itself stopped (the message says why)"})
+    message = fields.String(required=True)
+
+
+class IncidentBatchSchema(ma.Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"description": " | ".join(BATCH_STATUSES)})
+    requested_by = fields.String(required=True)
+    requested_at = fields.DateTime(required=True)
+    finished_at = fields.DateTime(allow_none=True, required=True)
+    total = fields.Integer(required=True)
+    done = fields.Integer(required=True, metadata={"description": "incidents retried so far"})
+    failed = fields.Integer(required=True, metadata={"description": "of those, still failing (or refused)"})
+    failures = fields.List(fields.Nested(BatchFailureSchema), required=True)
 
 
 @blueprint.route("", methods=["GET"])
@@ -82,9 +99,22 @@ def retry(incident_id: int) -> Any:
 
 
 @blueprint.route("/retry", methods=["POST"])
-@operation(blueprint, errors=(422,), permission=MANAGE_INCIDENTS)
+@operation(blueprint, errors=(404, 422), permission=MANAGE_INCIDENTS)
 @blueprint.arguments(RetryBatchSchema)
-@blueprint.response(200, RetryBatchResultSchema)
+@blueprint.response(202, IncidentBatchSchema)
 def retry_many(body: dict[str, Any]) -> dict[str, Any]:
-    """Retry several incidents, one step each; each outcome says whether it was resolved."""
-    return {"outcomes": [asdict(o) for o in retry_incidents(kinerja(), caller().username, body["incident_ids"])]}
+    """Retry several incidents in the background, one step each.
+
+    Answers at once (202) with the queued batch; follow it with ``GET /incidents/batches/{id}``:
+    ``done`` counts up to ``total``, ``failed`` counts the retries that did not resolve their
+    incident (each named in ``failures``), and ``status`` ends ``completed``. Another
+    organisation's incident refuses the whole batch (404)."""
+    return asdict(flows.retry_incidents(body["incident_ids"], caller().username))
+
+
+@blueprint.route(f"/batches/<{ID}:batch_id>", methods=["GET"])
+@operation(blueprint, errors=(404,), permission=MANAGE_INCIDENTS)
+@blueprint.response(200, IncidentBatchSchema)
+def batch(batch_id: int) -> dict[str, Any]:
+    """A batch retry and how far it has got."""
+    return asdict(incident_batch(kinerja(), caller().username, batch_id))

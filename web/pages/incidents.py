@@ -1,21 +1,29 @@
 """HR's incidents page: the steps that failed at run time, retried (one, or the ones ticked)
 once the cause is fixed, or ended by cancelling the instance with a reason.
 
-The use cases are :mod:`engine.incidents`; this page parses, calls and renders.
+Retrying the ticked ones runs in the background (the retry-incidents flow, see
+:mod:`web.flows`); the page shows the latest batches' progress and refreshes itself (a plain
+``<meta http-equiv="refresh">``, as the cycle page does) while one is queued or running.
+The use cases are :mod:`engine.incidents` and :mod:`engine.incident_batches`; this page
+parses, calls and renders.
 """
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.incidents import MAX_BATCH, cancel_instance, list_incidents, retry_incident, retry_incidents
+from engine.incident_batches import recent_batches
+from engine.incidents import MAX_BATCH, cancel_instance, list_incidents, retry_incident
 from engine.permissions import MANAGE_INCIDENTS
 
+from .. import flows
 from ..auth import current_username, permission_required
 from ..engine_access import kinerja
 from .common import blueprint
 
 STATUSES = ("open", "resolved", "cancelled")
+UNFINISHED = ("queued", "running")
+REFRESH_SECONDS = 3
 
 
 @blueprint.get("/insiden")
@@ -25,8 +33,11 @@ def incidents_page():  # type: ignore[no-untyped-def]
     status = status if status in STATUSES else "open"
     cycle_text = request.args.get("cycle_id", "")
     cycle_id = int(cycle_text) if cycle_text.isdigit() and len(cycle_text) < 10 else None
+    batches = recent_batches(kinerja(), current_username())
+    running = any(batch.status in UNFINISHED for batch in batches)
     return render_template("incidents.html", status=status, cycle_id=cycle_id, statuses=STATUSES,
-                           incidents=list_incidents(kinerja(), current_username(), status=status, cycle_id=cycle_id))
+                           incidents=list_incidents(kinerja(), current_username(), status=status, cycle_id=cycle_id),
+                           batches=batches, refresh_seconds=REFRESH_SECONDS if running else None)
 
 
 @blueprint.post("/insiden/ulang")
@@ -38,10 +49,9 @@ def retry_incidents_page():  # type: ignore[no-untyped-def]
     elif len(chosen) > MAX_BATCH:
         flash(_("Paling banyak %(count)d insiden sekali coba ulang.", count=MAX_BATCH), "error")
     else:
-        outcomes = retry_incidents(kinerja(), current_username(), chosen)
-        resolved = sum(1 for outcome in outcomes if outcome.resolved)
-        flash(_("%(resolved)d dari %(total)d insiden selesai setelah dicoba ulang.", resolved=resolved,
-                total=len(outcomes)), "success" if resolved == len(outcomes) else "error")
+        batch = flows.retry_incidents(chosen, current_username())
+        flash(_("%(count)d insiden sedang dicoba ulang di latar belakang; kemajuannya tampil di halaman ini.",
+                count=batch.total), "success")
     return redirect(url_for("pages.incidents_page"), code=303)
 
 
