@@ -92,6 +92,10 @@ class Employee(Base):
     position: Mapped[str] = mapped_column(String(200))
     supervisor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employees.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # As SIASN carries them (engine.org_import_rows): e.g. "Penata Muda (III/a)", and one of
+    # JENIS_JABATAN (jpt, administrator, pengawas, pelaksana, fungsional); None until known.
+    pangkat: Mapped[Optional[str]] = mapped_column(String(100))
+    jenis_jabatan: Mapped[Optional[str]] = mapped_column(String(16))
 
     unit: Mapped[Unit] = relationship()
     supervisor: Mapped[Optional["Employee"]] = relationship(remote_side=[id])
