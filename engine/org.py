@@ -14,7 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from .access import active_user, require_operator
 from .actors import Actor, actor_name
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotFound, ValidationFailed
 from .kinerja import Kinerja
 from .models import Employee, Organisation, Unit, User, UserRole
 
@@ -149,3 +149,14 @@ def staff_usernames(kinerja: Kinerja, supervisor_username: str) -> list[str]:
         return list(uow.session.scalars(
             select(User.username).join(Employee, Employee.id == User.employee_id)
             .where(Employee.supervisor_id == supervisor.employee_id).order_by(Employee.id)))
+
+
+def only_organisation(kinerja: Kinerja) -> str:
+    """The code of the database's one organisation (the CLI's default); ``ValidationFailed``
+    when there are none or several, naming them."""
+    with kinerja.reading() as uow:
+        codes = list(uow.session.scalars(select(Organisation.code).order_by(Organisation.code).limit(11)))
+    if len(codes) != 1:
+        raise ValidationFailed("name the organisation (--org): " + (", ".join(codes) or "there is none yet"),
+                               [{"location": "org", "message": "one of: " + ", ".join(codes)}])
+    return codes[0]

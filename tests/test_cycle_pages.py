@@ -1,11 +1,9 @@
 """HR opens the organisation's cycle from the web app and watches it fill up."""
 from __future__ import annotations
 
-import time
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from engine.actors import SYSTEM, Operator
 from engine.cycles import (
@@ -17,18 +15,7 @@ from engine.cycles import (
     start_cycle_instances,
 )
 from engine.kinerja import Kinerja
-from tests.support import elements, login, text
-
-
-def follow_until_finished(client: FlaskClient, path: str, timeout: float = 120) -> str:
-    """Reload the cycle page, as its refresh header does, until it stops asking to be reloaded."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        page = client.get(path).get_data(as_text=True)
-        if 'http-equiv="refresh"' not in page:
-            return page
-        time.sleep(0.2)
-    raise AssertionError(f"{path} still refreshing after {timeout} s")
+from tests.support import elements, follow_until_finished, login, text
 
 
 @pytest.mark.usefixtures("prefect_harness")

@@ -11,6 +11,7 @@ from typing import Any, Optional
 from flask import current_app
 
 from engine.cycles import request_cycle_opening
+from engine.org_import_runs import start_import
 from engine.reports import request_report as record_report_request
 
 from .engine_access import kinerja
@@ -43,3 +44,10 @@ def request_report(cycle_id: int, username: str) -> None:
     the report appears on the cycle page when done."""
     record_report_request(kinerja(), username, cycle_id)
     _launcher().report({"cycle_id": cycle_id, "actor": username, "database_url": kinerja().database_url})
+
+
+def import_organisation(run_id: int, username: str) -> None:
+    """Start a staged employee import (the use case checks the user may) and hand its batches
+    to the org-import flow; the import page follows the run's progress."""
+    start_import(kinerja(), username, run_id)
+    _launcher().org_import({"database_url": kinerja().database_url, "run_id": run_id, "actor": username})

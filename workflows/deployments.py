@@ -9,7 +9,8 @@
   default); several workers may run sweeps at once, each due timer fires once;
 - ``deliver-notifications/kinerja-deliver-notifications``: on the same interval; queues
   due-soon/overdue reminders and emails the outbox (workers read ``KINERJA_SMTP_*``);
-- ``predikat-report/kinerja-predikat-report``: started when HR asks for a report.
+- ``predikat-report/kinerja-predikat-report``: started when HR asks for a report;
+- ``org-import/kinerja-org-import``: started when HR imports a large employee file.
 
 The code is taken from this checkout (a local path), so every worker host needs the same
 checkout at the same path and the project installed (see docs/DEPLOYMENT.md). Neither
@@ -26,6 +27,7 @@ OPEN_CYCLE = "kinerja-open-cycle"
 FIRE_DUE_TIMERS = "kinerja-fire-due-timers"
 DELIVER_NOTIFICATIONS = "kinerja-deliver-notifications"
 REPORT = "kinerja-predikat-report"
+ORG_IMPORT = "kinerja-org-import"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class DeployedFlows:
     fire_due_timers: str
     deliver_notifications: str
     report: str
+    org_import: str
 
 
 def deploy_flows(work_pool: str, timer_interval: timedelta = timedelta(minutes=1),
@@ -53,4 +56,5 @@ def deploy_flows(work_pool: str, timer_interval: timedelta = timedelta(minutes=1
                                interval=timer_interval, parameters={"database_url": None}),
         deliver_notifications=deploy("workflows/notifications.py:deliver_notifications", DELIVER_NOTIFICATIONS,
                                      interval=timer_interval, parameters={"database_url": None}),
-        report=deploy("workflows/reports.py:predikat_report", REPORT, parameters={"database_url": None}))
+        report=deploy("workflows/reports.py:predikat_report", REPORT, parameters={"database_url": None}),
+        org_import=deploy("workflows/org_import.py:org_import", ORG_IMPORT, parameters={"database_url": None}))

@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from engine.actors import SYSTEM
+from engine.actors import SYSTEM, Operator
 from engine.cycles import finish_cycle_run
+from engine.org_import_runs import finish_import
 from engine.kinerja import Kinerja
 
 from .engine_access import share
 
 OPEN_CYCLE_DEPLOYMENT = "open-cycle/kinerja-open-cycle"
 REPORT_DEPLOYMENT = "predikat-report/kinerja-predikat-report"
+ORG_IMPORT_DEPLOYMENT = "org-import/kinerja-org-import"
 log = logging.getLogger(__name__)
 
 
@@ -77,6 +79,9 @@ class FlowLauncher(Protocol):
     def report(self, parameters: dict[str, Any]) -> None:
         """Start the predikat-report flow (parameters of ``workflows.reports.predikat_report``)."""
 
+    def org_import(self, parameters: dict[str, Any]) -> None:
+        """Run a started employee import's batches (parameters of ``workflows.org_import.org_import``)."""
+
 
 @dataclass
 class EmbeddedLauncher:
@@ -96,6 +101,14 @@ class EmbeddedLauncher:
         from .reports import predikat_report
 
         self._in_thread(predikat_report, parameters, lambda reason: None)
+
+    def org_import(self, parameters: dict[str, Any]) -> None:
+        from .org_import import org_import
+
+        def record_failure(reason: str) -> None:  # the run must not stay "running"
+            finish_import(self.kinerja, Operator(parameters["actor"]), parameters["run_id"], reason)
+
+        self._in_thread(org_import, parameters, record_failure)
 
     def _in_thread(self, flow: Callable[..., Any], parameters: dict[str, Any],
                    on_failure: Callable[[str], None]) -> None:
@@ -118,12 +131,16 @@ class DeploymentLauncher:
 
     open_cycle_deployment: str = OPEN_CYCLE_DEPLOYMENT
     report_deployment: str = REPORT_DEPLOYMENT
+    org_import_deployment: str = ORG_IMPORT_DEPLOYMENT
 
     def open_cycle(self, parameters: dict[str, Any]) -> None:
         self._run(self.open_cycle_deployment, parameters)
 
     def report(self, parameters: dict[str, Any]) -> None:
         self._run(self.report_deployment, parameters)
+
+    def org_import(self, parameters: dict[str, Any]) -> None:
+        self._run(self.org_import_deployment, parameters)
 
     def _run(self, deployment: str, parameters: dict[str, Any]) -> None:
         from prefect.deployments import run_deployment

@@ -35,6 +35,8 @@
 ``GET  …/cycles/{id}/units/{u}/calibration``  one unit's; ``POST …/finalise`` makes it final
 ``POST /api/v1/evaluations/{id}/calibration``  ``{"predikat", "reason"}``: move a predikat
 ``GET  /api/v1/evaluations``               ``?cycle=&employee=<NIP>``: periodic ratings, predikat, feedback
+``POST …/organisations/{code}/import``  multipart ``file`` (``?dry_run=true``): import employees (HR)
+``GET  …/organisations/{c}/imports/{id}``  an import's progress and counts (HR)
 ``GET  /api/v1/openapi.json``              the OpenAPI 3.0.3 document
 =========================================  ==================================================
 
@@ -63,6 +65,7 @@ from . import (
     incidents,
     instances,
     notifications,
+    org_import,
     processes,
     skp,
     tasks,
@@ -72,7 +75,7 @@ from .schemas import ErrorSchema
 BLUEPRINTS = (auth_routes.blueprint, auth_routes.account_blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
               audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint, cascade.blueprint,
               incidents.blueprint, evidence.blueprint,
-              calibration.blueprint, evaluations.blueprint)
+              calibration.blueprint, evaluations.blueprint, org_import.blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
     "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "

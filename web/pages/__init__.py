@@ -34,12 +34,16 @@ URL map (all but ``/login`` need a session):
 ``POST /cycles/<id>/units/<u>/finalise`` make the unit's predikat final (``exception_reason``)
 ``POST /cycles/<id>/unit-results``       HR: start each unit's result step
 ``GET|POST /account/password``          the signed-in user changes their password (ends other sessions)
+``GET|POST /pegawai/impor``             HR: upload an employee file (CSV/XLSX) for a preview
+``GET|POST /pegawai/impor/<id>``        HR: the preview (dry run) or the import's progress; POST imports
+``GET|POST /aktivasi/<token>``          an imported employee sets the first password (no session)
 =====================================  ======================================================
 """
 from __future__ import annotations
 
 from . import (  # noqa: F401  (views register on the blueprint)
     account,
+    activation,
     audit,
     calibration,
     cascade,
@@ -50,6 +54,7 @@ from . import (  # noqa: F401  (views register on the blueprint)
     incidents,
     my_cycle,
     notifications,
+    org_import,
     processes,
     skp,
     tasks,
