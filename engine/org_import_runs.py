@@ -132,10 +132,14 @@ def run_import(kinerja: "Kinerja", actor: Actor, run_id: int, batch_size: int = 
     return import_run_info(kinerja, actor, run_id)
 
 
-def import_run_info(kinerja: "Kinerja", actor: Actor, run_id: int) -> dict[str, Any]:
-    """A run's state and progress: ``processed`` of ``total`` rows to write, and its counts."""
+def import_run_info(kinerja: "Kinerja", actor: Actor, run_id: int,
+                    organisation_code: Optional[str] = None) -> dict[str, Any]:
+    """A run's state and progress: ``processed`` of ``total`` rows to write, and its counts;
+    with ``organisation_code``, a run of another organisation is not found."""
     with kinerja.reading() as uow:
         run, organisation = _run(uow.session, actor, run_id)
+        if organisation_code is not None and organisation.code != organisation_code:
+            raise NotFound(f"import {run_id} of '{organisation_code}' does not exist")
         return {"id": run.id, "organisation": organisation.code, "filename": run.filename, "status": run.status,
                 "rows": len(run.rows), "total": len(run.order or []), "processed": run.processed,
                 "counts": dict(run.counts), "requested_by": run.requested_by, "requested_at": run.requested_at,

@@ -132,7 +132,8 @@ def test_the_openapi_document_is_valid_and_declares_bearer_auth(app: Flask) -> N
         ("post", "/cycles/{cycle_id}/unit-results"), ("get", "/cycles/{cycle_id}/calibration"),
         ("get", "/cycles/{cycle_id}/units/{unit_id}/calibration"), ("post", "/cycles/{cycle_id}/units/{unit_id}/finalise"),
         ("post", "/evaluations/{evaluation_id}/calibration"),
-        ("get", "/evaluations")}
+        ("get", "/evaluations"), ("post", "/organisations/{code}/import"),
+        ("get", "/organisations/{code}/imports/{run_id}")}
     for (method, path), operation in operations.items():
         expected = [] if path == f"{BASE}/auth/token" else [{"bearerAuth": []}]
         assert operation.get("security", []) == expected, (method, path)

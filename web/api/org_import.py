@@ -13,7 +13,6 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
-from engine.errors import NotFound
 from engine.org_import_rows import read_rows
 from engine.org_import_runs import BACKGROUND_ROWS, ImportPreview, import_run_info, preview_import, run_import, stage_import
 from engine.permissions import IMPORT_ORGANISATION
@@ -100,10 +99,7 @@ def import_employees(query: dict[str, Any], body: dict[str, Any], code: str) -> 
 @blueprint.response(200, ImportRunSchema)
 def import_run(code: str, run_id: int) -> dict[str, Any]:
     """An import's status and progress (``processed`` of ``total`` rows written) and its counts."""
-    info = import_run_info(kinerja(), caller().username, run_id)
-    if info["organisation"] != code:
-        raise NotFound(f"import {run_id} of '{code}' does not exist")
-    return info
+    return import_run_info(kinerja(), caller().username, run_id, code)
 
 
 def _preview(preview: ImportPreview) -> dict[str, Any]:
