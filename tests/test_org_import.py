@@ -15,7 +15,7 @@ from engine.errors import Forbidden
 from engine.import_sample import as_csv, as_xlsx, sample_rows
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, Employee, OutboxMessage, User
-from engine.org_import_rows import read_rows
+from engine.org_import_rows import nip_problem, read_rows
 from engine.org_import_runs import preview_import, run_import, stage_import
 from tests.support import (
     ApiClient,
@@ -239,3 +239,24 @@ def test_only_hr_imports_on_the_page_and_the_api_and_an_operator_on_the_command_
     done = run(database_url, "org", "import", str(path), "--org", "bungo")
     assert done.exit_code == 0, done.output
     assert f"create {80 - len(refused)}" in done.output
+
+
+@pytest.mark.parametrize(("nip", "reason"), [
+    ("198501012010011001", None),
+    ("19850101201001100", "nip_format"), ("1985010120100110011", "nip_format"), ("19850101201001100x", "nip_format"),
+    ("198502302010011001", "nip_birth_date"), ("198501012010131001", "nip_tmt"),
+    ("198501011984011001", "nip_tmt"), ("198501012010013001", "nip_gender"), ("198501012010011000", "nip_sequence"),
+])
+def test_a_nip_is_18_digits_with_a_birth_date_a_later_tmt_a_gender_and_a_sequence(nip: str, reason: str) -> None:
+    problem = nip_problem(nip)
+    assert (problem.code if problem else None) == reason
+
+
+def test_headers_are_found_whatever_their_case_and_indonesian_spelling() -> None:
+    content = ("nip;NAMA PEGAWAI;Golongan/Ruang;nama_jabatan;Jenis-Jabatan;KODE UNIT KERJA;Nama Unit Kerja;"
+               "nip atasan langsung;E-mail\n"
+               "198501012010011001;Ani;Penata (III/c);Analis;JFT;U1;Bidang Satu;;ani@contoh.go.id\n").encode()
+    [row] = read_rows("pegawai.CSV", content)
+    assert (row.nip, row.name, row.pangkat, row.position, row.jenis_jabatan, row.unit_code, row.unit_name,
+            row.supervisor_nip, row.email) == ("198501012010011001", "Ani", "Penata (III/c)", "Analis", "JFT", "U1",
+                                               "Bidang Satu", None, "ani@contoh.go.id")
