@@ -90,10 +90,14 @@ class Employee(Base):
     nip: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     position: Mapped[str] = mapped_column(String(200))
-    # Pangkat/golongan ruang as printed on the SKP and the evaluation document ("Penata, III/c").
+    # Pangkat/golongan ruang as SIASN carries it and the SKP and evaluation document print it
+    # ("Penata Muda, III/a"); None until known.
     pangkat: Mapped[Optional[str]] = mapped_column(String(100))
     supervisor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employees.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # One of engine.org_import_rows.JENIS_JABATAN (jpt, administrator, pengawas, pelaksana,
+    # fungsional), as SIASN carries it; None until known.
+    jenis_jabatan: Mapped[Optional[str]] = mapped_column(String(16))
 
     unit: Mapped[Unit] = relationship()
     supervisor: Mapped[Optional["Employee"]] = relationship(remote_side=[id])

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from .access import active_user, require_operator
 from .actors import Actor, actor_name
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotFound, ValidationFailed
 from .kinerja import Kinerja
 from .models import Employee, Organisation, Unit, User, UserRole
 
@@ -29,7 +30,8 @@ class EmployeeSpec:
     password: Optional[str] = None
     roles: tuple[str, ...] = ()
     email: Optional[str] = None
-    pangkat: Optional[str] = None  # pangkat/golongan ruang, printed on the documents
+    pangkat: Optional[str] = None  # pangkat/golongan ruang, e.g. "Penata Muda (III/a)", printed on the documents
+    jenis_jabatan: Optional[str] = None  # one of engine.org_import_rows.JENIS_JABATAN
 
 
 def create_organisation(kinerja: Kinerja, actor: Actor, code: str, name: str, units: Iterable[tuple[str, str]]) -> int:
@@ -71,15 +73,8 @@ def add_employees(kinerja: Kinerja, actor: Actor, organisation_code: str,
                     select(Employee.id).where(Employee.nip == spec.supervisor_nip))
                 if supervisor_id is None:
                     raise NotFound(f"supervisor {spec.supervisor_nip} of {spec.nip} does not exist")
-            employee = Employee(organisation_id=organisation.id, unit_id=units[spec.unit_code], nip=spec.nip,
-                                name=spec.name, position=spec.position, pangkat=spec.pangkat,
-                                supervisor_id=supervisor_id)
-            uow.session.add(employee)
-            uow.flush()
+            employee = new_employee(uow.session, organisation.id, units[spec.unit_code], spec, supervisor_id)
             ids[spec.nip] = employee.id
-            if spec.username:
-                _add_user(uow.session, organisation.id, spec.username, spec.password or "", spec.name,
-                          employee.id, spec.roles, spec.email)
             added.append(spec.nip)
         uow.record(actor_name(actor), "org.employees_added", {"organisation": organisation_code, "nips": added})
         uow.commit()
@@ -94,14 +89,32 @@ def add_user(kinerja: Kinerja, actor: Actor, organisation_code: str, username: s
         organisation = uow.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
         if organisation is None:
             raise NotFound(f"organisation '{organisation_code}' does not exist")
-        user = _add_user(uow.session, organisation.id, username, password, display_name, None, tuple(roles), email)
+        user = new_user(uow.session, organisation.id, username, password, display_name, None, tuple(roles), email)
         uow.record(actor_name(actor), "org.user_added", {"username": username, "roles": sorted(roles)})
         uow.commit()
         return user.id
 
 
-def _add_user(session, organisation_id: int, username: str, password: str, display_name: str,  # type: ignore[no-untyped-def]
-              employee_id: Optional[int], roles: tuple[str, ...], email: Optional[str] = None) -> User:
+def new_employee(session: Session, organisation_id: int, unit_id: int, spec: EmployeeSpec,
+                 supervisor_id: Optional[int]) -> Employee:
+    """Add one employee, and their account when ``spec`` names a username (the step commits).
+
+    The one place an employee row is made: :func:`add_employees` and the import
+    (:mod:`engine.org_import`) both come here."""
+    employee = Employee(organisation_id=organisation_id, unit_id=unit_id, nip=spec.nip, name=spec.name,
+                        position=spec.position, supervisor_id=supervisor_id, pangkat=spec.pangkat,
+                        jenis_jabatan=spec.jenis_jabatan)
+    session.add(employee)
+    session.flush()
+    if spec.username:
+        new_user(session, organisation_id, spec.username, spec.password or "", spec.name, employee.id, spec.roles,
+                 spec.email)
+    return employee
+
+
+def new_user(session: Session, organisation_id: int, username: str, password: str, display_name: str,
+             employee_id: Optional[int], roles: tuple[str, ...], email: Optional[str] = None) -> User:
+    """Add an account (no password: an empty hash, which no sign-in matches)."""
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"username '{username}' is taken")
     # No password: an empty hash, which no sign-in matches (see engine.accounts.sign_in).
@@ -136,3 +149,14 @@ def staff_usernames(kinerja: Kinerja, supervisor_username: str) -> list[str]:
         return list(uow.session.scalars(
             select(User.username).join(Employee, Employee.id == User.employee_id)
             .where(Employee.supervisor_id == supervisor.employee_id).order_by(Employee.id)))
+
+
+def only_organisation(kinerja: Kinerja) -> str:
+    """The code of the database's one organisation (the CLI's default); ``ValidationFailed``
+    when there are none or several, naming them."""
+    with kinerja.reading() as uow:
+        codes = list(uow.session.scalars(select(Organisation.code).order_by(Organisation.code).limit(11)))
+    if len(codes) != 1:
+        raise ValidationFailed("name the organisation (--org): " + (", ".join(codes) or "there is none yet"),
+                               [{"location": "org", "message": "one of: " + ", ".join(codes)}])
+    return codes[0]

@@ -40,7 +40,10 @@ CALIBRATE = Permission("calibrate", "setting units' results and calibrating thei
                        frozenset({ROLE_HR, ROLE_PPK}))
 AUDIT = Permission("audit", "the audit views", frozenset({ROLE_AUDITOR}))
 MANAGE_INCIDENTS = Permission("manage_incidents", "seeing, retrying and cancelling failed steps", frozenset({ROLE_HR}))
-ALL = (READ_DEFINITIONS, CHANGE_DEFINITIONS, RUN_CYCLES, READ_CYCLES, CALIBRATE, AUDIT, MANAGE_INCIDENTS)
+IMPORT_ORGANISATION = Permission("import_organisation", "importing the organisation's employees and units",
+                                 frozenset({ROLE_HR}))
+ALL = (READ_DEFINITIONS, CHANGE_DEFINITIONS, RUN_CYCLES, READ_CYCLES, CALIBRATE, AUDIT, MANAGE_INCIDENTS,
+       IMPORT_ORGANISATION)
 
 
 def allowed_by(roles: Iterable[str]) -> frozenset[str]:

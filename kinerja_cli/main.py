@@ -22,13 +22,16 @@ from engine.audit_verification import verify_audit_chain, write_audit_checkpoint
 from engine.backup import backup_database, record_restore, restore_database
 from engine.database import DEFAULT_DATABASE_URL
 from engine.definitions import DefinitionFile
-from engine.errors import KinerjaError, ValidationFailed
+from engine.errors import ValidationFailed
 from engine.kinerja import Kinerja
 from engine.migration import migrate_instances, plan_migration
 from engine.org import organisation_id_of
 from engine.periods import PLAN_CHOICES, QUARTERLY
 from engine.timers import fire_due_timers
 from engine.vocabulary import DEFAULT_PROCESS
+
+from .org_commands import org
+from .refusals import fail_on_refusal
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_BPMN_DIR = PROJECT_ROOT / "bpmn"
@@ -39,23 +42,6 @@ def _prepare_prefect_home() -> None:
     from workflows.launcher import prepare_embedded_prefect
 
     prepare_embedded_prefect(DATA_DIR)
-
-
-def _fail_on_refusal(action: Callable[[], Any]) -> Any:
-    try:
-        return action()
-    except KinerjaError as error:
-        click.echo(f"error: {error.message}", err=True)
-        for item in error.details if isinstance(error.details, list) else []:
-            click.echo(f"  - {_format_detail(item)}", err=True)
-        sys.exit(1)
-
-
-def _format_detail(item: Any) -> str:
-    if isinstance(item, dict) and "file" in item:
-        where = f" element {item['element_id']}" if item.get("element_id") else ""
-        return f"{item['file']}{where}: {item['message']}"
-    return json.dumps(item, ensure_ascii=False, default=str)
 
 
 @click.group()
@@ -83,8 +69,8 @@ def init_db(kinerja: Kinerja) -> None:
 @click.pass_obj
 def deploy(kinerja: Kinerja, files: tuple[Path, ...], actor: str) -> None:
     """Deploy BPMN, DMN and form (.json) files, or directories of them, as a new version."""
-    definitions = _fail_on_refusal(lambda: [DefinitionFile.from_path(p) for p in _expand(files)])
-    result = _fail_on_refusal(lambda: deployment.deploy(kinerja, Operator(actor), definitions))
+    definitions = fail_on_refusal(lambda: [DefinitionFile.from_path(p) for p in _expand(files)])
+    result = fail_on_refusal(lambda: deployment.deploy(kinerja, Operator(actor), definitions))
     if not result.created:
         click.echo(f"nothing changed; deployment {result.deployment_id} is current")
         return
@@ -103,12 +89,12 @@ def deploy(kinerja: Kinerja, files: tuple[Path, ...], actor: str) -> None:
 def migrate(kinerja: Kinerja, from_deployment: int, to_deployment: Optional[int], organisation: Optional[str],
             dry_run: bool, actor: str) -> None:
     """Move the running instances of a deployment to another one where their waiting task still exists."""
-    organisation_id = _fail_on_refusal(lambda: organisation_id_of(kinerja, organisation)) if organisation else None
+    organisation_id = fail_on_refusal(lambda: organisation_id_of(kinerja, organisation)) if organisation else None
     if dry_run:
-        plan = _fail_on_refusal(lambda: plan_migration(kinerja, Operator(actor), from_deployment, to_deployment,
+        plan = fail_on_refusal(lambda: plan_migration(kinerja, Operator(actor), from_deployment, to_deployment,
                                                        organisation_id))
     else:
-        plan = _fail_on_refusal(lambda: migrate_instances(kinerja, Operator(actor), from_deployment, to_deployment,
+        plan = fail_on_refusal(lambda: migrate_instances(kinerja, Operator(actor), from_deployment, to_deployment,
                                                           organisation_id=organisation_id))
     for candidate in plan.candidates:
         outcome = "moved" if candidate.migrated else ("can move" if candidate.movable else "stays")
@@ -150,9 +136,9 @@ def _seed_demo(context: click.Context, year: int) -> None:
     from engine.demo_skp import GOALS
 
     kinerja: Kinerja = context.obj
-    _fail_on_refusal(lambda: seed_demo_organisation(kinerja))
+    fail_on_refusal(lambda: seed_demo_organisation(kinerja))
     cycle_id = _open_demo_cycle(context, year)
-    skps = _fail_on_refusal(lambda: seed_demo_skp(kinerja, cycle_id))
+    skps = fail_on_refusal(lambda: seed_demo_skp(kinerja, cycle_id))
     click.echo(f"BKPSDM entered {len(GOALS)} organisation goals; {skps.agreed} SKP agreed down the cascade "
                f"(Sekda, unit heads, staff); {skps.awaiting_approval} wait for approval by atasan and sekda; "
                "pegawai has her SKP to draft")
@@ -187,7 +173,7 @@ def seed_org(kinerja: Kinerja, code: str, employees: int, title: str | None, pas
     """Generate an organisation of any size (units of 50, one shared password) for scale runs."""
     from engine.demo import generate_organisation
 
-    generated = _fail_on_refusal(lambda: generate_organisation(kinerja, code, title or f"Organisasi {code}",
+    generated = fail_on_refusal(lambda: generate_organisation(kinerja, code, title or f"Organisasi {code}",
                                                                employees, password))
     click.echo(f"organisation '{code}': {generated.employees} employees in {generated.units} units; "
                f"accounts: every NIP, HR '{generated.hr_username}', PPK '{generated.ppk_username}' "
@@ -220,7 +206,7 @@ def cycle_open(kinerja: Kinerja, organisation: str, year: int, process_key: str,
     _prepare_prefect_home()
     from workflows.cycles import open_cycle
 
-    summary = _fail_on_refusal(lambda: open_cycle(kinerja.database_url, organisation, year, process_key,
+    summary = fail_on_refusal(lambda: open_cycle(kinerja.database_url, organisation, year, process_key,
                                                   actor, batch_size, {"periods": periods}))
     click.echo(json.dumps(summary, ensure_ascii=False))
     if summary["failed"]:
@@ -236,7 +222,7 @@ def timers() -> None:
 @click.pass_obj
 def timers_fire(kinerja: Kinerja) -> None:
     """Fire every timer that is due now (escalations, deadlines)."""
-    sweep = _fail_on_refusal(lambda: fire_due_timers(kinerja))
+    sweep = fail_on_refusal(lambda: fire_due_timers(kinerja))
     click.echo(f"fired {sweep.fired} timer(s); {sweep.conflicts} instance(s) busy, retried next sweep; "
                f"{sweep.failed} failed (see the incidents)")
 
@@ -252,7 +238,7 @@ def audit() -> None:
 @click.pass_obj
 def audit_verify(kinerja: Kinerja, checkpoint_file: Optional[Path]) -> None:
     """Check the hash chain and its checkpoints; exit 1 and name the first bad event if it was altered."""
-    extra = _fail_on_refusal(lambda: _read_checkpoints(checkpoint_file)) if checkpoint_file else []
+    extra = fail_on_refusal(lambda: _read_checkpoints(checkpoint_file)) if checkpoint_file else []
     result = verify_audit_chain(kinerja, Operator("cli"), extra)
     if result.ok:
         signed = "signatures checked" if kinerja.audit_key else "signatures NOT checked: no KINERJA_AUDIT_KEY"
@@ -271,7 +257,7 @@ def audit_verify(kinerja: Kinerja, checkpoint_file: Optional[Path]) -> None:
 @click.pass_obj
 def backup(kinerja: Kinerja, target: Path) -> None:
     """Write a consistent snapshot of the database to TARGET (and TARGET.json, its manifest)."""
-    manifest = _fail_on_refusal(lambda: backup_database(kinerja, Operator("cli"), target))
+    manifest = fail_on_refusal(lambda: backup_database(kinerja, Operator("cli"), target))
     click.echo(f"backup written: {target} ({manifest.database}, audit head at event {manifest.head_seq}, "
                f"sha256 {manifest.sha256[:12]})")
 
@@ -287,8 +273,8 @@ def restore(kinerja: Kinerja, source: Path, reason: str, checkpoint_file: Option
 
     Stop every server and worker first. With KINERJA_AUDIT_KEY the restore is signed, so
     checkpoints kept since the backup are reported as superseded, not as a cut chain."""
-    manifest = _fail_on_refusal(lambda: restore_database(kinerja.database_url, source))
-    checkpoint = _fail_on_refusal(lambda: record_restore(kinerja, Operator("cli"), manifest, reason))
+    manifest = fail_on_refusal(lambda: restore_database(kinerja.database_url, source))
+    checkpoint = fail_on_refusal(lambda: record_restore(kinerja, Operator("cli"), manifest, reason))
     if checkpoint is not None and checkpoint_file is not None:
         with checkpoint_file.open("a", encoding="utf-8") as out:
             out.write(json.dumps(checkpoint.as_dict()) + "\n")
@@ -311,7 +297,7 @@ def _read_checkpoints(path: Path) -> list[Checkpoint]:
 @click.pass_obj
 def audit_checkpoint(kinerja: Kinerja, checkpoint_file: Optional[Path], actor: str) -> None:
     """Sign the chain head with KINERJA_AUDIT_KEY and store it, so a cut tail is detected."""
-    checkpoint = _fail_on_refusal(lambda: write_audit_checkpoint(kinerja, Operator(actor)))
+    checkpoint = fail_on_refusal(lambda: write_audit_checkpoint(kinerja, Operator(actor)))
     if checkpoint_file is not None:
         with checkpoint_file.open("a", encoding="utf-8") as out:
             out.write(json.dumps(checkpoint.as_dict()) + "\n")
@@ -328,7 +314,7 @@ def audit_export(kinerja: Kinerja, instance_id: Optional[int], cycle_id: Optiona
     """Write an instance's or a cycle's audit events to stdout, in chain order."""
     if (instance_id is None) == (cycle_id is None):
         raise click.UsageError("give exactly one of --instance and --cycle")
-    events = _fail_on_refusal(lambda: iter_events(kinerja, instance_id=instance_id, cycle_id=cycle_id))
+    events = fail_on_refusal(lambda: iter_events(kinerja, instance_id=instance_id, cycle_id=cycle_id))
     render, _mimetype = EXPORT_FORMATS[output_format]
     for chunk in render(events):
         sys.stdout.write(chunk)
@@ -374,15 +360,15 @@ def flows() -> None:
 @click.option("--timer-interval", default=60, show_default=True, type=click.IntRange(min=1),
               help="Seconds between scheduled timer and notification sweeps.")
 def flows_deploy(work_pool: str, timer_interval: int) -> None:
-    """Deploy open-cycle, predikat-report, retry-incidents and the scheduled fire-due-timers
-    and deliver-notifications to PREFECT_API_URL's server."""
+    """Deploy open-cycle, predikat-report, retry-incidents, org-import and the scheduled
+    fire-due-timers and deliver-notifications to PREFECT_API_URL's server."""
     from datetime import timedelta
 
     from workflows.deployments import deploy_flows
 
     deployed = deploy_flows(work_pool, timedelta(seconds=timer_interval))
     click.echo(f"deployed open-cycle ({deployed.open_cycle}), predikat-report ({deployed.report}), "
-               f"retry-incidents ({deployed.retry_incidents}) and "
+               f"retry-incidents ({deployed.retry_incidents}), org-import ({deployed.org_import}) and "
                f"fire-due-timers every {timer_interval} s ({deployed.fire_due_timers}), deliver-notifications "
                f"every {timer_interval} s ({deployed.deliver_notifications}) on work pool '{work_pool}'")
 
@@ -425,3 +411,6 @@ def notifications_send(kinerja: Kinerja) -> None:
         raise click.ClickException("set KINERJA_SMTP_HOST to send email")
     counts = notification_sweep(kinerja, smtp)
     click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))
+
+
+cli.add_command(org)

@@ -27,6 +27,7 @@ from lxml import etree
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from engine.activation import ACTIVATION_KIND, ACTIVATION_PATH
 from engine.actors import SYSTEM, Operator
 from engine.assignment import may_work_on
 from engine.calibration import finalise_unit, unit_calibration
@@ -35,10 +36,11 @@ from engine.database import make_engine
 from engine.definitions import DefinitionFile
 from engine.evidence import upload_evidence
 from engine.evaluation_tables import ANNUAL, Evaluation
+from engine.import_sample import sample_rows
 from engine.inbox import TaskView, list_tasks
 from engine.instance_run import InstanceRun
 from engine.kinerja import Kinerja
-from engine.models import Employee, HumanTask, ProcessInstance, Timer, Unit, User
+from engine.models import Employee, HumanTask, OutboxMessage, ProcessInstance, Timer, Unit, User
 from engine.org import EmployeeSpec, add_employees, add_user, create_organisation
 from engine.schema import METADATA
 from engine.skp import organisation_goals, set_organisation_goals, skp_editor
@@ -498,8 +500,8 @@ class Elements(HTMLParser):
 
 
 def follow_until_finished(client: FlaskClient, path: str, timeout: float = 120) -> str:
-    """Reload a page that follows background work (a cycle opening, a batch retry), as its
-    refresh header does, until it stops asking to be reloaded; the last page."""
+    """Reload a page that follows background work (a cycle opening, a batch retry, an import),
+    as its refresh header does, until it stops asking to be reloaded; the last page."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         page = client.get(path).get_data(as_text=True)
@@ -881,3 +883,40 @@ def pdf_text(pdf: bytes) -> str:
     from pypdf import PdfReader
 
     return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+# -- employee files (engine.import_sample) with the mistakes HR's spreadsheets have ---------
+
+UNKNOWN_BOSS = "198501012010011999"  # a well-formed NIP nobody has
+
+
+def staff_file_with_mistakes(count: int = 500) -> tuple[list[dict[str, Optional[str]]], dict[int, str]]:
+    """A SIASN-shaped file of ``count`` (at least 80) employees (0-based row i is file line
+    i + 2) with one of each mistake the import refuses; the rows and each refused line's reason."""
+    rows = sample_rows(count)
+    nip, boss, unit, unit_name = "NIP Baru", "NIP Atasan", "Unor ID", "Unor Nama"
+    refused = {}
+
+    def spoil(index: int, reason: str, **changes: Optional[str]) -> None:
+        rows[index].update(changes)
+        refused[index + 2] = reason
+
+    spoil(10, "nip_format", **{nip: "19800101200501100"})  # 17 digits
+    spoil(20, "nip_birth_date", **{nip: "198013012005011002"})  # month 13
+    spoil(30, "unknown_unit", **{unit: "U999", unit_name: None})
+    spoil(40, "duplicate_nip", **{nip: rows[45][nip]})
+    refused[47] = "duplicate_nip"  # row 45, whose NIP row 40 repeats
+    spoil(50, "supervisor_cycle", **{boss: rows[60][nip]})
+    spoil(60, "supervisor_cycle", **{boss: rows[50][nip]})
+    spoil(70, "supervisor_not_found", **{boss: UNKNOWN_BOSS})
+    return rows, refused
+
+
+def activation_token(kinerja: Kinerja, nip: str) -> str:
+    """The token in the activation email the import queued for the employee with this NIP."""
+    with kinerja.reading() as uow:
+        bodies = list(uow.session.scalars(
+            select(OutboxMessage.body).join(User, User.id == OutboxMessage.user_id)
+            .where(User.username == nip, OutboxMessage.kind == ACTIVATION_KIND).order_by(OutboxMessage.id)))
+    assert bodies, f"no activation email for {nip}"
+    return bodies[-1].rsplit(ACTIVATION_PATH, 1)[1].strip()

@@ -134,7 +134,8 @@ def test_the_openapi_document_is_valid_and_declares_bearer_auth(app: Flask) -> N
         ("get", "/cycles/{cycle_id}/units/{unit_id}/calibration"), ("post", "/cycles/{cycle_id}/units/{unit_id}/finalise"),
         ("post", "/evaluations/{evaluation_id}/calibration"),
         ("get", "/evaluations"), ("get", "/skp/{skp_id}/document.pdf"),
-        ("get", "/evaluations/{evaluation_id}/document.pdf"), ("get", "/verify/{code}")}
+        ("get", "/evaluations/{evaluation_id}/document.pdf"), ("get", "/verify/{code}"),
+        ("post", "/organisations/{code}/import"), ("get", "/organisations/{code}/imports/{run_id}")}
     public = {f"{BASE}/auth/token", f"{BASE}/verify/{{code}}"}
     for (method, path), operation in operations.items():
         expected = [] if path in public else [{"bearerAuth": []}]

@@ -62,9 +62,11 @@ def tokens(fuzz_app: Flask) -> dict[str, str]:
 
 
 # What the document cannot say: form data is checked against the task's own form, and uploaded
-# files against BPMN, DMN and JSON Schema, so a body of the right shape may still be a 422.
+# files against BPMN, DMN, JSON Schema or an employee file's required columns, so a body of the
+# right shape may still be a 422.
 CHECKED_BEYOND_THE_DOCUMENT = {
-    "include-path": ["/api/v1/tasks/{task_id}/complete", "/api/v1/processes"], "include-method": "POST",
+    "include-path": ["/api/v1/tasks/{task_id}/complete", "/api/v1/processes", "/api/v1/organisations/{code}/import"],
+    "include-method": "POST",
     "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "422"]}},
 }
 # The document is the same for every app, so it is read from one that never touches a database

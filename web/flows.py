@@ -12,6 +12,7 @@ from flask import current_app
 
 from engine.cycles import request_cycle_opening
 from engine.incident_batches import BatchView, request_batch_retry
+from engine.org_import_runs import start_import
 from engine.reports import request_report as record_report_request
 
 from .engine_access import kinerja
@@ -52,3 +53,10 @@ def retry_incidents(incident_ids: list[int], username: str) -> BatchView:
     batch = request_batch_retry(kinerja(), username, incident_ids)
     _launcher().retry_incidents({"batch_id": batch.id, "actor": username, "database_url": kinerja().database_url})
     return batch
+
+
+def import_organisation(run_id: int, username: str) -> None:
+    """Start a staged employee import (the use case checks the user may) and hand its batches
+    to the org-import flow; the import page follows the run's progress."""
+    start_import(kinerja(), username, run_id)
+    _launcher().org_import({"database_url": kinerja().database_url, "run_id": run_id, "actor": username})

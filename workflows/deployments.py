@@ -11,6 +11,7 @@
   due-soon/overdue reminders and emails the outbox (workers read ``KINERJA_SMTP_*``);
 - ``predikat-report/kinerja-predikat-report``: started when HR asks for a report;
 - ``retry-incidents/kinerja-retry-incidents``: started when HR retries incidents in a batch.
+- ``org-import/kinerja-org-import``: started when HR imports a large employee file.
 
 The code is taken from this checkout (a local path), so every worker host needs the same
 checkout at the same path and the project installed (see docs/DEPLOYMENT.md). No
@@ -28,6 +29,7 @@ FIRE_DUE_TIMERS = "kinerja-fire-due-timers"
 DELIVER_NOTIFICATIONS = "kinerja-deliver-notifications"
 REPORT = "kinerja-predikat-report"
 RETRY_INCIDENTS = "kinerja-retry-incidents"
+ORG_IMPORT = "kinerja-org-import"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class DeployedFlows:
     deliver_notifications: str
     report: str
     retry_incidents: str
+    org_import: str
 
 
 def deploy_flows(work_pool: str, timer_interval: timedelta = timedelta(minutes=1),
@@ -58,4 +61,5 @@ def deploy_flows(work_pool: str, timer_interval: timedelta = timedelta(minutes=1
                                      interval=timer_interval, parameters={"database_url": None}),
         report=deploy("workflows/reports.py:predikat_report", REPORT, parameters={"database_url": None}),
         retry_incidents=deploy("workflows/incidents.py:retry_incident_batch", RETRY_INCIDENTS,
-                               parameters={"database_url": None}))
+                               parameters={"database_url": None}),
+        org_import=deploy("workflows/org_import.py:org_import", ORG_IMPORT, parameters={"database_url": None}))

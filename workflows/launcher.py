@@ -19,16 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-from engine.actors import SYSTEM
+from engine.actors import SYSTEM, Operator
 from engine.cycles import finish_cycle_run
 from engine.incident_batches import finish_incident_batch
 from engine.kinerja import Kinerja
+from engine.org_import_runs import finish_import
 
 from .engine_access import share
 
 OPEN_CYCLE_DEPLOYMENT = "open-cycle/kinerja-open-cycle"
 REPORT_DEPLOYMENT = "predikat-report/kinerja-predikat-report"
 RETRY_INCIDENTS_DEPLOYMENT = "retry-incidents/kinerja-retry-incidents"
+ORG_IMPORT_DEPLOYMENT = "org-import/kinerja-org-import"
 log = logging.getLogger(__name__)
 
 
@@ -83,6 +85,9 @@ class FlowLauncher(Protocol):
     def retry_incidents(self, parameters: dict[str, Any]) -> None:
         """Start the retry-incidents flow (parameters of ``workflows.incidents.retry_incident_batch``)."""
 
+    def org_import(self, parameters: dict[str, Any]) -> None:
+        """Run a started employee import's batches (parameters of ``workflows.org_import.org_import``)."""
+
 
 @dataclass
 class EmbeddedLauncher:
@@ -111,6 +116,14 @@ class EmbeddedLauncher:
 
         self._in_thread(retry_incident_batch, parameters, record_failure)
 
+    def org_import(self, parameters: dict[str, Any]) -> None:
+        from .org_import import org_import
+
+        def record_failure(reason: str) -> None:  # the run must not stay "running"
+            finish_import(self.kinerja, Operator(parameters["actor"]), parameters["run_id"], reason)
+
+        self._in_thread(org_import, parameters, record_failure)
+
     def _in_thread(self, flow: Callable[..., Any], parameters: dict[str, Any],
                    on_failure: Callable[[str], None]) -> None:
         share(self.kinerja)
@@ -133,6 +146,7 @@ class DeploymentLauncher:
     open_cycle_deployment: str = OPEN_CYCLE_DEPLOYMENT
     report_deployment: str = REPORT_DEPLOYMENT
     retry_incidents_deployment: str = RETRY_INCIDENTS_DEPLOYMENT
+    org_import_deployment: str = ORG_IMPORT_DEPLOYMENT
 
     def open_cycle(self, parameters: dict[str, Any]) -> None:
         self._run(self.open_cycle_deployment, parameters)
@@ -142,6 +156,9 @@ class DeploymentLauncher:
 
     def retry_incidents(self, parameters: dict[str, Any]) -> None:
         self._run(self.retry_incidents_deployment, parameters)
+
+    def org_import(self, parameters: dict[str, Any]) -> None:
+        self._run(self.org_import_deployment, parameters)
 
     def _run(self, deployment: str, parameters: dict[str, Any]) -> None:
         from prefect.deployments import run_deployment

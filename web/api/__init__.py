@@ -38,6 +38,8 @@
 ``GET  /api/v1/skp/{id}/document.pdf``     the SKP version as PDF (``?tanda_tangan=elektronik|basah``)
 ``GET  /api/v1/evaluations/{id}/document.pdf``  the evaluation document (a period's or the year's) as PDF
 ``GET  /api/v1/verify/{code}``             public: what a printed document's code stands for, and whether it matches
+``POST …/organisations/{code}/import``  multipart ``file`` (``?dry_run=true``): import employees (HR)
+``GET  …/organisations/{c}/imports/{id}``  an import's progress and counts (HR)
 ``GET  /api/v1/openapi.json``              the OpenAPI 3.0.3 document
 =========================================  ==================================================
 
@@ -67,6 +69,7 @@ from . import (
     incidents,
     instances,
     notifications,
+    org_import,
     processes,
     skp,
     tasks,
@@ -76,7 +79,8 @@ from .schemas import ErrorSchema
 BLUEPRINTS = (auth_routes.blueprint, auth_routes.account_blueprint, tasks.blueprint, processes.blueprint, cycles.blueprint, instances.blueprint,
               audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint, cascade.blueprint,
               incidents.blueprint, evidence.blueprint,
-              calibration.blueprint, evaluations.blueprint, documents.blueprint, documents.public_blueprint)
+              calibration.blueprint, evaluations.blueprint, documents.blueprint, documents.public_blueprint,
+              org_import.blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
     "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "

@@ -38,12 +38,16 @@ URL map (all but ``/login`` need a session):
 ``GET  /evaluations/<id>/document.pdf``  the evaluation document (a period's or the year's) as PDF
 ``GET|POST /verify/<code>``            public, no login: a printed document's verification; POST ``berkas`` (PDF)
 ``GET|POST /account/password``          the signed-in user changes their password (ends other sessions)
+``GET|POST /pegawai/impor``             HR: upload an employee file (CSV/XLSX) for a preview
+``GET|POST /pegawai/impor/<id>``        HR: the preview (dry run) or the import's progress; POST imports
+``GET|POST /aktivasi/<token>``          an imported employee sets the first password (no session)
 =====================================  ======================================================
 """
 from __future__ import annotations
 
 from . import (  # noqa: F401  (views register on the blueprint)
     account,
+    activation,
     audit,
     calibration,
     cascade,
@@ -55,6 +59,7 @@ from . import (  # noqa: F401  (views register on the blueprint)
     incidents,
     my_cycle,
     notifications,
+    org_import,
     processes,
     skp,
     tasks,

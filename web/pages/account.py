@@ -17,7 +17,7 @@ from ..engine_access import kinerja
 from .common import blueprint
 
 
-def _rule_messages() -> dict[str, str]:
+def password_rule_messages() -> dict[str, str]:
     return {
         "current_password": _("Kata sandi saat ini salah."),
         "min_length": _("Kata sandi baru minimal %(count)d karakter.", count=MIN_PASSWORD_LENGTH),
@@ -41,7 +41,7 @@ def change_password_page():  # type: ignore[no-untyped-def]
             try:
                 version = change_password(kinerja(), username, request.form.get("current_password", ""), new_password)
             except ValidationFailed as refused:
-                messages = _rule_messages()
+                messages = password_rule_messages()
                 for problem in refused.details:
                     errors.setdefault(problem["location"], []).append(messages[problem["rule"]])
             else:
