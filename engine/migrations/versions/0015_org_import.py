@@ -1,14 +1,14 @@
 """Employee import: jenis jabatan on employees (pangkat/golongan came with 0013a), staged
 import runs and account activation tokens
 
-Revision ID: 0013d_org_import
+Revision ID: 0015_org_import
 Revises: 0014_documents_and_batches
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0013d_org_import'
+revision = '0015_org_import'
 down_revision = '0014_documents_and_batches'
 branch_labels = None
 depends_on = None
