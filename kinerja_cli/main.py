@@ -10,7 +10,7 @@ import signal
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Iterable, Optional
 
 import click
 
@@ -157,7 +157,7 @@ def _open_demo_cycle(context: click.Context, year: int) -> int:
     context.invoke(cycle_open, organisation=ORG_CODE, year=year, process_key=DEFAULT_PROCESS,
                    batch_size=200, actor="demo")
     [cycle_id] = [c["id"] for c in organisation_cycles(context.obj, Operator("demo"), ORG_CODE) if c["year"] == year]
-    started = _fail_on_refusal(lambda: start_unit_results(context.obj, Operator("demo"), cycle_id))
+    started = fail_on_refusal(lambda: start_unit_results(context.obj, Operator("demo"), cycle_id))
     if started:
         click.echo(f"unit-result step started for {len(started)} units: the PPK sets each unit's capaian kinerja")
     return cycle_id
