@@ -3,7 +3,8 @@
 kinerja's electronic approval *is* the audit event of the step (DESIGN §1.6): the employee
 signs the SKP version they submit (``skp.signed``) and the Pejabat Penilai sets it
 (``skp.set``), both over the content hash; the Pejabat Penilai rates a period
-(``evaluation.period_rated``) or the year (``evaluation.rated``); the supervisor's supervisor
+(``evaluation.period_rated``) or the year (``evaluation.rated``) and signs the year's document
+once final (``evaluation.signed``, :mod:`engine.evaluation_signing`); the supervisor's supervisor
 decides an objection (``objection.decided``); HR or the PPK make the unit's predikat final
 (``unit.finalised``), or the process does (``evaluation.finalised``). Each approval is found
 here with who did it (name and NIP from the org model) and when; the document prints it and
@@ -22,6 +23,7 @@ from .skp_tables import Skp
 
 SKP_SIGNED, SKP_SET = "skp.signed", "skp.set"
 PERIOD_RATED, RATED, OBJECTION_DECIDED = "evaluation.period_rated", "evaluation.rated", "objection.decided"
+SIGNED = "evaluation.signed"
 UNIT_FINALISED, EVALUATION_FINALISED = "unit.finalised", "evaluation.finalised"
 
 # Who approves in each event, as the document names them.
@@ -30,6 +32,7 @@ ROLES = {
     SKP_SET: "Pejabat Penilai Kinerja",
     PERIOD_RATED: "Pejabat Penilai Kinerja",
     RATED: "Pejabat Penilai Kinerja",
+    SIGNED: "Pejabat Penilai Kinerja (tanda tangan dokumen)",
     OBJECTION_DECIDED: "Atasan Pejabat Penilai Kinerja",
     UNIT_FINALISED: "Penetapan predikat final (kalibrasi unit)",
     EVALUATION_FINALISED: "Penetapan predikat final",
@@ -66,8 +69,8 @@ def skp_approvals(session: Session, skp: Skp) -> list[dict[str, Any]]:
 
 
 def evaluation_approvals(session: Session, evaluation: Evaluation) -> list[dict[str, Any]]:
-    """The rating of the period or the year and, for the year, the objection's decision
-    and the finalisation."""
+    """The rating of the period or the year and, for the year, the objection's decision,
+    the finalisation and the Pejabat Penilai's signature of the final document."""
     if evaluation.instance_id is None:
         return []
     if evaluation.period != ANNUAL:
@@ -75,12 +78,13 @@ def evaluation_approvals(session: Session, evaluation: Evaluation) -> list[dict[
                   if (event.data or {}).get("period") == evaluation.period]
         rated = events[-1] if events else None
         return [approval(session, rated)] if rated is not None else []
-    events = _instance_events(session, evaluation.instance_id, (RATED, OBJECTION_DECIDED, EVALUATION_FINALISED))
+    events = _instance_events(session, evaluation.instance_id,
+                              (RATED, OBJECTION_DECIDED, EVALUATION_FINALISED, SIGNED))
     chosen = [_last([e for e in events if (e.data or {}).get("evaluation_id") == evaluation.id], RATED),
               _last(events, OBJECTION_DECIDED)]
     if evaluation.status == "final":
-        chosen.append(_last([e for e in events if (e.data or {}).get("evaluation_id") == evaluation.id],
-                            EVALUATION_FINALISED) or _unit_finalised(session, evaluation))
+        mine = [e for e in events if (e.data or {}).get("evaluation_id") == evaluation.id]
+        chosen += [_last(mine, EVALUATION_FINALISED) or _unit_finalised(session, evaluation), _last(mine, SIGNED)]
     return [approval(session, event) for event in chosen if event is not None]
 
 

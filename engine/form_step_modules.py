@@ -13,6 +13,7 @@ from . import realisation_step  # noqa: F401 - realisation
 from . import skp_step  # noqa: F401 - skp_draft, skp_approval
 from . import unit_result_step  # noqa: F401 - unit_result
 from . import annual_rating, appraisal_input, objection  # noqa: F401 - the annual appraisal's forms
+from . import evaluation_signing  # noqa: F401 - evaluation_signature
 from .form_steps import FormStep, record_lapses, registered_step
 
 __all__ = ["form_step", "record_lapses"]

@@ -34,6 +34,7 @@ from .unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from .instance_run import InstanceRun
+    from .kinerja import Kinerja
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class StepContext:
     task_data: Mapping[str, Any] = field(default_factory=dict)
     # the Spiff DMN engine of a decision of the instance's deployment (KeyError: not deployed)
     decision_engine: Optional[Callable[[str], Any]] = None
+    # the engine handle, for a step that reads what another use case composes (a document's content)
+    kinerja: Optional["Kinerja"] = None
 
 
 Before = Callable[[StepContext, dict[str, Any]], StepInput]

@@ -84,7 +84,7 @@ def complete_task(kinerja: Kinerja, actor: Actor, task_id: int, data: dict[str, 
         step = form_step(task.form_key)
         run = InstanceRun.load(definitions, instance.process_key, instance.state)
         waiting_data = dict(run.task_data(task.spiff_task_id))  # a copy: completing merges the answer in
-        context = StepContext(uow, user, task, instance, form, waiting_data, definitions.decision_engine)
+        context = StepContext(uow, user, task, instance, form, waiting_data, definitions.decision_engine, kinerja)
         step_input = step.before(context, data)
         changed = run.complete_user_task(task.spiff_task_id, step_input.data,
                                          f"task {task_id} is no longer waiting for input")

@@ -40,7 +40,7 @@ from engine.import_sample import sample_rows
 from engine.inbox import TaskView, list_tasks
 from engine.instance_run import InstanceRun
 from engine.kinerja import Kinerja
-from engine.models import Employee, HumanTask, OutboxMessage, ProcessInstance, Timer, Unit, User
+from engine.models import AuditEvent, Employee, HumanTask, OutboxMessage, ProcessInstance, Timer, Unit, User
 from engine.org import EmployeeSpec, add_employees, add_user, create_organisation
 from engine.schema import METADATA
 from engine.skp import organisation_goals, set_organisation_goals, skp_editor
@@ -275,6 +275,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
     "decide_transfer": {"follow_up_decision": "approve"},
     "respond_complaint": {"complaint_response": "Antrean pagi kami tambah", "complaint_action": "Loket kedua dibuka"},
     "respond_complaint_escalated": {"complaint_response": "Kami tindak lanjuti", "complaint_action": "Teguran"},
+    "sign_evaluation": {"sign": True},
     "set_unit_result": UNIT_RESULT,
     "set_unit_result_escalated": UNIT_RESULT,
 }
@@ -312,6 +313,13 @@ def evidence_upload(content: bytes, filename: str = "laporan.pdf", content_type:
     """Keyword arguments of a test-client request that uploads one evidence file (API field ``file``)."""
     return {"data": {"file": (io.BytesIO(content), filename, content_type), **fields},
             "content_type": "multipart/form-data"}
+
+
+def audit_events(kinerja: Kinerja, action: str) -> list[dict[str, Any]]:
+    """Every recorded event of this action, oldest first: its sequence number, actor and data."""
+    with kinerja.reading() as uow:
+        return [{"seq": e.seq, "actor": e.actor, "data": e.data} for e in uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))]
 
 
 def holder_of(kinerja: Kinerja, task_id: int) -> Optional[str]:

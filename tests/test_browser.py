@@ -241,6 +241,7 @@ def test_one_employees_year_through_the_browser(pages: Any, org: SmallOrg, deplo
     expect(hr.get_by_test_id("unit-status")).to_have_text("final")
     hr.screenshot(path=str(SCREENSHOTS / "calibration.png"), full_page=True)
     complete(rina, "review_predikat", {"file_objection": "tidak"})
+    complete(kapus, "sign_evaluation", {"sign": "ya"})  # the final document, signed electronically
 
     # The DMN proposes a reward for "Sangat Baik"; rejecting it needs a reason, so the PPK approves it.
     open_task(ppk, "approve_follow_up")

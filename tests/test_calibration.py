@@ -21,11 +21,21 @@ from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.evaluation_tables import Evaluation, UnitResult
 from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
-from engine.models import AuditEvent, ProcessInstance, Unit
+from engine.models import ProcessInstance, Unit
 from engine.tasks import claim_task, complete_task
 from engine.timers import fire_due_timers
 from engine.unit_results import start_unit_results
-from tests.support import ApiClient, SmallOrg, elements, error_of, login, propose_predikats, set_result, text
+from tests.support import (
+    ApiClient,
+    SmallOrg,
+    audit_events,
+    elements,
+    error_of,
+    login,
+    propose_predikats,
+    set_result,
+    text,
+)
 
 
 def unit_id(kinerja: Kinerja, code: str) -> int:
@@ -34,9 +44,7 @@ def unit_id(kinerja: Kinerja, code: str) -> int:
 
 
 def audit_actions(kinerja: Kinerja, action: str) -> list[dict[str, Any]]:
-    with kinerja.reading() as uow:
-        return [event.data for event in uow.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                                                            .order_by(AuditEvent.seq))]
+    return [event["data"] for event in audit_events(kinerja, action)]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from engine.clock import FixedClock
 from engine.documents import evaluation_pdf, skp_pdf
+from engine.evaluation_signing import signed_hash
+from engine.evaluation_tables import Evaluation
 from engine.errors import NotFound
 from engine.kinerja import Kinerja
 from engine.models import ProcessInstance
+from engine.timers import fire_due_timers
 from engine.skp import list_skp, skp_editor
 from tests.support import (
     APPROVE_SKP,
@@ -27,6 +32,7 @@ from tests.support import (
     SmallOrg,
     agree_skp,
     agreed_skp_id,
+    audit_events,
     do_task,
     elements,
     error_of,
@@ -171,6 +177,38 @@ def test_the_annual_evaluation_prints_the_unit_result_pattern_ratings_and_predik
                      "Penetapan predikat final"):
         assert expected in text, expected
     assert "Atasan Pejabat Penilai Kinerja" not in text, "no objection: only the Pejabat Penilai signs"
+
+
+def test_the_pejabat_penilai_signs_the_final_document_over_its_content_hash(
+        year: dict[int, int], deployed: Kinerja, clock: FixedClock) -> None:
+    before = evaluation_pdf(deployed, "kapus", year[0], BASE)
+    task = inbox_task(deployed, "kapus", "sign_evaluation")
+    assert task.due_at is not None, "the signature has its deadline"
+    with deployed.reading() as uow:
+        expected = signed_hash(deployed, uow.session, uow.session.get(Evaluation, year[0]))
+    clock.advance(timedelta(hours=2))
+    do_task(deployed, "kapus", "sign_evaluation", {"sign": True})
+    [signed] = audit_events(deployed, "evaluation.signed")
+    assert signed["actor"] == "kapus" and signed["data"]["content_sha256"] == expected
+    after = evaluation_pdf(deployed, "rina", year[0], BASE)
+    assert after.code != before.code, "a signature is a new approval: the paper with it has its own code"
+    text = pdf_text(after.content)
+    assert f"Pejabat Penilai Kinerja (tanda tangan dokumen): {KAPUS[0]} (NIP {KAPUS[1]})" in text
+    assert f"peristiwa no. {signed['seq']}" in text, "the Pejabat Penilai's block shows the signature's event"
+    with deployed.reading() as uow:
+        assert signed_hash(deployed, uow.session, uow.session.get(Evaluation, year[0])) == expected, \
+            "the hash covers the content, not the approvals, so the signed paper still matches it"
+    assert inbox_task(deployed, "ppk", "approve_follow_up"), "the follow-up comes after the signature"
+
+
+def test_an_unsigned_document_is_recorded_and_the_year_goes_on(year: dict[int, int], deployed: Kinerja,
+                                                               clock: FixedClock) -> None:
+    clock.advance(timedelta(days=8))
+    fire_due_timers(deployed)
+    [lapsed] = audit_events(deployed, "evaluation.signature_lapsed")
+    assert lapsed["data"]["evaluation_id"] == year[0]
+    assert inbox_task(deployed, "ppk", "approve_follow_up")
+    assert "Disetujui secara elektronik oleh" in pdf_text(evaluation_pdf(deployed, "kapus", year[0], BASE).content)
 
 
 def test_an_objection_adds_the_supervisors_supervisor(org: SmallOrg, deployed: Kinerja) -> None:

@@ -53,7 +53,8 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
     do_task(kinerja, "kapus", "give_feedback", {"rating_hasil_kerja": "SESUAI_EKSPEKTASI",
                                                 "rating_perilaku_kerja": "SESUAI_EKSPEKTASI"})
 
-    # Final appraisal: self-assessment, a peer's input, the supervisor's ratings, DMN predikat, calibration.
+    # Final appraisal: self-assessment, a peer's input, the supervisor's ratings, DMN predikat, calibration,
+    # the employee's response and the supervisor's signature of the document.
     do_task(kinerja, "rina", "self_assessment", {"self_assessment": "Target belum tercapai"})
     do_task(kinerja, "dedi", "peer_input", {"peer_behaviour": {key: "SESUAI_EKSPEKTASI" for key in BERAKHLAK}})
     do_task(kinerja, "kapus", "rate_performance", {
@@ -61,6 +62,7 @@ def test_whole_cycle_from_skp_to_approved_sanction(org: SmallOrg, deployed: Kine
         "behaviour_items": {key: "SESUAI_EKSPEKTASI" for key in BERAKHLAK}})
     calibrate(kinerja)
     do_task(kinerja, "rina", "review_predikat", {"file_objection": False})
+    do_task(kinerja, "kapus", "sign_evaluation", {"sign": True})  # the final document, signed
 
     # Follow-up: the DMN proposes the PP 30/2019 improvement path for "Butuh Perbaikan"; the PPK
     # chooses coaching instead, with a reason.

@@ -7,12 +7,10 @@ import hashlib
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
 from engine.errors import Conflict
 from engine.evidence import remove_evidence, upload_evidence
 from engine.kinerja import Kinerja
-from engine.models import AuditEvent
 from engine.realisation import reported_for_task
 from engine.tasks import complete_task
 from tests.support import (
@@ -20,6 +18,7 @@ from tests.support import (
     HTML,
     PDF,
     ApiClient,
+    audit_events,
     elements,
     error_of,
     evidence_upload,
@@ -29,10 +28,8 @@ from tests.support import (
 )
 
 
-def audit_events(kinerja: Kinerja, action: str) -> list[dict]:
-    with kinerja.reading() as uow:
-        return [row.data for row in uow.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                                                         .order_by(AuditEvent.seq))]
+def audit_data(kinerja: Kinerja, action: str) -> list[dict]:
+    return [event["data"] for event in audit_events(kinerja, action)]
 
 
 def test_an_uploaded_file_downloads_byte_identical_and_its_hash_is_in_the_audit_trail(
@@ -50,12 +47,12 @@ def test_an_uploaded_file_downloads_byte_identical_and_its_hash_is_in_the_audit_
     assert download.headers["Content-Disposition"].startswith("attachment") and "laporan.pdf" in \
         download.headers["Content-Disposition"]
     assert download.headers["X-Content-Type-Options"] == "nosniff"
-    assert [event["sha256"] for event in audit_events(deployed, "evidence.uploaded")] == [digest]
+    assert [event["sha256"] for event in audit_data(deployed, "evidence.uploaded")] == [digest]
 
     answer = realisation_answer(deployed, realisation_task)
     answer["realisations"][0]["evidence"] = [facts["id"]]
     complete_task(deployed, "rina", realisation_task, answer)
-    (reported,) = audit_events(deployed, "realisation.reported")
+    (reported,) = audit_data(deployed, "realisation.reported")
     assert reported["realisations"][0]["evidence"] == [{"id": facts["id"], "sha256": digest,
                                                         "filename": "laporan.pdf"}]
 
@@ -131,7 +128,7 @@ def test_refused_types_are_422_naming_the_accepted_ones(api: ApiClient, realisat
     error = error_of(response, 422)
     if content:
         assert "PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT, ODS" in error["message"]
-    assert audit_events(deployed, "evidence.uploaded") == [], "nothing was recorded"
+    assert audit_data(deployed, "evidence.uploaded") == [], "nothing was recorded"
 
 
 def test_the_virus_scanner_hook_decides_when_it_is_set(api: ApiClient, realisation_task: int,
@@ -152,7 +149,7 @@ def test_an_upload_is_removed_while_the_task_is_open_only(realisation_task: int,
     first = upload_evidence(deployed, "rina", realisation_task, "a.pdf", "application/pdf", PDF)
     second = upload_evidence(deployed, "rina", realisation_task, "b.pdf", "application/pdf", PDF + b" ")
     remove_evidence(deployed, "rina", first)
-    assert [event["evidence_id"] for event in audit_events(deployed, "evidence.removed")] == [first]
+    assert [event["evidence_id"] for event in audit_data(deployed, "evidence.removed")] == [first]
     complete_task(deployed, "rina", realisation_task, realisation_answer(deployed, realisation_task))
     with pytest.raises(Conflict):
         remove_evidence(deployed, "rina", second)
