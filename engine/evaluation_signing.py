@@ -12,10 +12,11 @@ signed. The printed document then shows the signature in the Pejabat Penilai's b
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from sqlalchemy.orm import Session
 
+from .access import task_shown_to_reader
 from .annual_rating import annual_evaluation
 from .document_content import content_hash
 from .errors import Conflict
@@ -23,6 +24,7 @@ from .evaluation_document import evaluation_content
 from .evaluation_tables import Evaluation
 from .form_steps import Lapse, StepContext, StepInput, on_lapse, register
 from .kinerja import Kinerja
+from .models import ProcessInstance
 
 SIGNATURE_FORM = "evaluation_signature"
 SIGNED, SIGNATURE_LAPSED = "evaluation.signed", "evaluation.signature_lapsed"
@@ -33,6 +35,16 @@ def signed_hash(kinerja: Kinerja, session: Session, evaluation: Evaluation) -> s
     content = evaluation_content(kinerja, session, evaluation)
     return content_hash({key: value for key, value in content.items()
                          if key not in ("approvals", "objection_decided")})
+
+
+def evaluation_to_sign(kinerja: Kinerja, username: str, task_id: int) -> Optional[int]:
+    """The id of the evaluation a signature task is about (its page links the document to
+    read before signing), for a reader of the employee's file; None for any other task."""
+    with kinerja.reading() as uow:
+        task = task_shown_to_reader(uow.session, username, task_id, {SIGNATURE_FORM})
+        instance = uow.session.get(ProcessInstance, task.instance_id) if task is not None else None
+        evaluation = annual_evaluation(uow.session, instance) if instance is not None else None
+        return evaluation.id if evaluation is not None else None
 
 
 @register(SIGNATURE_FORM)

@@ -180,10 +180,13 @@ def test_the_annual_evaluation_prints_the_unit_result_pattern_ratings_and_predik
 
 
 def test_the_pejabat_penilai_signs_the_final_document_over_its_content_hash(
-        year: dict[int, int], deployed: Kinerja, clock: FixedClock) -> None:
+        year: dict[int, int], deployed: Kinerja, clock: FixedClock, app: Flask) -> None:
     before = evaluation_pdf(deployed, "kapus", year[0], BASE)
     task = inbox_task(deployed, "kapus", "sign_evaluation")
     assert task.due_at is not None, "the signature has its deadline"
+    page = login(app, "kapus").get(f"/tasks/{task.id}").get_data(as_text=True)
+    [link] = elements(page, "document-to-sign-link")
+    assert link["href"] == f"/evaluations/{year[0]}/document.pdf", "the page links what is signed"
     with deployed.reading() as uow:
         expected = signed_hash(deployed, uow.session, uow.session.get(Evaluation, year[0]))
     clock.advance(timedelta(hours=2))

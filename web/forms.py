@@ -94,6 +94,7 @@ FIELD_LABELS: dict[str, str] = {
     "file_objection": N_("Ajukan keberatan"),
     "objection_reason": N_("Alasan keberatan"),
     "objection_upheld": N_("Keberatan diterima"),
+    "sign": N_("Saya telah memeriksa dokumen evaluasi dan menandatanganinya secara elektronik"),
     "revised_rating_hasil_kerja": N_("Rating hasil kerja (revisi)"),
     "revised_rating_perilaku_kerja": N_("Rating perilaku kerja (revisi)"),
     "objection_notes": N_("Catatan keputusan"),
@@ -158,6 +159,8 @@ FORM_TEXTS = (
     N_("Dengan menyelesaikan tugas ini, pegawai menandatangani umpan balik ini."),
     N_("Evaluasi Kompetensi setelah Pembinaan (B.1.9)"), N_("Penilaian Hasil Masa Perbaikan Kinerja"),
     N_("Hasil Uji Kompetensi"), N_("Usulan Pemindahan Jabatan"),
+    N_("Tanda Tangan Elektronik Dokumen Evaluasi Kinerja"),
+    N_("Predikat tahunan pegawai sudah final. Periksa Dokumen Evaluasi Kinerja Pegawai (unduh PDF-nya dari halaman ini), lalu tandatangani secara elektronik: kinerja mencatat hash isi dokumen bersama nama Anda dan waktunya di jejak audit, dan dokumen mencetak persetujuan itu."),
     # the SKP editor's form (skp_draft.json) and the approval's comments (skp_approval.json)
     N_("Pegawai menyusun SKP: hasil kerja utama dan tambahan yang mengintervensi RHK atasan, indikator dan target, "
        "rencana aksi per periode, perilaku kerja dengan ekspektasi khusus pimpinan, dan lampiran."),
@@ -274,6 +277,7 @@ TASK_NAMES: dict[str, str] = {
     "peer_input": N_("Masukan rekan kerja"),
     "rate_performance": N_("Penilaian kinerja oleh atasan"),
     "review_predikat": N_("Tanggapi predikat"),
+    "sign_evaluation": N_("Tandatangani dokumen evaluasi kinerja"),
     "decide_objection": N_("Putuskan keberatan"),
     "approve_follow_up": N_("Putuskan usulan tindak lanjut"),
     "assess_improvement": N_("Nilai hasil masa perbaikan kinerja"),

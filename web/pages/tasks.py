@@ -13,6 +13,7 @@ from engine.access import user_profile
 from engine.appraisal_input import input_for_task
 from engine.delegation import MAX_REASON, Delegate, delegate_task, delegates_for
 from engine.errors import Conflict, Forbidden, NotFound, ProcessError, ValidationFailed
+from engine.evaluation_signing import evaluation_to_sign
 from engine.feedback import score_for_task
 from engine.hasil_kerja_proposal import proposal_for_task
 from engine.realisation import reported_for_task
@@ -177,6 +178,7 @@ def render_task(detail: TaskDetail, values: Optional[dict[str, Any]] = None,
         "complaint": complaint_entries(detail.summary),
         "input_360": input_360(task.id),
         "hasil_proposal": proposal_for_task(kinerja(), current_username(), task.id),
+        "evaluation_to_sign": evaluation_to_sign(kinerja(), current_username(), task.id),
         "reported": reported_for_task(kinerja(), current_username(), task.id),
         "skp": skp, **document_labels(), "realisation": realisation_page(task.id, values, errors) if reports else None,
         "period_feedback": period_feedback_form(detail, skp, form, detail.prefill if values is None else values,
