@@ -31,6 +31,7 @@ from .periods import plan_of, with_deadlines
 from .realisation_tables import Realisasi
 from .skp_tables import BERAKHLAK, Rhk
 from .task_properties import LOCAL_ZONE, calendar_moment
+from .unit_of_work import UnitOfWork
 
 # Where a period stands for the employee (PeriodEvaluation.state).
 UPCOMING, RUNNING, REPORTED, NOT_REPORTED, RATED = "upcoming", "running", "reported", "not_reported", "rated"
@@ -78,13 +79,7 @@ def list_evaluations(kinerja: Kinerja, actor: Actor, cycle_id: int,
     """The evaluation of the employee with ``nip`` (default: the caller's own) in each period
     of the cycle's plan, in order."""
     with kinerja.unit_of_work() as uow:
-        user = authorise(uow.session, actor)
-        employee_id = _employee_id(uow.session, user, nip)
-        cycle = uow.session.get(Cycle, cycle_id)
-        if cycle is None or (user is not None and cycle.organisation_id != user.organisation_id):
-            raise NotFound(f"cycle {cycle_id} does not exist")
-        if user is not None:
-            note_auditor_read(uow, user, "evaluations", employee_id=employee_id, cycle_id=cycle_id)
+        employee_id, cycle = _read_scope(uow, actor, cycle_id, nip, "evaluations")
         rated = {row.period: row for row in uow.session.scalars(select(Evaluation).where(
             Evaluation.employee_id == employee_id, Evaluation.cycle_id == cycle_id, Evaluation.period > 0))}
         rows = uow.session.execute(
@@ -138,13 +133,7 @@ def annual_evaluation_of(kinerja: Kinerja, actor: Actor, cycle_id: int, nip: Opt
     ``nip`` (default: the caller's own), or None before the Pejabat Penilai rated the year;
     the same readers as :func:`list_evaluations`."""
     with kinerja.unit_of_work() as uow:
-        user = authorise(uow.session, actor)
-        employee_id = _employee_id(uow.session, user, nip)
-        cycle = uow.session.get(Cycle, cycle_id)
-        if cycle is None or (user is not None and cycle.organisation_id != user.organisation_id):
-            raise NotFound(f"cycle {cycle_id} does not exist")
-        if user is not None:
-            note_auditor_read(uow, user, "annual_evaluation", employee_id=employee_id, cycle_id=cycle_id)
+        employee_id, cycle = _read_scope(uow, actor, cycle_id, nip, "annual_evaluation")
         row = uow.session.scalar(select(Evaluation).where(
             Evaluation.employee_id == employee_id, Evaluation.cycle_id == cycle_id, Evaluation.period == ANNUAL))
         if row is None:
@@ -153,6 +142,19 @@ def annual_evaluation_of(kinerja: Kinerja, actor: Actor, cycle_id: int, nip: Opt
         return PeriodEvaluation(ANNUAL, row.period_name, f"{cycle.year}-01-01", end, RATED, end, row.status,
                                 row.rating_hasil_kerja, row.rating_perilaku_kerja, row.predikat, row.rated_at,
                                 evaluation_id=row.id)
+
+
+def _read_scope(uow: UnitOfWork, actor: Actor, cycle_id: int, nip: Optional[str], view: str) -> tuple[int, Cycle]:
+    """The employee (by ``nip``, default the caller) and the cycle a reader may read the
+    evaluations of (404 for another organisation's cycle); an auditor's read is logged."""
+    user = authorise(uow.session, actor)
+    employee_id = _employee_id(uow.session, user, nip)
+    cycle = uow.session.get(Cycle, cycle_id)
+    if cycle is None or (user is not None and cycle.organisation_id != user.organisation_id):
+        raise NotFound(f"cycle {cycle_id} does not exist")
+    if user is not None:
+        note_auditor_read(uow, user, view, employee_id=employee_id, cycle_id=cycle_id)
+    return employee_id, cycle
 
 
 def _employee_id(session: Session, user: Optional[User], nip: Optional[str]) -> int:
