@@ -18,7 +18,7 @@ from engine.models import AuditEvent
 from engine.notification_groups import grouped_notifications
 from engine.notifications import list_notifications, unread_count
 from engine.tasks import complete_task
-from tests.support import elements, inbox_task, login, submit_skp, text
+from tests.support import ApiClient, elements, error_of, inbox_task, login, submit_skp, text
 
 APPROVALS = InboxFilter(task_key="approve_skp")
 
@@ -62,6 +62,13 @@ def test_the_sort_is_a_link_kept_across_tabs_and_filters(one_overdue: None, app:
     assert [row["_text"].split()[0] for row in elements(by_due, "task-subject")] == ["Rina", "Dedi"]
     refused = kapus.get("/inbox?sort=nip")
     assert refused.status_code == 422 and "sort" in refused.get_data(as_text=True)
+
+
+def test_the_api_sorts_as_the_page_does(one_overdue: None, api: ApiClient) -> None:
+    listed = api.ok("get", "/tasks?task_key=approve_skp&sort=name", "kapus")["items"]
+    assert [item["subject_name"].split()[0] for item in listed] == ["Dedi", "Rina"]
+    assert error_of(api.get("/tasks?sort=nip", "kapus"), 422)["details"] == [
+        {"field": "sort", "message": "one of due, name, task"}]
 
 
 # -- saved filters ------------------------------------------------------------------------------
