@@ -165,6 +165,8 @@ def test_the_inbox_page_agrees_the_selected_skps(skps_to_approve: list[str], app
     assert flashed.startswith("2 tugas diselesaikan")
     assert len(list_tasks(deployed, "kapus", "mine", APPROVALS)) == 2
     assert kapus.post("/inbox/bulk", data={"task_id": ["satu"]}).status_code == 422
+    nothing = kapus.post("/inbox/bulk", data={"comment": "x"}, follow_redirects=True).get_data(as_text=True)
+    assert text(nothing, "flash") == "Centang minimal satu tugas untuk disetujui."
 
 
 # -- notifications grouped -------------------------------------------------------------------

@@ -90,6 +90,9 @@ def inbox_bulk():  # type: ignore[no-untyped-def]
     """Complete the selected tasks with their form's bulk answer; say which were done and
     which were refused, by the employee's name."""
     raw = request.form.getlist("task_id")
+    if not raw:
+        flash(_("Centang minimal satu tugas untuk disetujui."), "error")
+        return redirect_back(url_for("pages.inbox"))
     if not all(value.isdigit() for value in raw):
         raise ValidationFailed("task ids are numbers", details=[{"field": "task_id", "message": "a task number"}])
     outcomes = complete_many(kinerja(), current_username(), [int(value) for value in raw], request.form.get("comment"))
