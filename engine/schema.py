@@ -13,6 +13,7 @@ from . import document_tables  # noqa: F401 - the issued documents and their ver
 from . import evaluation_tables  # noqa: F401 - the evaluations and unit results
 from . import feedback_tables  # noqa: F401 - umpan_balik (the periodic feedback)
 from . import follow_up_tables  # noqa: F401 - the follow-up decisions and coaching records
+from . import inbox_tables  # noqa: F401 - the inbox's saved filters
 from . import incident_tables  # noqa: F401 - incidents
 from . import org_import_tables  # noqa: F401 - employee imports and account activation
 from . import realisation_tables  # noqa: F401 - the realisation and its evidence

@@ -20,11 +20,12 @@ from engine.database import make_engine, upgrade_schema
 from engine.deployment import deploy
 from engine.evidence_storage import FilesystemStorage
 from engine.kinerja import Kinerja
-from engine.org import add_user, create_organisation
+from engine.org import EmployeeSpec, add_employees, add_user, create_organisation
 from tests.support import (
     BUNDLED_DEFINITIONS,
     CATALOG,
     PG_URL,
+    SHORT_YEAR,
     START,
     TEST_CONFIG,
     agree_skp,
@@ -34,6 +35,7 @@ from tests.support import (
     empty_database,
     inbox_task,
     open_cycle,
+    submit_skp,
 )
 from web import create_app
 from workflows.engine_access import share
@@ -102,6 +104,32 @@ def org(deployed: Kinerja):  # type: ignore[no-untyped-def]
 def cycle(org: SmallOrg, deployed: Kinerja) -> int:
     """This year's cycle, started for the four employees of the small organisation."""
     return open_cycle(deployed).cycle_id
+
+
+@pytest.fixture
+def team(org: SmallOrg, deployed: Kinerja) -> SmallOrg:
+    """Two more nurses beside Rina and Dedi (Sari and Tono, under kapus), and a staff member
+    under Rina (Andi); their ids join the organisation's."""
+    added = add_employees(deployed, SYSTEM, "bungo", [
+        EmployeeSpec("199205052017052005", "Sari Wulandari", "Perawat", "pkm-mb", "198002022005012002",
+                     username="sari", password="rahasia-sari"),
+        EmployeeSpec("199306062018061006", "Tono Prasetyo", "Perawat", "pkm-mb", "198002022005012002",
+                     username="tono", password="rahasia-tono"),
+        EmployeeSpec("199807072020072007", "Andi Saputra", "Pengadministrasi", "pkm-mb", "199003032015031003",
+                     username="andi", password="rahasia-andi"),
+    ])
+    return SmallOrg({**org.employee_ids, **added}, org.cycle_employee)
+
+
+@pytest.fixture
+def skps_to_approve(team: SmallOrg, deployed: Kinerja) -> list[str]:
+    """The cycle opened for everyone and four nurses' SKPs submitted: kapus has four SKPs
+    awaiting approval. The nurses' usernames, in the order they submitted."""
+    open_cycle(deployed, settings=SHORT_YEAR)
+    nurses = ["rina", "dedi", "sari", "tono"]
+    for username in nurses:
+        submit_skp(deployed, username)
+    return nurses
 
 
 @pytest.fixture

@@ -11,14 +11,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from engine.actors import SYSTEM
 from engine.annual_rating import propose_perilaku
 from engine.appraisal_tables import AppraisalInput, Objection
 from engine.clock import FixedClock
 from engine.errors import ValidationFailed
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, HumanTask, User
-from engine.org import EmployeeSpec, add_employees
 from engine.read_models import instance_history, task_detail
 from engine.tasks import complete_task
 from engine.timers import fire_due_timers
@@ -40,20 +38,6 @@ from tests.support import (
 
 ABOVE, AS_EXPECTED, BELOW = "DIATAS_EKSPEKTASI", "SESUAI_EKSPEKTASI", "DIBAWAH_EKSPEKTASI"
 RATERS = {**SHORT_YEAR, "raters": {"peers": 2, "subordinates": 1}}
-
-
-@pytest.fixture
-def team(org: SmallOrg, deployed: Kinerja) -> SmallOrg:
-    """Two more nurses beside Rina and Dedi, and a staff member under Rina."""
-    add_employees(deployed, SYSTEM, "bungo", [
-        EmployeeSpec("199205052017052005", "Sari Wulandari", "Perawat", "pkm-mb", "198002022005012002",
-                     username="sari", password="rahasia-sari"),
-        EmployeeSpec("199306062018061006", "Tono Prasetyo", "Perawat", "pkm-mb", "198002022005012002",
-                     username="tono", password="rahasia-tono"),
-        EmployeeSpec("199807072020072007", "Andi Saputra", "Pengadministrasi", "pkm-mb", "199003032015031003",
-                     username="andi", password="rahasia-andi"),
-    ])
-    return org
 
 
 def _users(kinerja: Kinerja, user_ids: set[int | None]) -> set[str]:

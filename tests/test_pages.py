@@ -135,7 +135,7 @@ def test_the_inbox_lists_real_tasks_overdue_first_and_filters(app: Flask, cycle:
     link = elements(page, "task-link")[0]
     assert link["href"] == f"/tasks/{rows[0]['data-task-id']}"
 
-    by_name = elements(kapus.get("/inbox?q=dedi").get_data(as_text=True), "task-row")
+    by_name = elements(kapus.get("/inbox?q=dedi").get_data(as_text=True), "task-subject")
     assert [row["_text"].count("Dedi Saputra") for row in by_name] == [1]
     by_nip = elements(kapus.get("/inbox?q=199003032015").get_data(as_text=True), "task-row")
     assert len(by_nip) == 1 and "Rina Marlina" in by_nip[0]["_text"]

@@ -115,6 +115,9 @@ class TaskQuerySchema(ma.Schema):
     task_key = Text(validate=validate.Length(min=1, max=200))
     search = Text(validate=validate.Length(min=1, max=200),
                   metadata={"description": "part of the employee's name, or their NIP"})
+    sort = Text(validate=validate.Length(min=1, max=40), metadata={
+        "description": "due (default: overdue first, then by due date), name (the employee's) or task; "
+                       "another is refused with 422"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
 

@@ -35,11 +35,12 @@ blueprint = protected_blueprint("tasks", __name__, "/api/v1/tasks", "Human tasks
 @blueprint.arguments(TaskQuerySchema, location="query")
 @blueprint.response(200, TaskListSchema)
 def list_(query: dict[str, Any]) -> dict[str, Any]:
-    """Open tasks of the caller: overdue first, then by due date; with the inbox counts."""
+    """Open tasks of the caller: overdue first, then by due date (or as ``sort`` says); with the inbox counts."""
     username = caller().username
     filters = InboxFilter(unit_code=query.get("unit"), cycle_id=query.get("cycle"), task_key=query.get("task_key"),
                           search=query.get("search"))
-    items = list_tasks(kinerja(), username, query["scope"], filters, limit=query["limit"], offset=query["offset"])
+    items = list_tasks(kinerja(), username, query["scope"], filters, limit=query["limit"], offset=query["offset"],
+                       sort=query.get("sort"))
     return {"items": items, "counts": task_counts(kinerja(), username)}
 
 

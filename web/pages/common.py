@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from engine.errors import KinerjaError
 from engine.inbox import task_counts
-from engine.notifications import unread_count
+from engine.notification_groups import unread_groups
 
 from ..engine_access import kinerja
 from ..forms import tr
@@ -54,7 +54,7 @@ def _template_helpers() -> dict[str, Any]:
         if g.get("username") is None:
             return 0
         try:
-            return unread_count(kinerja(), g.username)
+            return unread_groups(kinerja(), g.username)
         except KinerjaError:  # an error page while the database is unavailable still renders
             return 0
 

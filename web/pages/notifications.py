@@ -6,10 +6,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import ValidationFailed
-from engine.notifications import EMAIL_DELIVERIES, KINDS, list_notifications, mark_read, preferences_of, set_preferences
+from engine.notification_groups import grouped_notifications
+from engine.notifications import EMAIL_DELIVERIES, KINDS, mark_read, preferences_of, set_preferences
 
 from ..auth import current_username, login_required
 from ..engine_access import kinerja
+from ..forms import task_name
 from .common import blueprint, safe_next
 
 PAGE_SIZE = 100
@@ -32,8 +34,8 @@ def delivery_labels() -> dict[str, str]:
 @blueprint.get("/notifications")
 @login_required
 def notifications():  # type: ignore[no-untyped-def]
-    items = list_notifications(kinerja(), current_username(), limit=PAGE_SIZE)
-    return render_template("notifications.html", items=items, page_size=PAGE_SIZE)
+    groups = grouped_notifications(kinerja(), current_username(), limit=PAGE_SIZE)
+    return render_template("notifications.html", groups=groups, page_size=PAGE_SIZE, task_name=task_name)
 
 
 @blueprint.post("/notifications/<int:notification_id>/read")

@@ -88,3 +88,54 @@
     if (changed) { event.preventDefault(); event.returnValue = form.getAttribute("data-unsaved-warning"); }
   });
 })();
+
+/* The inbox's keyboard shortcuts: j / k move to the next / previous task, Enter opens it,
+ * x ticks it for the bulk approval, ? shows the help (templates/inbox.html lists them). */
+(function () {
+  "use strict";
+  var list = document.querySelector("[data-keyboard-list]");
+  var help = document.querySelector("[data-testid=shortcuts-help]");
+  if (!help) { return; }
+  var rows = list ? Array.prototype.slice.call(list.querySelectorAll("[data-testid=task-row]")) : [];
+  var current = -1;
+
+  function select(index) {
+    if (!rows.length) { return; }
+    current = Math.max(0, Math.min(rows.length - 1, index));
+    rows.forEach(function (row, i) { row.classList.toggle("is-selected", i === current); });
+    rows[current].setAttribute("aria-current", "true");
+    rows.forEach(function (row, i) { if (i !== current) { row.removeAttribute("aria-current"); } });
+    var link = rows[current].querySelector("[data-testid=task-link]");
+    if (link) { link.focus(); }
+    rows[current].scrollIntoView({block: "nearest"});
+  }
+
+  function toggleHelp(show) {
+    help.hidden = !show;
+    if (show) { help.querySelector("[data-shortcuts-close]").focus(); }
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (target && target.closest("[data-shortcuts-help]")) { toggleHelp(true); }
+    if (target && target.closest("[data-shortcuts-close]")) { toggleHelp(false); }
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (target && target.closest("input, textarea, select, [contenteditable]")) { return; }
+    if (event.key === "Escape" && !help.hidden) { toggleHelp(false); return; }
+    if (event.key === "?") { toggleHelp(help.hidden); event.preventDefault(); return; }
+    if (!help.hidden) { return; }
+    if (event.key === "j") { select(current + 1); event.preventDefault(); }
+    else if (event.key === "k") { select(current - 1); event.preventDefault(); }
+    else if (event.key === "x" && current >= 0) {
+      var check = rows[current].querySelector("[data-testid=bulk-check]");
+      if (check) { check.checked = !check.checked; event.preventDefault(); }
+    } else if (event.key === "Enter" && current >= 0 && !(target && target.closest("a, button"))) {
+      var link = rows[current].querySelector("[data-testid=task-link]");
+      if (link) { link.click(); event.preventDefault(); }
+    }
+  });
+})();
