@@ -6,15 +6,31 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 
 import pytest
+from flask import Flask
 
 from engine.document_bundles import bundle_download, document_bundle, request_document_bundle, run_bundle
 from engine.documents import evaluation_pdf, skp_pdf
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.kinerja import Kinerja
-from tests.support import SmallOrg, agreed_skp_id, do_task, evaluated_year, evaluation_ids, pdf_text
+from engine.models import Employee, Unit
+from tests.support import (
+    ApiClient,
+    SmallOrg,
+    agreed_skp_id,
+    do_task,
+    elements,
+    error_of,
+    evaluated_year,
+    evaluation_ids,
+    follow_until_finished,
+    login,
+    pdf_text,
+    text,
+)
 
 BASE = "https://kinerja.bungokab.go.id"
 RINA = "199003032015031003"
@@ -35,6 +51,10 @@ def files_of(deployed: Kinerja, bundle_id: int) -> dict[str, bytes]:
     """The ZIP's entries, as HR downloads it."""
     name, content = bundle_download(deployed, "hr", bundle_id)
     assert name == "dokumen-bungo-2026.zip"
+    return entries(content)
+
+
+def entries(content: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         return {entry: archive.read(entry) for entry in archive.namelist()}
 
@@ -78,8 +98,6 @@ def test_a_second_run_reuses_the_unchanged_and_reissues_the_changed(year: int, o
 
 def test_one_units_bundle_and_who_may_ask(year: int, org: SmallOrg, deployed: Kinerja, other_org: str) -> None:
     with deployed.reading() as uow:
-        from engine.models import Employee, Unit
-
         unit_id = uow.session.get(Employee, org.cycle_employee).unit_id
         other_unit = next(unit.id for unit in uow.session.query(Unit) if unit.id != unit_id)
     assert run_bundle(deployed, "hr", request_document_bundle(deployed, "hr", year, unit_id, BASE).id).total == 3
@@ -94,3 +112,37 @@ def test_one_units_bundle_and_who_may_ask(year: int, org: SmallOrg, deployed: Ki
         document_bundle(deployed, "hr-kph", bundle.id)
     with pytest.raises(NotFound):
         request_document_bundle(deployed, "hr", year, 999999, BASE)
+
+
+def test_hr_follows_the_bundle_on_the_cycle_page_and_downloads_it(year: int, app: Flask) -> None:
+    hr = login(app, "hr")
+    response = hr.post(f"/cycles/{year}/documents", data={"unit": ""})
+    assert response.status_code == 303
+    page = follow_until_finished(hr, f"/cycles/{year}")
+    assert elements(page, "bundle")[0]["data-status"] == "done"
+    assert text(page, "bundle-progress") == "3 / 3 dokumen"
+    download = hr.get(elements(page, "bundle-download")[0]["href"])
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    assert set(entries(download.data)) == RINAS
+    assert hr.post(f"/cycles/{year}/documents", data={"unit": "x"}).status_code == 303  # told to choose
+    kapus = login(app, "kapus")
+    assert kapus.post(f"/cycles/{year}/documents", data={"unit": ""}).status_code == 403
+    assert kapus.get(elements(page, "bundle-download")[0]["href"]).status_code == 403
+
+
+def test_the_api_queues_follows_and_downloads_a_bundle(year: int, api: ApiClient, other_org: str) -> None:
+    queued = api.ok("post", f"/cycles/{year}/documents", "hr", 202, json={})
+    assert (queued["status"], queued["total"], queued["unit_id"]) == ("queued", 3, None)
+    deadline = time.monotonic() + 120
+    while (bundle := api.ok("get", f"/document-bundles/{queued['id']}", "hr"))["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, bundle
+        time.sleep(0.2)
+    assert (bundle["status"], bundle["done"], bundle["failed"]) == ("done", 3, 0)
+    download = api.get(f"/document-bundles/{queued['id']}/download", "hr")
+    assert download.status_code == 200 and set(entries(download.data)) == RINAS
+    error_of(api.post(f"/cycles/{year}/documents", "hr", json={"unit_id": "satu"}), 422)
+    error_of(api.post(f"/cycles/{year}/documents", "rina", json={}), 403)
+    error_of(api.get(f"/document-bundles/{queued['id']}", "kapus"), 403)
+    error_of(api.post(f"/cycles/{year}/documents", "hr-kph", json={}), 404)
+    error_of(api.get(f"/document-bundles/{queued['id']}", "hr-kph"), 404)
+    error_of(api.get(f"/document-bundles/{queued['id']}/download", "hr-kph"), 404)
