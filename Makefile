@@ -57,6 +57,7 @@ test-postgres: $(INSTALLED) translations $(FRONTEND)
 bench: $(INSTALLED)
 	$(BIN)/python bench/start_and_complete.py
 	$(BIN)/python bench/open_cycle.py
+	$(BIN)/python bench/documents.py
 
 clean:
 	rm -rf $(VENV) var web/frontend/node_modules web/static/dist

@@ -42,6 +42,7 @@ from .errors import TooLarge, Unavailable, ValidationFailed
 DIR_ENV, MAX_BYTES_ENV = "KINERJA_EVIDENCE_DIR", "KINERJA_EVIDENCE_MAX_BYTES"
 SCAN_ENV, SCAN_TIMEOUT_ENV = "KINERJA_EVIDENCE_SCAN_COMMAND", "KINERJA_EVIDENCE_SCAN_TIMEOUT"
 DEFAULT_DIR = Path("var") / "evidence"  # beside engine.database.DEFAULT_DATABASE_URL's var/
+DOCUMENTS_DIR_ENV, DEFAULT_DOCUMENTS_DIR = "KINERJA_DOCUMENTS_DIR", Path("var") / "documents"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_SCAN_TIMEOUT = 60
 GENERIC_TYPES = ("", "application/octet-stream", "binary/octet-stream", "application/zip")
@@ -112,6 +113,12 @@ class FilesystemStorage:
 def storage_from_environment() -> FilesystemStorage:
     """The storage ``KINERJA_EVIDENCE_DIR`` names (default ``var/evidence``)."""
     return FilesystemStorage(Path(os.environ.get(DIR_ENV) or DEFAULT_DIR))
+
+
+def documents_storage_from_environment() -> FilesystemStorage:
+    """Where the printed documents' PDFs and the bulk ZIPs are kept (the same interface,
+    content-addressed too): ``KINERJA_DOCUMENTS_DIR`` (default ``var/documents``)."""
+    return FilesystemStorage(Path(os.environ.get(DOCUMENTS_DIR_ENV) or DEFAULT_DOCUMENTS_DIR))
 
 
 def max_bytes() -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import appraisal_tables  # noqa: F401 - the annual appraisal's 360 input and objections
 from . import calibration_tables  # noqa: F401 - the calibrations
+from . import document_bundle_tables  # noqa: F401 - the ZIPs of a cycle's documents
 from . import document_tables  # noqa: F401 - the issued documents and their verification codes
 from . import evaluation_tables  # noqa: F401 - the evaluations and unit results
 from . import feedback_tables  # noqa: F401 - umpan_balik (the periodic feedback)

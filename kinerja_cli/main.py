@@ -360,15 +360,16 @@ def flows() -> None:
 @click.option("--timer-interval", default=60, show_default=True, type=click.IntRange(min=1),
               help="Seconds between scheduled timer and notification sweeps.")
 def flows_deploy(work_pool: str, timer_interval: int) -> None:
-    """Deploy open-cycle, predikat-report, retry-incidents, org-import and the scheduled
-    fire-due-timers and deliver-notifications to PREFECT_API_URL's server."""
+    """Deploy open-cycle, predikat-report, retry-incidents, org-import, document-bundle and the
+    scheduled fire-due-timers and deliver-notifications to PREFECT_API_URL's server."""
     from datetime import timedelta
 
     from workflows.deployments import deploy_flows
 
     deployed = deploy_flows(work_pool, timedelta(seconds=timer_interval))
     click.echo(f"deployed open-cycle ({deployed.open_cycle}), predikat-report ({deployed.report}), "
-               f"retry-incidents ({deployed.retry_incidents}), org-import ({deployed.org_import}) and "
+               f"retry-incidents ({deployed.retry_incidents}), org-import ({deployed.org_import}), "
+               f"document-bundle ({deployed.document_bundle}) and "
                f"fire-due-timers every {timer_interval} s ({deployed.fire_due_timers}), deliver-notifications "
                f"every {timer_interval} s ({deployed.deliver_notifications}) on work pool '{work_pool}'")
 

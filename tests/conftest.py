@@ -80,7 +80,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def kinerja(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Kinerja]:
-    instance = Kinerja(database_url, clock=clock, evidence_storage=FilesystemStorage(tmp_path / "evidence"))
+    instance = Kinerja(database_url, clock=clock, evidence_storage=FilesystemStorage(tmp_path / "evidence"),
+                       documents_storage=FilesystemStorage(tmp_path / "documents"))
     instance.init_db()
     # Flows this test runs use this engine (and clock), not one left over from an earlier
     # test on the same PostgreSQL URL with another deployment cached.

@@ -1,5 +1,5 @@
 """What the pages and the API share about printed documents: the base URL the verification
-links point to, the variant asked for, and the PDF response."""
+links point to, the variant asked for, and the PDF and ZIP responses."""
 from __future__ import annotations
 
 import io
@@ -27,3 +27,9 @@ def pdf_response(document: DocumentFile) -> Response:
                          download_name=document.filename, max_age=0)
     response.headers["X-Verification-Code"] = document.code
     return response
+
+
+def zip_response(name: str, content: bytes) -> Response:
+    """A bundle of documents (:mod:`engine.document_bundles`) as a ZIP download."""
+    return send_file(io.BytesIO(content), mimetype="application/zip", as_attachment=True, download_name=name,
+                     max_age=0)

@@ -11,6 +11,7 @@ from typing import Any, Optional
 from flask import current_app
 
 from engine.cycles import request_cycle_opening
+from engine.document_bundles import BundleView, request_document_bundle
 from engine.incident_batches import BatchView, request_batch_retry
 from engine.org_import_runs import start_import
 from engine.reports import request_report as record_report_request
@@ -60,3 +61,11 @@ def import_organisation(run_id: int, username: str) -> None:
     to the org-import flow; the import page follows the run's progress."""
     start_import(kinerja(), username, run_id)
     _launcher().org_import({"database_url": kinerja().database_url, "run_id": run_id, "actor": username})
+
+
+def request_documents(cycle_id: int, unit_id: Optional[int], username: str, verify_base: str) -> BundleView:
+    """Queue a ZIP of the cycle's documents (HR of its organisation; ``unit_id``: one unit's
+    employees) and start the document-bundle flow; the cycle page and the API follow it."""
+    bundle = request_document_bundle(kinerja(), username, cycle_id, unit_id, verify_base)
+    _launcher().document_bundle({"bundle_id": bundle.id, "actor": username, "database_url": kinerja().database_url})
+    return bundle

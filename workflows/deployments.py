@@ -11,7 +11,8 @@
   due-soon/overdue reminders and emails the outbox (workers read ``KINERJA_SMTP_*``);
 - ``predikat-report/kinerja-predikat-report``: started when HR asks for a report;
 - ``retry-incidents/kinerja-retry-incidents``: started when HR retries incidents in a batch.
-- ``org-import/kinerja-org-import``: started when HR imports a large employee file.
+- ``org-import/kinerja-org-import``: started when HR imports a large employee file;
+- ``document-bundle/kinerja-document-bundle``: started when HR downloads all documents of a cycle.
 
 The code is taken from this checkout (a local path), so every worker host needs the same
 checkout at the same path and the project installed (see docs/DEPLOYMENT.md). No
@@ -30,6 +31,7 @@ DELIVER_NOTIFICATIONS = "kinerja-deliver-notifications"
 REPORT = "kinerja-predikat-report"
 RETRY_INCIDENTS = "kinerja-retry-incidents"
 ORG_IMPORT = "kinerja-org-import"
+DOCUMENT_BUNDLE = "kinerja-document-bundle"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class DeployedFlows:
     report: str
     retry_incidents: str
     org_import: str
+    document_bundle: str
 
 
 def deploy_flows(work_pool: str, timer_interval: timedelta = timedelta(minutes=1),
@@ -62,4 +65,6 @@ def deploy_flows(work_pool: str, timer_interval: timedelta = timedelta(minutes=1
         report=deploy("workflows/reports.py:predikat_report", REPORT, parameters={"database_url": None}),
         retry_incidents=deploy("workflows/incidents.py:retry_incident_batch", RETRY_INCIDENTS,
                                parameters={"database_url": None}),
-        org_import=deploy("workflows/org_import.py:org_import", ORG_IMPORT, parameters={"database_url": None}))
+        org_import=deploy("workflows/org_import.py:org_import", ORG_IMPORT, parameters={"database_url": None}),
+        document_bundle=deploy("workflows/document_bundles.py:document_bundle", DOCUMENT_BUNDLE,
+                               parameters={"database_url": None}))

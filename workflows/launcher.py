@@ -7,7 +7,7 @@
   creates a run of the deployed flow on the Prefect server, and a worker of the work
   pool picks it up (see docs/DEPLOYMENT.md).
 
-Either way the web app only queues a row (``cycle_runs``, ``incident_batches``) and hands
+Either way the web app only queues a row (``cycle_runs``, ``incident_batches``, ``document_bundles``) and hands
 its id to the flow.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any, Callable, Protocol
 
 from engine.actors import SYSTEM, Operator
 from engine.cycles import finish_cycle_run
+from engine.document_bundles import finish_bundle
 from engine.incident_batches import finish_incident_batch
 from engine.kinerja import Kinerja
 from engine.org_import_runs import finish_import
@@ -31,6 +32,7 @@ OPEN_CYCLE_DEPLOYMENT = "open-cycle/kinerja-open-cycle"
 REPORT_DEPLOYMENT = "predikat-report/kinerja-predikat-report"
 RETRY_INCIDENTS_DEPLOYMENT = "retry-incidents/kinerja-retry-incidents"
 ORG_IMPORT_DEPLOYMENT = "org-import/kinerja-org-import"
+DOCUMENT_BUNDLE_DEPLOYMENT = "document-bundle/kinerja-document-bundle"
 log = logging.getLogger(__name__)
 
 
@@ -88,6 +90,9 @@ class FlowLauncher(Protocol):
     def org_import(self, parameters: dict[str, Any]) -> None:
         """Run a started employee import's batches (parameters of ``workflows.org_import.org_import``)."""
 
+    def document_bundle(self, parameters: dict[str, Any]) -> None:
+        """Build a queued document ZIP (parameters of ``workflows.document_bundles.document_bundle``)."""
+
 
 @dataclass
 class EmbeddedLauncher:
@@ -124,6 +129,14 @@ class EmbeddedLauncher:
 
         self._in_thread(org_import, parameters, record_failure)
 
+    def document_bundle(self, parameters: dict[str, Any]) -> None:
+        from .document_bundles import document_bundle
+
+        def record_failure(reason: str) -> None:  # the bundle must not stay queued
+            finish_bundle(self.kinerja, SYSTEM, parameters["bundle_id"], reason)
+
+        self._in_thread(document_bundle, parameters, record_failure)
+
     def _in_thread(self, flow: Callable[..., Any], parameters: dict[str, Any],
                    on_failure: Callable[[str], None]) -> None:
         share(self.kinerja)
@@ -147,6 +160,7 @@ class DeploymentLauncher:
     report_deployment: str = REPORT_DEPLOYMENT
     retry_incidents_deployment: str = RETRY_INCIDENTS_DEPLOYMENT
     org_import_deployment: str = ORG_IMPORT_DEPLOYMENT
+    document_bundle_deployment: str = DOCUMENT_BUNDLE_DEPLOYMENT
 
     def open_cycle(self, parameters: dict[str, Any]) -> None:
         self._run(self.open_cycle_deployment, parameters)
@@ -159,6 +173,9 @@ class DeploymentLauncher:
 
     def org_import(self, parameters: dict[str, Any]) -> None:
         self._run(self.org_import_deployment, parameters)
+
+    def document_bundle(self, parameters: dict[str, Any]) -> None:
+        self._run(self.document_bundle_deployment, parameters)
 
     def _run(self, deployment: str, parameters: dict[str, Any]) -> None:
         from prefect.deployments import run_deployment

@@ -1,5 +1,6 @@
 """HR's cycle pages: open the year's cycle for the whole organisation and watch it fill up;
-ask for the predikat-distribution report and download its CSV and chart.
+ask for the predikat-distribution report and download its CSV and chart; download every
+document of the cycle (or of one unit) as one ZIP.
 
 Opening answers at once: the open-cycle flow runs in the background (Prefect), and the
 cycle page refreshes itself (a plain ``<meta http-equiv="refresh">``, no script) while
@@ -17,6 +18,7 @@ from engine.calibration import unit_overview
 from engine.calibration_state import STATUS_LABELS
 from engine.cascade import cascade_units
 from engine.cycles import cycle_info, organisation_cycles
+from engine.document_bundles import bundle_download, cycle_bundles
 from engine.distribution import PREDIKAT_LABELS
 from engine.periods import PLAN_CHOICES, QUARTERLY
 from engine.permissions import RUN_CYCLES
@@ -26,6 +28,7 @@ from engine.vocabulary import DEFAULT_PROCESS
 
 from .. import flows
 from ..auth import current_username, permission_required
+from ..documents import verify_base, zip_response
 from ..engine_access import kinerja
 from .common import blueprint
 
@@ -72,8 +75,10 @@ def render_cycle_page(cycle_id: int, status: int = 200, goals_text: Optional[str
     running = run is not None and run["status"] in UNFINISHED
     failed = sum(len(failure["employee_ids"]) for failure in run["failures"]) if run else 0
     goals = [goal.label for goal in organisation_goals(kinerja(), username, cycle_id)]
-    return render_template("cycle.html", cycle=info, run=run, running=running, failed=failed,
-                           refresh_seconds=REFRESH_SECONDS if running and status == 200 else None,
+    bundles = cycle_bundles(kinerja(), username, cycle_id)
+    building = any(bundle.status in UNFINISHED for bundle in bundles)
+    return render_template("cycle.html", cycle=info, run=run, running=running, failed=failed, bundles=bundles,
+                           refresh_seconds=REFRESH_SECONDS if (running or building) and status == 200 else None,
                            reports=cycle_reports(kinerja(), username, cycle_id), predikats=PREDIKATS, predikat_labels=PREDIKAT_LABELS,
                            goals=goals, goals_text="\n".join(goals) if goals_text is None else goals_text,
                            goals_error=goals_error, units=cascade_units(kinerja(), username),
@@ -96,3 +101,21 @@ def report_file(report_id: int, kind: str):  # type: ignore[no-untyped-def]
     name = f"laporan-distribusi-{cycle_id}-{report_id}.{kind}"
     body, mimetype = (csv.encode("utf-8"), "text/csv; charset=utf-8") if kind == "csv" else (png, "image/png")
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blueprint.post("/cycles/<int:cycle_id>/documents")
+@permission_required(RUN_CYCLES)
+def request_documents(cycle_id: int):  # type: ignore[no-untyped-def]
+    unit_text = (request.form.get("unit") or "").strip()
+    if unit_text and not (unit_text.isascii() and unit_text.isdigit()):
+        flash(_("Pilih unit kerja dari daftar."), "error")
+        return redirect(url_for("pages.cycle_page", cycle_id=cycle_id), code=303)
+    flows.request_documents(cycle_id, int(unit_text) if unit_text else None, current_username(), verify_base())
+    flash(_("Dokumen sedang disiapkan. Halaman ini menunjukkan kemajuannya."), "success")
+    return redirect(url_for("pages.cycle_page", cycle_id=cycle_id, _anchor="documents-heading"), code=303)
+
+
+@blueprint.get("/document-bundles/<int:bundle_id>.zip")
+@permission_required(RUN_CYCLES)
+def document_bundle_file(bundle_id: int):  # type: ignore[no-untyped-def]
+    return zip_response(*bundle_download(kinerja(), current_username(), bundle_id))
