@@ -1,0 +1,19 @@
+"""Join the branches of the document bundles (issue 16) and the inbox's saved filters (issue 18): no schema change
+
+Revision ID: 0017_bundles_and_inbox
+Revises: 0016a_document_bundles, 0016c_inbox
+"""
+
+
+revision = '0017_bundles_and_inbox'
+down_revision = ('0016a_document_bundles', '0016c_inbox')
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
