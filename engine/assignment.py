@@ -15,17 +15,24 @@ Kepala Unit     the user of the head of the employee's unit (see :func:`unit_hea
 When the person a lane points at does not exist (no supervisor, no user account, no
 peer), the task goes to the organisation's HR group, which can reassign it, rather than
 to nobody.
+
+An acting official (Plt/Plh, :mod:`engine.acting`) may also work on the tasks assigned to
+the employee they act for, on the days of their appointment (by the engine's clock, dates
+in WIB), except tasks about themselves: :func:`acting_principals`, used by
+:func:`is_meant_for` and the inbox's :func:`assigned_to`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased, object_session
 
 from .errors import NotFound
 from .models import Employee, HumanTask, Unit, User, UserRole
+from .org_moves_tables import ActingAppointment
 from .vocabulary import (
     EMPLOYEE_LANE,
     HR_LANE,
@@ -39,6 +46,7 @@ from .vocabulary import (
 ROLE_HR = "hr"
 ROLE_PPK = "ppk"
 ROLE_AUDITOR = "auditor"
+LOCAL_ZONE = ZoneInfo("Asia/Jakarta")  # an appointment's days are days in WIB
 
 
 @dataclass(frozen=True)
@@ -224,7 +232,46 @@ def is_meant_for(task: HumanTask, user: User) -> bool:
     its candidate group. A peer task goes to the whole team, but nobody gives peer input on
     themselves."""
     if task.assignee_user_id is not None:
-        return task.assignee_user_id == user.id
+        return task.assignee_user_id == user.id or (
+            task.assignee_user_id in acting_principals(user) and task.subject_employee_id != user.employee_id)
     if task.candidate_group not in groups_of(user):
         return False
     return not (user.employee_id is not None and task.subject_employee_id == user.employee_id)
+
+
+def acting_principals(user: User) -> dict[int, str]:
+    """The users (id → username) ``user`` acts for today as Plt/Plh, by the clock of the
+    unit of work ``user`` was loaded in (none outside one). Asked once per user and day
+    within a unit of work."""
+    session = object_session(user)
+    clock = session.info.get("clock") if session is not None else None
+    if session is None or clock is None or user.employee_id is None:
+        return {}
+    today = clock.now().astimezone(LOCAL_ZONE).date()
+    key = ("acting_principals", user.id, today)
+    if key not in session.info:
+        session.info[key] = dict(session.execute(
+            select(User.id, User.username).join(ActingAppointment, ActingAppointment.for_employee_id == User.employee_id)
+            .where(ActingAppointment.acting_employee_id == user.employee_id, ActingAppointment.starts_on <= today,
+                   ActingAppointment.ends_on >= today, User.active.is_(True))).all())
+    found: dict[int, str] = session.info[key]
+    return found
+
+
+def assigned_to(user: User) -> ColumnElement[bool]:
+    """The inbox's condition for a task assigned to ``user``: to them, or to someone they
+    act for today and not about themselves (:func:`is_meant_for` in SQL)."""
+    acting_for = list(acting_principals(user))
+    if not acting_for:
+        return HumanTask.assignee_user_id == user.id
+    return or_(HumanTask.assignee_user_id == user.id,
+               and_(HumanTask.assignee_user_id.in_(acting_for), HumanTask.subject_employee_id != user.employee_id))
+
+
+def acting_note(task: HumanTask, user: User) -> dict[str, Any]:
+    """What a completion event adds when ``user`` completes a task as acting official:
+    ``{"acting_for": username}`` of the person the task was assigned to; nothing otherwise."""
+    if task.assignee_user_id is None or task.assignee_user_id == user.id:
+        return {}
+    username = acting_principals(user).get(task.assignee_user_id)
+    return {"acting_for": username} if username else {}
