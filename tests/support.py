@@ -40,7 +40,7 @@ from engine.import_sample import sample_rows
 from engine.inbox import TaskView, list_tasks
 from engine.instance_run import InstanceRun
 from engine.kinerja import Kinerja
-from engine.models import Employee, HumanTask, OutboxMessage, ProcessInstance, Timer, Unit, User
+from engine.models import AuditEvent, Employee, HumanTask, OutboxMessage, ProcessInstance, Timer, Unit, User
 from engine.org import EmployeeSpec, add_employees, add_user, create_organisation
 from engine.schema import METADATA
 from engine.skp import organisation_goals, set_organisation_goals, skp_editor
@@ -137,6 +137,15 @@ def open_cycle(kinerja: Kinerja, employee_ids: Optional[Sequence[int]] = None, *
 
 # A short year: one review period (the whole year).
 SHORT_YEAR = {"review_periods": 1}
+
+
+def audit_events(kinerja: Kinerja, action: str) -> list[AuditEvent]:
+    """The audit trail's events of one kind, oldest first."""
+    with kinerja.reading() as uow:
+        found = list(uow.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                                         .order_by(AuditEvent.seq)))
+        uow.session.expunge_all()
+        return found
 
 
 def inbox_task(kinerja: Kinerja, username: str, task_key: str) -> TaskView:

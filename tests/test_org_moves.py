@@ -1,0 +1,136 @@
+"""Transfers (mutasi), leavings and acting officials (Plt/Plh) during the year (issue 19)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from engine.acting import appoint_acting, staffing_records
+from engine.errors import Forbidden, NotFound, ValidationFailed
+from engine.inbox import list_tasks
+from engine.kinerja import Kinerja
+from engine.models import HumanTask, ProcessInstance, User
+from engine.org_moves import move_employee, record_leaving
+from engine.skp import list_skp, open_skp_revision
+from engine.tasks import complete_task
+from tests.support import (
+    APPROVE_SKP,
+    SmallOrg,
+    audit_events,
+    inbox_task,
+    realisation_answer,
+    submit_skp,
+)
+
+KADIS, KAPUS, RINA, DEDI = "197001012000011001", "198002022005012002", "199003032015031003", "199104042016041004"
+
+
+def _keys(kinerja: Kinerja, username: str) -> list[tuple[str, str]]:
+    return [(task.task_key, task.subject_nip) for task in list_tasks(kinerja, username, "mine")]
+
+
+def test_a_plt_for_the_kepala_puskesmas_approves_skps_in_the_window_and_not_after(deployed, org, cycle, clock):
+    appoint_acting(deployed, "hr", DEDI, KAPUS, "plt", date(2026, 1, 12), date(2026, 1, 25),
+                   "Kepala Puskesmas cuti besar")
+    approval = submit_skp(deployed, "rina")  # her draft task; the approval goes to kapus
+    task = inbox_task(deployed, "kapus", "approve_skp")
+    assert ("approve_skp", RINA) not in _keys(deployed, "dedi")  # before the window
+
+    clock.advance(timedelta(days=7))  # 12 January: the first day
+    assert ("approve_skp", RINA) in _keys(deployed, "dedi")
+    complete_task(deployed, "dedi", task.id, APPROVE_SKP)
+    [completed] = [e for e in audit_events(deployed, "task.completed") if e.task_id == task.id]
+    assert completed.actor == "dedi" and completed.data["acting_for"] == "kapus"
+
+    submit_skp(deployed, "dedi")  # his own SKP: meant for kapus, never for himself as Plt
+    assert ("approve_skp", DEDI) in _keys(deployed, "kapus")
+    assert ("approve_skp", DEDI) not in _keys(deployed, "dedi")
+
+    clock.advance(timedelta(days=14))  # 26 January: the window is over
+    [agreed] = [s for s in list_skp(deployed, "rina") if s.status == "agreed"]
+    open_skp_revision(deployed, "rina", agreed.id, "Tambahan tugas imunisasi")
+    submit_skp(deployed, "rina")
+    later = [t for t in list_tasks(deployed, "kapus", "mine") if (t.task_key, t.subject_nip) == ("approve_skp", RINA)]
+    assert later and ("approve_skp", RINA) not in _keys(deployed, "dedi")
+    with pytest.raises(Forbidden):
+        complete_task(deployed, "dedi", later[0].id, APPROVE_SKP)
+    assert approval.task_key == "draft_skp"
+
+
+def test_a_transfer_in_june_reassigns_the_open_task_and_revises_the_skp(deployed, org, realisation_task, clock):
+    complete_task(deployed, "rina", realisation_task, realisation_answer(deployed, realisation_task))
+    feedback = inbox_task(deployed, "kapus", "give_feedback")
+    clock.advance(datetime(2026, 6, 10, 2, tzinfo=timezone.utc) - clock.now())
+
+    move_employee(deployed, "hr", RINA, "dinkes", KADIS, date(2026, 6, 1), "SK mutasi ke Dinas Kesehatan")
+
+    assert ("give_feedback", RINA) in _keys(deployed, "kadis")
+    assert ("give_feedback", RINA) not in _keys(deployed, "kapus")
+    [reassigned] = [e for e in audit_events(deployed, "task.reassigned") if e.task_id == feedback.id]
+    assert reassigned.data["from"] == "kapus" and reassigned.data["to"] == "kadis"
+    versions = {s.version: s.status for s in list_skp(deployed, "rina")}
+    assert versions == {1: "agreed", 2: "draft"}  # version 1 stays what the earlier periods were rated on
+    assert ("draft_skp", RINA) in _keys(deployed, "rina")
+    [moved] = audit_events(deployed, "employee.moved")
+    assert moved.data["to_supervisor"] == KADIS and moved.data["effective_date"] == "2026-06-01"
+    [record] = staffing_records(deployed, "hr", "bungo")
+    assert (record.kind, record.nip, record.effective) == ("mutasi", RINA, date(2026, 6, 1))
+
+
+def test_an_employee_who_leaves_has_no_open_tasks_and_their_instance_is_cancelled(deployed, org, cycle):
+    submit_skp(deployed, "rina")  # an approval now waits for kapus
+    record_leaving(deployed, "hr", KAPUS, date(2026, 1, 31), "pensiun", "Batas usia pensiun")
+
+    with deployed.reading() as uow:
+        kapus_id = org.employee_ids[KAPUS]
+        account = uow.session.scalar(select(User).where(User.username == "kapus"))
+        instance = uow.session.scalar(select(ProcessInstance).where(ProcessInstance.subject_employee_id == kapus_id,
+                                                                    ProcessInstance.cycle_id == cycle))
+        left_open = uow.session.scalars(select(HumanTask).where(
+            HumanTask.status == "open", (HumanTask.subject_employee_id == kapus_id)
+            | (HumanTask.assignee_user_id == account.id))).all()
+        approval = uow.session.scalar(select(HumanTask).where(HumanTask.task_key == "approve_skp",
+                                                              HumanTask.status == "open"))
+        uow.session.expunge_all()
+    assert not account.active and left_open == []
+    assert instance.status == "cancelled"
+    [cancelled] = [e for e in audit_events(deployed, "instance.cancelled") if e.instance_id == instance.id]
+    assert "pensiun" in cancelled.data["reason"] and "Batas usia pensiun" in cancelled.data["reason"]
+    assert approval.candidate_group == "hr@1"  # nobody holds kapus's position: HR reassigns it
+    with pytest.raises(NotFound):  # gone from the organisation: nothing more is recorded on them
+        record_leaving(deployed, "hr", KAPUS, date(2026, 2, 1), "berhenti", "lagi")
+
+
+@pytest.mark.parametrize("act", [
+    lambda k, who: move_employee(k, who, RINA, "dinkes", KADIS, date(2026, 6, 1), "SK mutasi"),
+    lambda k, who: record_leaving(k, who, RINA, date(2026, 6, 1), "berhenti", "Atas permintaan sendiri"),
+    lambda k, who: appoint_acting(k, who, DEDI, KAPUS, "plh", date(2026, 6, 1), date(2026, 6, 5), "Dinas luar"),
+    lambda k, who: staffing_records(k, who, "bungo"),
+], ids=["move", "leave", "acting", "list"])
+def test_only_hr_records_staffing_changes(deployed, org: SmallOrg, act):
+    for username in ("kapus", "rina", "ppk", "auditor"):
+        with pytest.raises(Forbidden):
+            act(deployed, username)
+
+
+@pytest.mark.parametrize("call, field", [
+    (lambda k: move_employee(k, "hr", RINA, "nowhere", KADIS, date(2026, 6, 1), "SK mutasi"), "unit"),
+    (lambda k: move_employee(k, "hr", KAPUS, "dinkes", RINA, date(2026, 6, 1), "SK mutasi"), "supervisor"),
+    (lambda k: move_employee(k, "hr", RINA, "pkm-mb", KAPUS, date(2026, 6, 1), "SK mutasi"), "unit"),
+    (lambda k: move_employee(k, "hr", RINA, "dinkes", KADIS, date(2026, 6, 1), ""), "reason"),
+    (lambda k: record_leaving(k, "hr", RINA, date(2026, 6, 1), "dipecat", "SK Bupati"), "kind"),
+    (lambda k: appoint_acting(k, "hr", DEDI, KAPUS, "pjs", date(2026, 6, 1), date(2026, 6, 5), "SK Bupati"), "kind"),
+    (lambda k: appoint_acting(k, "hr", DEDI, KAPUS, "plt", date(2026, 6, 5), date(2026, 6, 1), "SK Bupati"), "ends_on"),
+    (lambda k: appoint_acting(k, "hr", KAPUS, KAPUS, "plt", date(2026, 6, 1), date(2026, 6, 5), "SK Bupati"), "acting"),
+], ids=["unknown-unit", "supervisor-cycle", "no-change", "no-reason", "leaving-kind", "acting-kind", "dates",
+        "self"])
+def test_a_wrong_request_is_refused_naming_the_field(deployed, org, call, field):
+    with pytest.raises(ValidationFailed) as refused:
+        call(deployed)
+    assert refused.value.details[0]["field"] == field
+
+
+def test_hr_of_another_organisation_does_not_find_the_employee(deployed, org, other_org):
+    with pytest.raises(NotFound):
+        move_employee(deployed, "hr-kph", RINA, "dinkes", KADIS, date(2026, 6, 1), "SK mutasi")
