@@ -18,8 +18,12 @@ from tests.support import (
     APPROVE_SKP,
     SmallOrg,
     audit_events,
+    elements,
+    error_of,
     inbox_task,
+    login,
     realisation_answer,
+    run,
     submit_skp,
 )
 
@@ -134,3 +138,66 @@ def test_a_wrong_request_is_refused_naming_the_field(deployed, org, call, field)
 def test_hr_of_another_organisation_does_not_find_the_employee(deployed, org, other_org):
     with pytest.raises(NotFound):
         move_employee(deployed, "hr-kph", RINA, "dinkes", KADIS, date(2026, 6, 1), "SK mutasi")
+
+
+# --- the doors: API, pages, command line ------------------------------------------------------
+
+MOVE = {"nip": RINA, "unit": "dinkes", "supervisor": KADIS, "effective_date": "2026-06-01", "reason": "SK mutasi"}
+LEAVING = {"nip": DEDI, "kind": "pindah_instansi", "effective_date": "2026-06-01", "reason": "Pindah ke Kab. Tebo"}
+ACTING = {"acting": DEDI, "for": KAPUS, "kind": "plh", "starts_on": "2026-06-01", "ends_on": "2026-06-05",
+          "reason": "Kepala Puskesmas dinas luar"}
+DOORS = [("/organisations/bungo/moves", MOVE), ("/organisations/bungo/acting", ACTING),
+         ("/organisations/bungo/leavings", LEAVING)]
+
+
+def test_hr_records_staffing_changes_through_the_api(api, deployed):
+    for path, body in DOORS:
+        assert api.ok("post", path, "hr", 201, json=body)["id"] >= 1
+    listed = api.ok("get", "/organisations/bungo/staffing", "hr")["items"]
+    assert sorted(item["kind"] for item in listed) == ["berhenti", "mutasi", "plh"]
+
+
+@pytest.mark.parametrize("path, body", DOORS + [("/organisations/bungo/staffing", None)])
+def test_the_api_refuses_staffing_changes_to_others_than_hr(api, path, body):
+    for username in ("kapus", "rina", "auditor"):
+        response = api.post(path, username, json=body) if body else api.get(path, username)
+        error_of(response, 403)
+
+
+def test_the_api_names_the_wrong_field(api):
+    assert error_of(api.post("/organisations/bungo/moves", "hr", json={**MOVE, "unit": "nowhere"}), 422)
+    body = error_of(api.post("/organisations/bungo/acting", "hr", json={**ACTING, "kind": "pjs"}), 422)
+    assert "kind" in str(body["details"])
+
+
+def test_hr_appoints_a_plt_on_the_page_and_sees_it_listed(app):
+    hr = login(app, "hr")
+    assert 'data-testid="nav-staffing"' in hr.get("/pegawai/mutasi").get_data(as_text=True)
+    refused = hr.post("/pegawai/mutasi/plt", data={**ACTING, "ends_on": "2026-05-01"})
+    assert refused.status_code == 422 and elements(refused.get_data(as_text=True), "field-error")
+    done = hr.post("/pegawai/mutasi/plt", data=ACTING, follow_redirects=True)
+    assert done.status_code == 200
+    [row] = elements(done.get_data(as_text=True), "staffing-record")
+    assert "Plh" in row["_text"] and "Kepala Puskesmas dinas luar" in row["_text"]
+
+
+@pytest.mark.parametrize("method, path", [("get", "/pegawai/mutasi"), ("post", "/pegawai/mutasi/pindah"),
+                                          ("post", "/pegawai/mutasi/berhenti"), ("post", "/pegawai/mutasi/plt")])
+def test_the_pages_refuse_others_than_hr(app, method, path):
+    client = login(app, "kapus")
+    assert getattr(client, method)(path, data=MOVE).status_code == 403
+    assert 'data-testid="nav-staffing"' not in client.get("/").get_data(as_text=True)
+
+
+def test_the_command_line_records_a_move_a_plt_and_a_leaving(deployed, org, database_url):
+    moved = run(database_url, "org", "move", RINA, "--unit", "dinkes", "--supervisor", KADIS, "--date", "2026-06-01",
+                "--reason", "SK mutasi")
+    assert moved.exit_code == 0, moved.output
+    acting = run(database_url, "org", "acting", DEDI, "--for", KAPUS, "--kind", "plt", "--from", "2026-06-01",
+                 "--until", "2026-06-14", "--reason", "Kepala Puskesmas cuti")
+    assert acting.exit_code == 0, acting.output
+    left = run(database_url, "org", "leave", DEDI, "--kind", "pensiun", "--date", "2026-06-30", "--reason", "BUP")
+    assert left.exit_code == 0, left.output
+    refused = run(database_url, "org", "move", RINA, "--unit", "nowhere", "--date", "2026-06-01", "--reason", "SK x")
+    assert refused.exit_code != 0 and "unit" in refused.output
+    assert sorted(r.kind for r in staffing_records(deployed, "hr", "bungo")) == ["berhenti", "mutasi", "plt"]
