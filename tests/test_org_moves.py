@@ -7,10 +7,14 @@ import pytest
 from sqlalchemy import select
 
 from engine.acting import appoint_acting, staffing_records
+from engine.actors import Operator
 from engine.errors import Forbidden, NotFound, ValidationFailed
+from engine.import_sample import as_csv
 from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
 from engine.models import HumanTask, ProcessInstance, User
+from engine.org_import_rows import read_rows
+from engine.org_import_runs import run_import, stage_import
 from engine.org_moves import move_employee, record_leaving
 from engine.skp import list_skp, open_skp_revision
 from engine.tasks import complete_task
@@ -80,6 +84,20 @@ def test_a_transfer_in_june_reassigns_the_open_task_and_revises_the_skp(deployed
     assert moved.data["to_supervisor"] == KADIS and moved.data["effective_date"] == "2026-06-01"
     [record] = staffing_records(deployed, "hr", "bungo")
     assert (record.kind, record.nip, record.effective) == ("mutasi", RINA, date(2026, 6, 1))
+
+
+def test_an_import_that_changes_the_supervisor_is_a_transfer_with_its_rules(deployed, org, realisation_task):
+    complete_task(deployed, "rina", realisation_task, realisation_answer(deployed, realisation_task))
+    feedback = inbox_task(deployed, "kapus", "give_feedback")
+    row = {"NIP Baru": RINA, "Nama": "Rina Marlina, Amd.Kep", "Jabatan Nama": "Perawat", "Unor ID": "pkm-mb",
+           "NIP Atasan": KADIS}
+    hr = Operator("hr")
+    run_import(deployed, hr, stage_import(deployed, hr, "bungo", "pegawai.csv",
+                                          read_rows("pegawai.csv", as_csv([row]))))
+
+    assert ("give_feedback", RINA) in _keys(deployed, "kadis")
+    assert [e.task_id for e in audit_events(deployed, "task.reassigned")] == [feedback.id]
+    assert {s.version: s.status for s in list_skp(deployed, "rina")} == {1: "agreed", 2: "draft"}
 
 
 def test_an_employee_who_leaves_has_no_open_tasks_and_their_instance_is_cancelled(deployed, org, cycle):
