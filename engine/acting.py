@@ -17,7 +17,7 @@ from datetime import date
 from typing import Optional
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from .access import authorise, require_own_organisation
 from .actors import Actor, actor_name
@@ -77,11 +77,7 @@ class StaffingRecord:
 def staffing_records(kinerja: Kinerja, actor: Actor, organisation_code: str) -> list[StaffingRecord]:
     """The organisation's transfers, leavings and acting appointments, newest first."""
     with kinerja.reading() as uow:
-        user = authorise(uow.session, actor, MANAGE_STAFFING)
-        organisation_id = uow.session.scalar(select(Organisation.id).where(Organisation.code == organisation_code))
-        if organisation_id is None:
-            raise NotFound(f"organisation '{organisation_code}' does not exist")
-        require_own_organisation(user, organisation_id, f"organisation '{organisation_code}'")
+        organisation_id = _staffing_organisation(uow.session, actor, organisation_code)
         other, session = aliased(Employee), uow.session
         records = [StaffingRecord("mutasi", e.nip, e.name, m.effective_date, None,
                                   f"{unit} / {boss or '-'}", m.reason, m.recorded_by)
@@ -104,3 +100,19 @@ def staffing_records(kinerja: Kinerja, actor: Actor, organisation_code: str) -> 
                         .join(other, other.id == ActingAppointment.for_employee_id)
                         .where(ActingAppointment.organisation_id == organisation_id))]
         return sorted(records, key=lambda record: record.effective, reverse=True)
+
+
+def check_staffing_organisation(kinerja: Kinerja, actor: Actor, organisation_code: str) -> None:
+    """Refuse a caller who may not record staffing changes in ``organisation_code`` (403
+    without the role, 404 for another organisation), before a door reads the request."""
+    with kinerja.reading() as uow:
+        _staffing_organisation(uow.session, actor, organisation_code)
+
+
+def _staffing_organisation(session: Session, actor: Actor, organisation_code: str) -> int:
+    user = authorise(session, actor, MANAGE_STAFFING)
+    organisation_id = session.scalar(select(Organisation.id).where(Organisation.code == organisation_code))
+    if organisation_id is None:
+        raise NotFound(f"organisation '{organisation_code}' does not exist")
+    require_own_organisation(user, organisation_id, f"organisation '{organisation_code}'")
+    return organisation_id

@@ -182,6 +182,10 @@ def test_the_api_refuses_staffing_changes_to_others_than_hr(api, path, body):
         error_of(response, 403)
 
 
+def test_hr_of_another_organisation_finds_no_such_organisation_in_the_api(api, other_org):
+    error_of(api.post("/organisations/bungo/moves", "hr-kph", json=MOVE), 404)
+
+
 def test_the_api_names_the_wrong_field(api):
     assert error_of(api.post("/organisations/bungo/moves", "hr", json={**MOVE, "unit": "nowhere"}), 422)
     body = error_of(api.post("/organisations/bungo/acting", "hr", json={**ACTING, "kind": "pjs"}), 422)

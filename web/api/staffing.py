@@ -10,7 +10,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from engine.acting import appoint_acting, staffing_records
+from engine.acting import appoint_acting, check_staffing_organisation, staffing_records
 from engine.org_moves import move_employee, record_leaving
 from engine.org_moves_tables import ACTING_KINDS, LEAVING_KINDS, MAX_REASON
 from engine.permissions import MANAGE_STAFFING
@@ -84,7 +84,7 @@ def list_staffing(code: str) -> dict[str, Any]:
 @blueprint.response(201, RecordedSchema)
 def move(body: dict[str, Any], code: str) -> dict[str, Any]:
     """Record a transfer (mutasi): open tasks go to the new supervisor, an agreed SKP is revised."""
-    staffing_records(kinerja(), caller().username, code)  # the organisation is the caller's (404 otherwise)
+    check_staffing_organisation(kinerja(), caller().username, code)  # another organisation's: 404
     return {"id": move_employee(kinerja(), caller().username, body["nip"], body["unit"], body["supervisor"],
                                 body["effective_date"], body["reason"])}
 
@@ -95,7 +95,7 @@ def move(body: dict[str, Any], code: str) -> dict[str, Any]:
 @blueprint.response(201, RecordedSchema)
 def leave(body: dict[str, Any], code: str) -> dict[str, Any]:
     """Record that an employee leaves: inactive, their running instances cancelled with the reason."""
-    staffing_records(kinerja(), caller().username, code)
+    check_staffing_organisation(kinerja(), caller().username, code)
     return {"id": record_leaving(kinerja(), caller().username, body["nip"], body["effective_date"], body["kind"],
                                  body["reason"])}
 
@@ -106,6 +106,6 @@ def leave(body: dict[str, Any], code: str) -> dict[str, Any]:
 @blueprint.response(201, RecordedSchema)
 def acting(body: dict[str, Any], code: str) -> dict[str, Any]:
     """Appoint an acting official (Plt/Plh) for an employee's tasks from ``starts_on`` to ``ends_on``."""
-    staffing_records(kinerja(), caller().username, code)
+    check_staffing_organisation(kinerja(), caller().username, code)
     return {"id": appoint_acting(kinerja(), caller().username, body["acting"], body["for_"], body["kind"],
                                  body["starts_on"], body["ends_on"], body["reason"])}
