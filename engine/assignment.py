@@ -258,6 +258,20 @@ def acting_principals(user: User) -> dict[int, str]:
     return found
 
 
+def acting_for_employees(session: Session, employee_ids: Iterable[int]) -> set[int]:
+    """The users who act today (Plt/Plh) for any of ``employee_ids`` (none outside a unit of
+    work): delegation offers them with the officials they stand in for."""
+    clock = session.info.get("clock")
+    ids = set(employee_ids)
+    if clock is None or not ids:
+        return set()
+    today = clock.now().astimezone(LOCAL_ZONE).date()
+    return set(session.scalars(
+        select(User.id).join(ActingAppointment, ActingAppointment.acting_employee_id == User.employee_id)
+        .where(ActingAppointment.for_employee_id.in_(ids), ActingAppointment.starts_on <= today,
+               ActingAppointment.ends_on >= today, User.active.is_(True))))
+
+
 def assigned_to(user: User) -> ColumnElement[bool]:
     """The inbox's condition for a task assigned to ``user``: to them, or to someone they
     act for today and not about themselves (:func:`is_meant_for` in SQL)."""

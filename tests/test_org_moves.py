@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from engine.acting import appoint_acting, staffing_records
 from engine.actors import Operator
+from engine.delegation import delegates_for
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.import_sample import as_csv
 from engine.inbox import list_tasks
@@ -64,6 +65,14 @@ def test_a_plt_for_the_kepala_puskesmas_approves_skps_in_the_window_and_not_afte
     with pytest.raises(Forbidden):
         complete_task(deployed, "dedi", later[0].id, APPROVE_SKP)
     assert approval.task_key == "draft_skp"
+
+
+def test_a_plh_is_offered_among_the_officials_a_task_may_be_handed_to(deployed, org, cycle):
+    submit_skp(deployed, "rina")
+    approval = inbox_task(deployed, "kapus", "approve_skp")
+    assert "dedi" not in [d.username for d in delegates_for(deployed, "kapus", approval.id)]
+    appoint_acting(deployed, "hr", DEDI, KAPUS, "plh", date(2026, 1, 5), date(2026, 1, 9), "Dinas luar")
+    assert "dedi" in [d.username for d in delegates_for(deployed, "kapus", approval.id)]
 
 
 def test_a_transfer_in_june_reassigns_the_open_task_and_revises_the_skp(deployed, org, realisation_task, clock):
