@@ -12,8 +12,10 @@ Rekan Kerja     candidate group of the employee's peers (``team@<supervisor id>`
 Kepala Unit     the user of the head of the employee's unit (see :func:`unit_heads`)
 ==============  =========================================================================
 
-When the person a lane points at does not exist (no supervisor, no user account, no
-peer), the task goes to the organisation's HR group, which can reassign it, rather than
+When the person a lane points at has no active account but an acting official today
+(:func:`stand_ins`: a Plt for a vacant position), the task goes to the acting official.
+When the person does not exist (no supervisor, no user account, no peer), it goes to the
+organisation's HR group, which can reassign it, rather than
 to nobody.
 
 An acting official (Plt/Plh, :mod:`engine.acting`) may also work on the tasks assigned to
@@ -109,6 +111,7 @@ class LaneDirectory:
         people = ids | supervisor_ids | {i for i in self._second.values() if i is not None}
         self._users: dict[int, int] = dict(session.execute(
             select(User.employee_id, User.id).where(User.employee_id.in_(people), User.active.is_(True))).all())
+        self._stand_ins = stand_ins(session, people - set(self._users))  # Plt/Plh of those without an account
         # Active staff with an active account under each supervisor: the candidates for peer input.
         self._staff_with_account: dict[int, int] = dict(session.execute(
             select(Employee.supervisor_id, func.count()).join(User, User.employee_id == Employee.id)
@@ -124,8 +127,8 @@ class LaneDirectory:
     def resolve(self, lane: Optional[str], subject: Subject) -> Assignment:
         fallback = Assignment(candidate_group=hr_group(subject.organisation_id))
         supervisor = subject.supervisor_id
-        if lane == EMPLOYEE_LANE:
-            return self._user_of(subject.id) or fallback
+        if lane == EMPLOYEE_LANE:  # the employee's own step: never their stand-in's
+            return self._user_of(subject.id, stand_in=False) or fallback
         if lane == SUPERVISOR_LANE:
             return self._user_of(supervisor) or fallback
         if lane == SECOND_SUPERVISOR_LANE:
@@ -149,10 +152,13 @@ class LaneDirectory:
                                                                  User.active.is_(True)))
             if user_id is not None:
                 self._users[employee_id] = user_id
-        return self._user_of(employee_id) or self.resolve(lane, subject)
+        return self._user_of(employee_id, stand_in=False) or self.resolve(lane, subject)
 
-    def _user_of(self, employee_id: Optional[int]) -> Optional[Assignment]:
-        user_id = self._users.get(employee_id) if employee_id is not None else None
+    def _user_of(self, employee_id: Optional[int], stand_in: bool = True) -> Optional[Assignment]:
+        """The employee's active account; without one, with ``stand_in``, their acting official's."""
+        if employee_id is None:
+            return None
+        user_id = self._users.get(employee_id) or (self._stand_ins.get(employee_id) if stand_in else None)
         return Assignment(assignee_user_id=user_id) if user_id is not None else None
 
     def _head_of(self, unit_id: int) -> Optional[int]:
@@ -160,6 +166,7 @@ class LaneDirectory:
             self._heads = unit_heads(self._session, {subject.unit_id for subject in self.subjects.values()})
             self._users.update(self._session.execute(select(User.employee_id, User.id).where(
                 User.employee_id.in_(set(self._heads.values())), User.active.is_(True))).all())
+            self._stand_ins.update(stand_ins(self._session, set(self._heads.values()) - set(self._users)))
         return self._heads.get(unit_id)
 
     def _has_peers(self, subject: Subject) -> bool:
@@ -256,6 +263,23 @@ def acting_principals(user: User) -> dict[int, str]:
                    ActingAppointment.ends_on >= today, User.active.is_(True))).all())
     found: dict[int, str] = session.info[key]
     return found
+
+
+def stand_ins(session: Session, employee_ids: Iterable[int]) -> dict[int, int]:
+    """For employees without an active account (left, vacant): the user who acts for each
+    today (Plt/Plh; the latest appointment), so a lane that points at them reaches their
+    stand-in rather than the HR group. None outside a unit of work."""
+    clock = session.info.get("clock")
+    ids = set(employee_ids)
+    if clock is None or not ids:
+        return {}
+    today = clock.now().astimezone(LOCAL_ZONE).date()
+    rows = session.execute(
+        select(ActingAppointment.for_employee_id, User.id)
+        .join(User, User.employee_id == ActingAppointment.acting_employee_id)
+        .where(ActingAppointment.for_employee_id.in_(ids), ActingAppointment.starts_on <= today,
+               ActingAppointment.ends_on >= today, User.active.is_(True)).order_by(ActingAppointment.id))
+    return dict(rows.all())
 
 
 def acting_for_employees(session: Session, employee_ids: Iterable[int]) -> set[int]:

@@ -133,6 +133,16 @@ def test_an_employee_who_leaves_has_no_open_tasks_and_their_instance_is_cancelle
         record_leaving(deployed, "hr", KAPUS, date(2026, 2, 1), "berhenti", "lagi")
 
 
+def test_the_tasks_of_a_kepala_who_leaves_go_to_the_plt_appointed_for_the_position(deployed, org, cycle):
+    submit_skp(deployed, "rina")  # an approval now waits for kapus
+    appoint_acting(deployed, "hr", KADIS, KAPUS, "plt", date(2026, 1, 5), date(2026, 3, 31), "Jabatan kosong")
+    record_leaving(deployed, "hr", KAPUS, date(2026, 1, 5), "meninggal", "Meninggal dunia 4 Januari")
+
+    assert ("approve_skp", RINA) in _keys(deployed, "kadis")
+    submit_skp(deployed, "dedi")  # a new task of the vacant position
+    assert ("approve_skp", DEDI) in _keys(deployed, "kadis")
+
+
 @pytest.mark.parametrize("act", [
     lambda k, who: move_employee(k, who, RINA, "dinkes", KADIS, date(2026, 6, 1), "SK mutasi"),
     lambda k, who: record_leaving(k, who, RINA, date(2026, 6, 1), "berhenti", "Atas permintaan sendiri"),
