@@ -26,6 +26,7 @@ in WIB), except tasks about themselves: :func:`acting_principals`, used by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Iterable, Optional
 from zoneinfo import ZoneInfo
 
@@ -251,10 +252,9 @@ def acting_principals(user: User) -> dict[int, str]:
     unit of work ``user`` was loaded in (none outside one). Asked once per user and day
     within a unit of work."""
     session = object_session(user)
-    clock = session.info.get("clock") if session is not None else None
-    if session is None or clock is None or user.employee_id is None:
+    today = _today(session) if session is not None else None
+    if session is None or today is None or user.employee_id is None:
         return {}
-    today = clock.now().astimezone(LOCAL_ZONE).date()
     key = ("acting_principals", user.id, today)
     if key not in session.info:
         session.info[key] = dict(session.execute(
@@ -268,32 +268,33 @@ def acting_principals(user: User) -> dict[int, str]:
 def stand_ins(session: Session, employee_ids: Iterable[int]) -> dict[int, int]:
     """For employees without an active account (left, vacant): the user who acts for each
     today (Plt/Plh; the latest appointment), so a lane that points at them reaches their
-    stand-in rather than the HR group. None outside a unit of work."""
-    clock = session.info.get("clock")
-    ids = set(employee_ids)
-    if clock is None or not ids:
-        return {}
-    today = clock.now().astimezone(LOCAL_ZONE).date()
-    rows = session.execute(
-        select(ActingAppointment.for_employee_id, User.id)
-        .join(User, User.employee_id == ActingAppointment.acting_employee_id)
-        .where(ActingAppointment.for_employee_id.in_(ids), ActingAppointment.starts_on <= today,
-               ActingAppointment.ends_on >= today, User.active.is_(True)).order_by(ActingAppointment.id))
-    return dict(rows.all())
+    stand-in rather than the HR group."""
+    return dict(_acting_today(session, employee_ids))
 
 
 def acting_for_employees(session: Session, employee_ids: Iterable[int]) -> set[int]:
-    """The users who act today (Plt/Plh) for any of ``employee_ids`` (none outside a unit of
-    work): delegation offers them with the officials they stand in for."""
-    clock = session.info.get("clock")
-    ids = set(employee_ids)
-    if clock is None or not ids:
-        return set()
-    today = clock.now().astimezone(LOCAL_ZONE).date()
-    return set(session.scalars(
-        select(User.id).join(ActingAppointment, ActingAppointment.acting_employee_id == User.employee_id)
+    """The users who act today (Plt/Plh) for any of ``employee_ids``: delegation offers them
+    with the officials they stand in for."""
+    return {user_id for _employee, user_id in _acting_today(session, employee_ids)}
+
+
+def _acting_today(session: Session, employee_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """(employee, acting user) of today's appointments for ``employee_ids``, oldest first;
+    none outside a unit of work (no clock)."""
+    today, ids = _today(session), set(employee_ids)
+    if today is None or not ids:
+        return []
+    return [(employee_id, user_id) for employee_id, user_id in session.execute(
+        select(ActingAppointment.for_employee_id, User.id)
+        .join(User, User.employee_id == ActingAppointment.acting_employee_id)
         .where(ActingAppointment.for_employee_id.in_(ids), ActingAppointment.starts_on <= today,
-               ActingAppointment.ends_on >= today, User.active.is_(True))))
+               ActingAppointment.ends_on >= today, User.active.is_(True)).order_by(ActingAppointment.id))]
+
+
+def _today(session: Session) -> Optional[date]:
+    """Today in WIB by the clock of the unit of work that opened ``session``."""
+    clock = session.info.get("clock")
+    return clock.now().astimezone(LOCAL_ZONE).date() if clock is not None else None
 
 
 def assigned_to(user: User) -> ColumnElement[bool]:
