@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from .access import authorise
 from .actors import Actor, actor_name
-from .assignment import Assignment, LaneDirectory
+from .assignment import Assignment, LaneDirectory, hr_group
 from .errors import NotFound, ValidationFailed
 from .incidents import end_instance
 from .kinerja import Kinerja
@@ -126,13 +126,14 @@ def record_leaving(kinerja: Kinerja, actor: Actor, nip: str, effective_date: dat
                 ProcessInstance.subject_employee_id == employee.id, ProcessInstance.status == "running")):
             end_instance(uow, name, instance, why)
         if account is not None:
-            _release_tasks_of(uow, name, account.id, why)
+            _release_tasks_of(uow, name, account.id, employee.organisation_id, why)
         uow.commit()
         return leaving.id
 
 
-def _release_tasks_of(uow: UnitOfWork, actor: str, user_id: int, reason: str) -> None:
-    """The open tasks ``user_id`` holds (assigned or claimed) go where their lanes now resolve."""
+def _release_tasks_of(uow: UnitOfWork, actor: str, user_id: int, organisation_id: int, reason: str) -> None:
+    """The open tasks ``user_id`` holds (assigned or claimed) go where their lanes now resolve
+    (a task about nobody: to the HR group)."""
     session = uow.session
     tasks = list(session.scalars(select(HumanTask).where(
         HumanTask.status == "open",
@@ -144,6 +145,8 @@ def _release_tasks_of(uow: UnitOfWork, actor: str, user_id: int, reason: str) ->
         elif task.subject_employee_id is not None:
             hand_over(uow, actor, task, directory.resolve(task.lane, directory.subject(task.subject_employee_id)),
                       reason)
+        else:
+            hand_over(uow, actor, task, Assignment(candidate_group=hr_group(organisation_id)), reason)
 
 
 def hand_over(uow: UnitOfWork, actor: str, task: HumanTask, to: Assignment, reason: str) -> None:
