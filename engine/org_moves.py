@@ -31,6 +31,7 @@ from .errors import NotFound, ValidationFailed
 from .incidents import end_instance
 from .kinerja import Kinerja
 from .models import Employee, HumanTask, ProcessInstance, Unit, User
+from .notifications import queue, task_created_drafts
 from .org_moves_tables import LEAVING_KINDS, MAX_REASON, EmployeeLeaving, EmployeeMove
 from .permissions import MANAGE_STAFFING
 from .skp import start_revision
@@ -150,7 +151,8 @@ def _release_tasks_of(uow: UnitOfWork, actor: str, user_id: int, organisation_id
 
 
 def hand_over(uow: UnitOfWork, actor: str, task: HumanTask, to: Assignment, reason: str) -> None:
-    """Give ``task`` to ``to`` (unclaimed) and record it as ``task.reassigned``."""
+    """Give ``task`` to ``to`` (unclaimed), record it as ``task.reassigned`` and tell its new
+    holders as of a new task."""
     names = dict(uow.session.execute(select(User.id, User.username).where(
         User.id.in_({task.assignee_user_id, to.assignee_user_id} - {None}))).all())
     uow.record(actor, "task.reassigned", {
@@ -158,6 +160,9 @@ def hand_over(uow: UnitOfWork, actor: str, task: HumanTask, to: Assignment, reas
         "to": names.get(to.assignee_user_id) or to.candidate_group, "reason": reason},
         instance_id=task.instance_id, task_id=task.id)
     task.assignee_user_id, task.candidate_group, task.claimed_by_user_id = to.assignee_user_id, to.candidate_group, None
+    queue(uow, task_created_drafts(uow.session, [{
+        "id": task.id, "name": task.name, "assignee_user_id": task.assignee_user_id,
+        "candidate_group": task.candidate_group, "due_at": task.due_at, "subject_employee_id": task.subject_employee_id}]))
 
 
 def staff_member(uow: UnitOfWork, user: Optional[User], nip: str) -> Employee:

@@ -14,6 +14,7 @@ from engine.import_sample import as_csv
 from engine.inbox import list_tasks
 from engine.kinerja import Kinerja
 from engine.models import HumanTask, ProcessInstance, User
+from engine.notifications import list_notifications
 from engine.org_import_rows import read_rows
 from engine.org_import_runs import run_import, stage_import
 from engine.org_moves import move_employee, record_leaving
@@ -86,6 +87,7 @@ def test_a_transfer_in_june_reassigns_the_open_task_and_revises_the_skp(deployed
     assert ("give_feedback", RINA) not in _keys(deployed, "kapus")
     [reassigned] = [e for e in audit_events(deployed, "task.reassigned") if e.task_id == feedback.id]
     assert reassigned.data["from"] == "kapus" and reassigned.data["to"] == "kadis"
+    assert any(n.task_id == feedback.id for n in list_notifications(deployed, "kadis")), "the new supervisor is told"
     versions = {s.version: s.status for s in list_skp(deployed, "rina")}
     assert versions == {1: "agreed", 2: "draft"}  # version 1 stays what the earlier periods were rated on
     assert ("draft_skp", RINA) in _keys(deployed, "rina")
