@@ -12,20 +12,30 @@ Rekan Kerja     candidate group of the employee's peers (``team@<supervisor id>`
 Kepala Unit     the user of the head of the employee's unit (see :func:`unit_heads`)
 ==============  =========================================================================
 
-When the person a lane points at does not exist (no supervisor, no user account, no
-peer), the task goes to the organisation's HR group, which can reassign it, rather than
+When the person a lane points at has no active account but an acting official today
+(:func:`stand_ins`: a Plt for a vacant position), the task goes to the acting official.
+When the person does not exist (no supervisor, no user account, no peer), it goes to the
+organisation's HR group, which can reassign it, rather than
 to nobody.
+
+An acting official (Plt/Plh, :mod:`engine.acting`) may also work on the tasks assigned to
+the employee they act for, on the days of their appointment (by the engine's clock, dates
+in WIB), except tasks about themselves: :func:`acting_principals`, used by
+:func:`is_meant_for` and the inbox's :func:`assigned_to`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from datetime import date
+from typing import Any, Iterable, Optional
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased, object_session
 
 from .errors import NotFound
 from .models import Employee, HumanTask, Unit, User, UserRole
+from .org_moves_tables import ActingAppointment
 from .vocabulary import (
     EMPLOYEE_LANE,
     HR_LANE,
@@ -39,6 +49,7 @@ from .vocabulary import (
 ROLE_HR = "hr"
 ROLE_PPK = "ppk"
 ROLE_AUDITOR = "auditor"
+LOCAL_ZONE = ZoneInfo("Asia/Jakarta")  # an appointment's days are days in WIB
 
 
 @dataclass(frozen=True)
@@ -101,6 +112,7 @@ class LaneDirectory:
         people = ids | supervisor_ids | {i for i in self._second.values() if i is not None}
         self._users: dict[int, int] = dict(session.execute(
             select(User.employee_id, User.id).where(User.employee_id.in_(people), User.active.is_(True))).all())
+        self._stand_ins = stand_ins(session, people - set(self._users))  # Plt/Plh of those without an account
         # Active staff with an active account under each supervisor: the candidates for peer input.
         self._staff_with_account: dict[int, int] = dict(session.execute(
             select(Employee.supervisor_id, func.count()).join(User, User.employee_id == Employee.id)
@@ -116,8 +128,8 @@ class LaneDirectory:
     def resolve(self, lane: Optional[str], subject: Subject) -> Assignment:
         fallback = Assignment(candidate_group=hr_group(subject.organisation_id))
         supervisor = subject.supervisor_id
-        if lane == EMPLOYEE_LANE:
-            return self._user_of(subject.id) or fallback
+        if lane == EMPLOYEE_LANE:  # the employee's own step: never their stand-in's
+            return self._user_of(subject.id, stand_in=False) or fallback
         if lane == SUPERVISOR_LANE:
             return self._user_of(supervisor) or fallback
         if lane == SECOND_SUPERVISOR_LANE:
@@ -141,10 +153,13 @@ class LaneDirectory:
                                                                  User.active.is_(True)))
             if user_id is not None:
                 self._users[employee_id] = user_id
-        return self._user_of(employee_id) or self.resolve(lane, subject)
+        return self._user_of(employee_id, stand_in=False) or self.resolve(lane, subject)
 
-    def _user_of(self, employee_id: Optional[int]) -> Optional[Assignment]:
-        user_id = self._users.get(employee_id) if employee_id is not None else None
+    def _user_of(self, employee_id: Optional[int], stand_in: bool = True) -> Optional[Assignment]:
+        """The employee's active account; without one, with ``stand_in``, their acting official's."""
+        if employee_id is None:
+            return None
+        user_id = self._users.get(employee_id) or (self._stand_ins.get(employee_id) if stand_in else None)
         return Assignment(assignee_user_id=user_id) if user_id is not None else None
 
     def _head_of(self, unit_id: int) -> Optional[int]:
@@ -152,6 +167,7 @@ class LaneDirectory:
             self._heads = unit_heads(self._session, {subject.unit_id for subject in self.subjects.values()})
             self._users.update(self._session.execute(select(User.employee_id, User.id).where(
                 User.employee_id.in_(set(self._heads.values())), User.active.is_(True))).all())
+            self._stand_ins.update(stand_ins(self._session, set(self._heads.values()) - set(self._users)))
         return self._heads.get(unit_id)
 
     def _has_peers(self, subject: Subject) -> bool:
@@ -224,7 +240,77 @@ def is_meant_for(task: HumanTask, user: User) -> bool:
     its candidate group. A peer task goes to the whole team, but nobody gives peer input on
     themselves."""
     if task.assignee_user_id is not None:
-        return task.assignee_user_id == user.id
+        return task.assignee_user_id == user.id or (
+            task.assignee_user_id in acting_principals(user) and task.subject_employee_id != user.employee_id)
     if task.candidate_group not in groups_of(user):
         return False
     return not (user.employee_id is not None and task.subject_employee_id == user.employee_id)
+
+
+def acting_principals(user: User) -> dict[int, str]:
+    """The users (id → username) ``user`` acts for today as Plt/Plh, by the clock of the
+    unit of work ``user`` was loaded in (none outside one). Asked once per user and day
+    within a unit of work."""
+    session = object_session(user)
+    today = _today(session) if session is not None else None
+    if session is None or today is None or user.employee_id is None:
+        return {}
+    key = ("acting_principals", user.id, today)
+    if key not in session.info:
+        session.info[key] = dict(session.execute(
+            select(User.id, User.username).join(ActingAppointment, ActingAppointment.for_employee_id == User.employee_id)
+            .where(ActingAppointment.acting_employee_id == user.employee_id, ActingAppointment.starts_on <= today,
+                   ActingAppointment.ends_on >= today, User.active.is_(True))).all())
+    found: dict[int, str] = session.info[key]
+    return found
+
+
+def stand_ins(session: Session, employee_ids: Iterable[int]) -> dict[int, int]:
+    """For employees without an active account (left, vacant): the user who acts for each
+    today (Plt/Plh; the latest appointment), so a lane that points at them reaches their
+    stand-in rather than the HR group."""
+    return dict(_acting_today(session, employee_ids))
+
+
+def acting_for_employees(session: Session, employee_ids: Iterable[int]) -> set[int]:
+    """The users who act today (Plt/Plh) for any of ``employee_ids``: delegation offers them
+    with the officials they stand in for."""
+    return {user_id for _employee, user_id in _acting_today(session, employee_ids)}
+
+
+def _acting_today(session: Session, employee_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """(employee, acting user) of today's appointments for ``employee_ids``, oldest first;
+    none outside a unit of work (no clock)."""
+    today, ids = _today(session), set(employee_ids)
+    if today is None or not ids:
+        return []
+    return [(employee_id, user_id) for employee_id, user_id in session.execute(
+        select(ActingAppointment.for_employee_id, User.id)
+        .join(User, User.employee_id == ActingAppointment.acting_employee_id)
+        .where(ActingAppointment.for_employee_id.in_(ids), ActingAppointment.starts_on <= today,
+               ActingAppointment.ends_on >= today, User.active.is_(True)).order_by(ActingAppointment.id))]
+
+
+def _today(session: Session) -> Optional[date]:
+    """Today in WIB by the clock of the unit of work that opened ``session``."""
+    clock = session.info.get("clock")
+    return clock.now().astimezone(LOCAL_ZONE).date() if clock is not None else None
+
+
+def assigned_to(user: User) -> ColumnElement[bool]:
+    """The inbox's condition for a task assigned to ``user``: to them, or to someone they
+    act for today and not about themselves (:func:`is_meant_for` in SQL)."""
+    acting_for = list(acting_principals(user))
+    if not acting_for:
+        return HumanTask.assignee_user_id == user.id
+    return or_(HumanTask.assignee_user_id == user.id,
+               and_(HumanTask.assignee_user_id.in_(acting_for), HumanTask.subject_employee_id != user.employee_id))
+
+
+def acting_note(task: HumanTask, user: User) -> dict[str, Any]:
+    """What a completion event adds when ``user`` completes a task as acting official:
+    ``{"acting_for": username}`` of the person the task was assigned to; nothing otherwise."""
+    if task.assignee_user_id is None or task.assignee_user_id == user.id:
+        return {}
+    username = acting_principals(user).get(task.assignee_user_id)
+    return {"acting_for": username} if username else {}

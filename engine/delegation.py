@@ -12,8 +12,8 @@ The rules (one place: :func:`_eligible`):
   Unit, a supervisor giving peer input when the team has no peers) goes to an *official of
   the holder's unit*: an active employee of the same unit, with an active account, who
   supervises at least one active employee or heads the unit
-  (:func:`engine.assignment.is_unit_head`). The designated acting official (Plt/Plh,
-  issue 19) joins this list in :func:`_officials_of_unit` once the org model knows them.
+  (:func:`engine.assignment.is_unit_head`), and whoever acts today (Plt/Plh) for one of
+  those officials (:func:`engine.assignment.acting_for_employees`).
 - A **group task** (HR, PPK, peers: a candidate group) goes to another member of the same
   group who could have claimed it; the claim passes to them, so the task stays out of the
   others' group inbox.
@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .access import active_user, load_user
-from .assignment import ROLE_AUDITOR, group_members, may_work_on, unit_heads
+from .assignment import ROLE_AUDITOR, acting_for_employees, group_members, may_work_on, unit_heads
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .kinerja import Kinerja
 from .models import Employee, HumanTask, User
@@ -120,13 +120,16 @@ def _eligible(session: Session, task: HumanTask, holder: User) -> list[User]:
 
 def _officials_of_unit(session: Session, unit_id: int) -> list[User]:
     """Active accounts of the unit's active employees who supervise someone active or head
-    the unit. (The acting official of issue 19 is added here.)"""
+    the unit, and of whoever acts for one of them today (Plt/Plh)."""
     supervisors = select(Employee.supervisor_id).where(Employee.active.is_(True), Employee.supervisor_id.is_not(None))
     head = unit_heads(session, {unit_id}).get(unit_id)
-    return list(session.scalars(
+    officials = list(session.scalars(
         select(User).join(Employee, Employee.id == User.employee_id)
         .where(User.active.is_(True), Employee.active.is_(True), Employee.unit_id == unit_id,
                Employee.id.in_(supervisors) | (Employee.id == head))))
+    acting = acting_for_employees(session, {user.employee_id for user in officials if user.employee_id}) - {
+        user.id for user in officials}
+    return officials + list(session.scalars(select(User).where(User.id.in_(acting)))) if acting else officials
 
 
 def _subordinates(session: Session, employee_id: Optional[int]) -> set[int]:

@@ -9,7 +9,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from .access import load_user
-from .assignment import groups_of
+from .assignment import assigned_to, groups_of
 from .bulk_tasks import bulk_action
 from .errors import ValidationFailed
 from .kinerja import Kinerja
@@ -68,7 +68,7 @@ def _scoped(user: User, scope: Scope, query: Select[Any]) -> Select[Any]:
     groups, unclaimed, and never the user's own peer review."""
     query = query.where(HumanTask.status == "open")
     if scope == "mine":
-        return query.where(or_(HumanTask.assignee_user_id == user.id, HumanTask.claimed_by_user_id == user.id))
+        return query.where(or_(assigned_to(user), HumanTask.claimed_by_user_id == user.id))
     query = query.where(HumanTask.candidate_group.in_(groups_of(user)), HumanTask.claimed_by_user_id.is_(None))
     if user.employee_id is not None:
         query = query.where(HumanTask.subject_employee_id != user.employee_id)

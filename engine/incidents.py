@@ -28,6 +28,7 @@ from .models import Employee, HumanTask, ProcessInstance, Timer, User
 from .permissions import MANAGE_INCIDENTS
 from .tasks import complete_task
 from .timers import fire_instance_timers
+from .unit_of_work import UnitOfWork
 
 MAX_BATCH = 500  # incidents one batch retry takes on; the flow runs batches one after another
 
@@ -134,18 +135,23 @@ def cancel_instance(kinerja: Kinerja, actor: Actor, instance_id: int, reason: st
         if instance.status != "running":
             raise Conflict(f"instance {instance_id} is {instance.status}; only a running one can be cancelled",
                            details={"reason": "instance_not_running"})
-        now, name = uow.clock.now(), actor_name(actor)
-        instance.status, instance.completed_at = "cancelled", now
-        cancelled_tasks = uow.session.execute(update(HumanTask).where(
-            HumanTask.instance_id == instance_id, HumanTask.status == "open").values(status="cancelled")).rowcount
-        uow.session.execute(update(Timer).where(Timer.instance_id == instance_id,
-                                                Timer.status.in_(("waiting", "failed"))).values(status="cancelled"))
-        uow.session.execute(update(Incident).where(Incident.instance_id == instance_id, Incident.status == "open")
-                            .values(status="cancelled", closed_at=now, closed_by=name,
-                                    resolution=reason[:MAX_MESSAGE]))
-        uow.record(name, "instance.cancelled", {"reason": reason[:MAX_MESSAGE], "tasks_cancelled": cancelled_tasks},
-                   instance_id=instance_id)
+        end_instance(uow, actor_name(actor), instance, reason)
         uow.commit()
+
+
+def end_instance(uow: UnitOfWork, actor: str, instance: ProcessInstance, reason: str) -> None:
+    """Cancel a running ``instance`` in ``uow`` with ``reason`` (the caller has authorised and
+    commits): :func:`cancel_instance`, and an employee's leaving (:mod:`engine.org_moves`)."""
+    now, instance_id = uow.clock.now(), instance.id
+    instance.status, instance.completed_at = "cancelled", now
+    cancelled_tasks = uow.session.execute(update(HumanTask).where(
+        HumanTask.instance_id == instance_id, HumanTask.status == "open").values(status="cancelled")).rowcount
+    uow.session.execute(update(Timer).where(Timer.instance_id == instance_id,
+                                            Timer.status.in_(("waiting", "failed"))).values(status="cancelled"))
+    uow.session.execute(update(Incident).where(Incident.instance_id == instance_id, Incident.status == "open")
+                        .values(status="cancelled", closed_at=now, closed_by=actor, resolution=reason[:MAX_MESSAGE]))
+    uow.record(actor, "instance.cancelled", {"reason": reason[:MAX_MESSAGE], "tasks_cancelled": cancelled_tasks},
+               instance_id=instance_id)
 
 
 def _close(kinerja: Kinerja, actor: Actor, incident_id: int, status: str, resolution: str) -> RetryOutcome:

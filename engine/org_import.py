@@ -10,24 +10,29 @@ and a batch that is retried after committing writes nothing new.
 An empty cell keeps what is stored (a file without an e-mail column does not erase
 addresses). Employees are keyed by NIP; their account's user name is the NIP, created
 without a password and with an activation link (:mod:`engine.activation`). A changed
-supervisor or unit is recorded as ``employee.moved``; reassigning the employee's open tasks
-and revising their SKP (a transfer's other rules) are not part of the import.
+supervisor or unit is a transfer with all its rules (:func:`engine.org_moves.apply_move`:
+open tasks reassigned, the agreed SKP revised), effective on the day of the import.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from .activation import issue_activations
+from .assignment import LOCAL_ZONE
 from .models import Employee, Organisation, Unit, User
 from .notifications import queue
 from .org import EmployeeSpec, new_employee, new_user
+from .org_moves import apply_move
 from .org_import_rows import ImportRow, Refusal, jenis_jabatan_of, row_problem, supervisor_refusals, supervisors_first
 from .unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from .kinerja import Kinerja
 
 CREATE, CHANGE, UNCHANGED, REFUSED = "create", "change", "unchanged", "refused"
 ACTIONS = (CREATE, CHANGE, UNCHANGED, REFUSED)
@@ -182,7 +187,8 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
 # -- writing one batch ----------------------------------------------------------------------
 
 
-def write_batch(uow: UnitOfWork, actor: str, organisation: Organisation, rows: list[ImportRow]) -> dict[str, int]:
+def write_batch(kinerja: "Kinerja", uow: UnitOfWork, actor: str, organisation: Organisation,
+                rows: list[ImportRow]) -> dict[str, int]:
     """Create or update the batch's employees (supervisors first: earlier batches or earlier
     in this one), their accounts and activation links, and record the batch; the caller
     commits. Rows found unchanged now (a retried batch) write nothing."""
@@ -219,24 +225,20 @@ def write_batch(uow: UnitOfWork, actor: str, organisation: Organisation, rows: l
         if not fields:
             counts[UNCHANGED] += 1
             continue
-        _update(uow, actor, employee, row, fields, units, supervisor, stored[row.nip], new_users, counts)
+        _update(kinerja, uow, actor, employee, row, fields, units, supervisor, new_users, counts)
     session.flush()
     queue(uow, issue_activations(uow, new_users))
     uow.record(actor, "org.import_batch", {"organisation": organisation.code, **counts, "created": created})
     return counts
 
 
-def _update(uow: UnitOfWork, actor: str, employee: Employee, row: ImportRow, fields: tuple[str, ...],
-            units: dict[str, int], supervisor: Optional[Employee], before: Stored, new_users: list[User],
+def _update(kinerja: "Kinerja", uow: UnitOfWork, actor: str, employee: Employee, row: ImportRow,
+            fields: tuple[str, ...], units: dict[str, int], supervisor: Optional[Employee], new_users: list[User],
             counts: dict[str, int]) -> None:
     """Apply a row's changed fields to a stored employee (and their account's e-mail)."""
     for name in ("name", "pangkat", "position", "jenis_jabatan"):
         if name in fields:
             setattr(employee, name, getattr(row, name))
-    if "unit_code" in fields:
-        employee.unit_id = units[row.unit_code]
-    if "supervisor_nip" in fields:
-        employee.supervisor_id = supervisor.id if supervisor else None
     user = uow.session.scalar(select(User).where(User.employee_id == employee.id))
     if user is None:
         new_users.append(new_user(uow.session, employee.organisation_id, row.nip, "", employee.name, employee.id,
@@ -244,11 +246,9 @@ def _update(uow: UnitOfWork, actor: str, employee: Employee, row: ImportRow, fie
     elif "email" in fields:
         user.email = row.email
     if "unit_code" in fields or "supervisor_nip" in fields:
-        uow.record(actor, "employee.moved", _move(before, row))
+        boss = supervisor if "supervisor_nip" in fields else employee.supervisor
+        unit_id = units[row.unit_code] if "unit_code" in fields else employee.unit_id
+        apply_move(kinerja, uow, actor, employee, unit_id, boss, uow.clock.now().astimezone(LOCAL_ZONE).date(),
+                   "Impor data pegawai")
         counts["moved"] += 1
     counts[CHANGE] += 1
-
-
-def _move(before: Stored, row: ImportRow) -> dict[str, Any]:
-    return {"nip": row.nip, "from_unit": before.unit_code, "to_unit": row.unit_code,
-            "from_supervisor": before.supervisor_nip, "to_supervisor": row.supervisor_nip or before.supervisor_nip}

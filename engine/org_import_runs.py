@@ -94,7 +94,7 @@ def import_batch(kinerja: "Kinerja", actor: Actor, run_id: int, number: int, bat
         if run.status != "running" or run.processed >= end:
             return 0
         rows = [ImportRow(**run.rows[index]) for index in (run.order or [])[start:end]]
-        counts = write_batch(uow, actor_name(actor), organisation, rows)
+        counts = write_batch(kinerja, uow, actor_name(actor), organisation, rows)
         run.counts = {key: run.counts.get(key, 0) + counts.get(key, 0) for key in {*run.counts, *counts}}
         run.processed = end
         uow.commit()

@@ -42,8 +42,10 @@ AUDIT = Permission("audit", "the audit views", frozenset({ROLE_AUDITOR}))
 MANAGE_INCIDENTS = Permission("manage_incidents", "seeing, retrying and cancelling failed steps", frozenset({ROLE_HR}))
 IMPORT_ORGANISATION = Permission("import_organisation", "importing the organisation's employees and units",
                                  frozenset({ROLE_HR}))
+MANAGE_STAFFING = Permission("manage_staffing", "recording transfers, leavings and acting officials",
+                             frozenset({ROLE_HR}))
 ALL = (READ_DEFINITIONS, CHANGE_DEFINITIONS, RUN_CYCLES, READ_CYCLES, CALIBRATE, AUDIT, MANAGE_INCIDENTS,
-       IMPORT_ORGANISATION)
+       IMPORT_ORGANISATION, MANAGE_STAFFING)
 
 
 def allowed_by(roles: Iterable[str]) -> frozenset[str]:

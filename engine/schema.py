@@ -17,6 +17,7 @@ from . import follow_up_tables  # noqa: F401 - the follow-up decisions and coach
 from . import inbox_tables  # noqa: F401 - the inbox's saved filters
 from . import incident_tables  # noqa: F401 - incidents
 from . import org_import_tables  # noqa: F401 - employee imports and account activation
+from . import org_moves_tables  # noqa: F401 - transfers, leavings and acting officials
 from . import realisation_tables  # noqa: F401 - the realisation and its evidence
 from . import skp_tables  # noqa: F401 - the SKP document
 from .models import Base

@@ -107,24 +107,32 @@ def open_skp_revision(kinerja: Kinerja, actor: Actor, skp_id: int, reason: str) 
         refusal = _revision_refusal(uow, user, skp, employee)
         if refusal is not None:
             raise refusal
-        version = next_version(uow.session, employee.id, skp.cycle_id)
-        directory = LaneDirectory(uow.session, [employee.id])
-        [instance_id] = start_many(kinerja, uow, actor_name(actor), TARGET_SETTING_PROCESS, [NewInstance(
-            directory.subject(employee.id), f"skp:{employee.id}:{skp.cycle_id}:v{version}",
-            {"revision_of": skp.id, "skp_version": version})], None, directory)
-        now = uow.clock.now()
-        revision = Skp(employee_id=employee.id, cycle_id=skp.cycle_id, version=version, status="draft",
-                       instance_id=instance_id, evaluator_employee_id=employee.supervisor_id,
-                       revision_reason=reason, created_at=now, updated_at=now)
-        uow.session.add(revision)
-        write_content(revision, content_of(skp))
-        uow.flush()
-        uow.session.execute(update(HumanTask).where(HumanTask.instance_id == instance_id).values(skp_id=revision.id))
-        uow.record(actor_name(actor), "skp.revision_opened", {"skp_id": revision.id, "revises": skp.id,
-                                                               "version": version, "reason": reason},
-                   instance_id=instance_id)
+        revision_id = start_revision(kinerja, uow, actor_name(actor), skp, employee, reason)
         uow.commit()
-        return revision.id
+        return revision_id
+
+
+def start_revision(kinerja: Kinerja, uow: UnitOfWork, actor: str, skp: Skp, employee: Employee, reason: str) -> int:
+    """Write a revision of the agreed ``skp`` and start its approval process in ``uow`` (the
+    caller has checked who may ask and commits): :func:`open_skp_revision`, and a transfer
+    (:mod:`engine.org_moves`), which revises the SKP with the new supervisor."""
+    version = next_version(uow.session, employee.id, skp.cycle_id)
+    directory = LaneDirectory(uow.session, [employee.id])
+    [instance_id] = start_many(kinerja, uow, actor, TARGET_SETTING_PROCESS, [NewInstance(
+        directory.subject(employee.id), f"skp:{employee.id}:{skp.cycle_id}:v{version}",
+        {"revision_of": skp.id, "skp_version": version})], None, directory)
+    now = uow.clock.now()
+    revision = Skp(employee_id=employee.id, cycle_id=skp.cycle_id, version=version, status="draft",
+                   instance_id=instance_id, evaluator_employee_id=employee.supervisor_id,
+                   revision_reason=reason, created_at=now, updated_at=now)
+    uow.session.add(revision)
+    write_content(revision, content_of(skp))
+    uow.flush()
+    uow.session.execute(update(HumanTask).where(HumanTask.instance_id == instance_id).values(skp_id=revision.id))
+    uow.record(actor, "skp.revision_opened", {"skp_id": revision.id, "revises": skp.id,
+                                              "version": version, "reason": reason},
+               instance_id=instance_id)
+    return revision.id
 
 
 def may_open_revision(kinerja: Kinerja, actor: Actor, skp_id: int) -> bool:

@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 from .access import active_user
 from .actors import Actor, Operator
-from .assignment import is_meant_for, may_work_on
+from .assignment import acting_note, is_meant_for, may_work_on
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .form_step_modules import form_step
 from .form_steps import StepContext
@@ -95,7 +95,7 @@ def complete_task(kinerja: Kinerja, actor: Actor, task_id: int, data: dict[str, 
         task.completion_key = key
         uow.record(user.username, "task.completed", {
             "task_key": task.task_key, "name": task.name, "lane": task.lane, "form_key": task.form_key,
-            "submitted": data, "changed": changed,
+            "submitted": data, "changed": changed, **acting_note(task, user),
         }, instance_id=instance.id, task_id=task.id)
         finish_step(kinerja, uow, user.username, instance, run, drafts=step_input.drafts,
                     known_skp=step_input.known_skp)

@@ -34,6 +34,7 @@ class UnitOfWork:
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._session_factory()
+        self.session.info["clock"] = self.clock  # rules that depend on the day read it (engine.assignment)
         self._events = []
         return self
 

@@ -139,6 +139,15 @@ def open_cycle(kinerja: Kinerja, employee_ids: Optional[Sequence[int]] = None, *
 SHORT_YEAR = {"review_periods": 1}
 
 
+def audit_events(kinerja: Kinerja, action: str) -> list[AuditEvent]:
+    """The audit trail's events of one kind, oldest first."""
+    with kinerja.reading() as uow:
+        found = list(uow.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                                         .order_by(AuditEvent.seq)))
+        uow.session.expunge_all()
+        return found
+
+
 def inbox_task(kinerja: Kinerja, username: str, task_key: str) -> TaskView:
     """The user's open task with this BPMN id, from 'mine' or else from 'group'."""
     for scope in ("mine", "group"):
@@ -313,13 +322,6 @@ def evidence_upload(content: bytes, filename: str = "laporan.pdf", content_type:
     """Keyword arguments of a test-client request that uploads one evidence file (API field ``file``)."""
     return {"data": {"file": (io.BytesIO(content), filename, content_type), **fields},
             "content_type": "multipart/form-data"}
-
-
-def audit_events(kinerja: Kinerja, action: str) -> list[dict[str, Any]]:
-    """Every recorded event of this action, oldest first: its sequence number, actor and data."""
-    with kinerja.reading() as uow:
-        return [{"seq": e.seq, "actor": e.actor, "data": e.data} for e in uow.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))]
 
 
 def holder_of(kinerja: Kinerja, task_id: int) -> Optional[str]:

@@ -72,7 +72,8 @@ PROTECTED = [("get", "/tasks"), ("get", "/tasks/1"), ("post", "/tasks/1/claim"),
              ("get", "/instances/1/history"), ("get", "/audit/verify"), ("get", "/audit/events"),
              ("get", "/audit/instances/1/decisions"), ("get", "/audit/instances/1/export"),
              ("get", "/audit/cycles/1/export"), ("post", "/cycles/1/documents"), ("get", "/document-bundles/1"),
-             ("get", "/document-bundles/1/download")]
+             ("get", "/document-bundles/1/download"), ("get", "/organisations/bungo/staffing"),
+             ("post", "/organisations/bungo/moves")]
 
 
 def test_every_endpoint_but_the_token_needs_a_valid_bearer_token(cycle: int, make_app: Callable[..., Flask]) -> None:
@@ -138,7 +139,9 @@ def test_the_openapi_document_is_valid_and_declares_bearer_auth(app: Flask) -> N
         ("get", "/evaluations/{evaluation_id}/document.pdf"), ("get", "/verify/{code}"),
         ("post", "/organisations/{code}/import"), ("get", "/organisations/{code}/imports/{run_id}"),
         ("post", "/cycles/{cycle_id}/documents"), ("get", "/document-bundles/{bundle_id}"),
-        ("get", "/document-bundles/{bundle_id}/download")}
+        ("get", "/document-bundles/{bundle_id}/download"),
+        ("get", "/organisations/{code}/staffing"), ("post", "/organisations/{code}/moves"),
+        ("post", "/organisations/{code}/leavings"), ("post", "/organisations/{code}/acting")}
     public = {f"{BASE}/auth/token", f"{BASE}/verify/{{code}}"}
     for (method, path), operation in operations.items():
         expected = [] if path in public else [{"bearerAuth": []}]

@@ -44,7 +44,7 @@ def unit_id(kinerja: Kinerja, code: str) -> int:
 
 
 def audit_actions(kinerja: Kinerja, action: str) -> list[dict[str, Any]]:
-    return [event["data"] for event in audit_events(kinerja, action)]
+    return [event.data for event in audit_events(kinerja, action)]
 
 
 @pytest.fixture

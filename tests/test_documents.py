@@ -192,12 +192,12 @@ def test_the_pejabat_penilai_signs_the_final_document_over_its_content_hash(
     clock.advance(timedelta(hours=2))
     do_task(deployed, "kapus", "sign_evaluation", {"sign": True})
     [signed] = audit_events(deployed, "evaluation.signed")
-    assert signed["actor"] == "kapus" and signed["data"]["content_sha256"] == expected
+    assert signed.actor == "kapus" and signed.data["content_sha256"] == expected
     after = evaluation_pdf(deployed, "rina", year[0], BASE)
     assert after.code != before.code, "a signature is a new approval: the paper with it has its own code"
     text = pdf_text(after.content)
     assert f"Pejabat Penilai Kinerja (tanda tangan dokumen): {KAPUS[0]} (NIP {KAPUS[1]})" in text
-    assert f"peristiwa no. {signed['seq']}" in text, "the Pejabat Penilai's block shows the signature's event"
+    assert f"peristiwa no. {signed.seq}" in text, "the Pejabat Penilai's block shows the signature's event"
     with deployed.reading() as uow:
         assert signed_hash(deployed, uow.session, uow.session.get(Evaluation, year[0])) == expected, \
             "the hash covers the content, not the approvals, so the signed paper still matches it"
@@ -209,7 +209,7 @@ def test_an_unsigned_document_is_recorded_and_the_year_goes_on(year: dict[int, i
     clock.advance(timedelta(days=8))
     fire_due_timers(deployed)
     [lapsed] = audit_events(deployed, "evaluation.signature_lapsed")
-    assert lapsed["data"]["evaluation_id"] == year[0]
+    assert lapsed.data["evaluation_id"] == year[0]
     assert inbox_task(deployed, "ppk", "approve_follow_up")
     assert "Disetujui secara elektronik oleh" in pdf_text(evaluation_pdf(deployed, "kapus", year[0], BASE).content)
 

@@ -29,7 +29,7 @@ from tests.support import (
 
 
 def audit_data(kinerja: Kinerja, action: str) -> list[dict]:
-    return [event["data"] for event in audit_events(kinerja, action)]
+    return [event.data for event in audit_events(kinerja, action)]
 
 
 def test_an_uploaded_file_downloads_byte_identical_and_its_hash_is_in_the_audit_trail(

@@ -121,7 +121,7 @@ def test_a_changed_supervisor_in_a_third_import_moves_that_employee(org: SmallOr
         assert uow.session.scalar(select(Employee).where(Employee.nip == mover)).supervisor.nip == new_boss
     [moved] = events(deployed, "employee.moved")
     assert moved == {"nip": mover, "from_unit": "U001", "to_unit": "U001", "from_supervisor": old_boss,
-                             "to_supervisor": new_boss}
+                     "to_supervisor": new_boss, "effective_date": "2026-01-05", "reason": "Impor data pegawai"}
 
 
 def test_an_imported_employee_activates_the_account_by_the_emailed_link_and_signs_in(

@@ -73,6 +73,7 @@ from . import (
     org_import,
     processes,
     skp,
+    staffing,
     tasks,
 )
 from .schemas import ErrorSchema
@@ -81,7 +82,7 @@ BLUEPRINTS = (auth_routes.blueprint, auth_routes.account_blueprint, tasks.bluepr
               audit.blueprint, notifications.blueprint, feedback.blueprint, skp.blueprint, cascade.blueprint,
               incidents.blueprint, evidence.blueprint,
               calibration.blueprint, evaluations.blueprint, documents.blueprint, documents.public_blueprint,
-              org_import.blueprint, document_bundles.blueprint)
+              org_import.blueprint, document_bundles.blueprint, staffing.blueprint)
 DESCRIPTION = (
     "The performance cycle of Indonesian civil servants (ASN): the inbox of human tasks, deployed "
     "BPMN/DMN/form definitions, yearly cycles, process instances and their hash-chained audit trail. "

@@ -62,6 +62,7 @@ from . import (  # noqa: F401  (views register on the blueprint)
     org_import,
     processes,
     skp,
+    staffing,
     tasks,
     transparency,
     tunjangan,
