@@ -12,7 +12,16 @@ import zipfile
 import pytest
 from flask import Flask
 
-from engine.document_bundles import bundle_download, document_bundle, request_document_bundle, run_bundle
+from engine.demo import seed_demo_organisation, seed_demo_skp
+from engine.document_bundles import (
+    bundle_download,
+    bundle_started,
+    document_bundle,
+    finish_bundle,
+    render_bundle_batch,
+    request_document_bundle,
+    run_bundle,
+)
 from engine.documents import evaluation_pdf, skp_pdf
 from engine.errors import Conflict, Forbidden, NotFound
 from engine.kinerja import Kinerja
@@ -28,6 +37,7 @@ from tests.support import (
     evaluation_ids,
     follow_until_finished,
     login,
+    open_cycle,
     pdf_text,
     text,
 )
@@ -146,3 +156,26 @@ def test_the_api_queues_follows_and_downloads_a_bundle(year: int, api: ApiClient
     error_of(api.post(f"/cycles/{year}/documents", "hr-kph", json={}), 404)
     error_of(api.get(f"/document-bundles/{queued['id']}", "hr-kph"), 404)
     error_of(api.get(f"/document-bundles/{queued['id']}/download", "hr-kph"), 404)
+
+
+@pytest.mark.slow
+def test_the_demo_organisations_bundle_has_one_skp_per_employee_who_agreed_one(deployed: Kinerja) -> None:
+    seed_demo_organisation(deployed)
+    cycle_id = open_cycle(deployed, actor="demo").cycle_id
+    agreed = seed_demo_skp(deployed, cycle_id).agreed
+    queued = request_document_bundle(deployed, "hr", cycle_id, None, BASE)
+    assert queued.total == agreed == 15
+    bundle_started(deployed, "hr", queued.id)
+    seen = []
+    for number in range(4):  # as the flow runs it, four documents a batch
+        render_bundle_batch(deployed, "hr", queued.id, number, 4)
+        seen.append(document_bundle(deployed, "hr", queued.id).done)
+    assert seen == [4, 8, 12, 15], "the progress HR sees, batch by batch"
+    finished = finish_bundle(deployed, "hr", queued.id)
+    assert (finished.status, finished.done, finished.failed) == ("done", agreed, 0)
+    files = entries(bundle_download(deployed, "hr", queued.id)[1])
+    nips = {path.rsplit("/", 1)[1].split("-")[1] for path in files}
+    assert len(files) == len(nips) == agreed and all(path.endswith("-2026-v1.pdf") for path in files)
+    assert all(CODE.search(pdf_text(pdf)) for pdf in files.values())
+    again = run_bundle(deployed, "hr", request_document_bundle(deployed, "hr", cycle_id, None, BASE).id)
+    assert again.reused == agreed and again.zip_sha256 == finished.zip_sha256, "re-running renders nothing"
