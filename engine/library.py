@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from .access import authorise
 from .actors import Actor
+from .definition_cache import newest_deployment
 from .definitions import filename_of
 from .errors import NotFound
 from .kinerja import Kinerja
@@ -111,11 +112,14 @@ def compare_versions(kinerja: Kinerja, actor: Actor, kind: str, name: str, old: 
 
 
 def deployments_with_running_instances(kinerja: Kinerja, actor: Actor) -> list[DeploymentSummary]:
-    """Older deployments that still have running instances: the candidates for a migration."""
+    """Older deployments that still have running instances: the candidates for a migration
+    (never the newest, which new instances start on: nothing is older than it)."""
     with kinerja.reading() as uow:
         authorise(uow.session, actor, READ_DEFINITIONS)
+        newest = newest_deployment(uow.session)
         rows = uow.session.execute(
             select(Deployment, func.count(ProcessInstance.id))
             .join(ProcessInstance, ProcessInstance.deployment_id == Deployment.id)
-            .where(ProcessInstance.status == "running").group_by(Deployment.id).order_by(Deployment.id.desc())).all()
+            .where(ProcessInstance.status == "running", Deployment.id != (newest.id if newest else None))
+            .group_by(Deployment.id).order_by(Deployment.id.desc())).all()
         return [DeploymentSummary(d.id, d.deployed_by, d.deployed_at, count) for d, count in rows]

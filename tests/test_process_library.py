@@ -156,6 +156,8 @@ def test_hr_moves_instances_to_the_new_version_from_the_migration_page(
         hr: FlaskClient, deployed: Kinerja, org: SmallOrg) -> None:
     drafting, waiting = open_cycle(deployed, [org.cycle_employee, org.employee_ids["199104042016041004"]]).instance_ids
     submit_skp(deployed, "dedi")
+    assert 'data-testid="older-deployments"' not in hr.get("/processes").get_data(as_text=True), \
+        "one version only: nothing runs on an older one"
     new_version = target_setting_without_approval()
     assert _send(hr, "deploy", new_version.filename, new_version.content).status_code == 201
 
