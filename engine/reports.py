@@ -11,6 +11,7 @@ of its own.
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from .distribution import shares
 from .errors import NotFound
 from .evaluation_tables import PREDIKATS
 from .kinerja import Kinerja
-from .models import CycleReport
+from .models import AuditEvent, CycleReport
 from .permissions import RUN_CYCLES
 
 
@@ -33,6 +34,25 @@ def request_report(kinerja: Kinerja, actor: Actor, cycle_id: int) -> None:
         cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
         uow.record(actor_name(actor), "report.requested", {"cycle_id": cycle_id})
         uow.commit()
+
+
+PENDING_WINDOW = timedelta(minutes=10)  # how long a requested report is waited for
+
+
+def report_pending(kinerja: Kinerja, actor: Actor, cycle_id: int) -> bool:
+    """Whether a report HR asked for in the last :data:`PENDING_WINDOW` is not stored yet (the
+    cycle page then refreshes itself until it is; a flow that died stops counting after it)."""
+    with kinerja.reading() as uow:
+        cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
+        since = uow.clock.now() - PENDING_WINDOW
+        asked = [event.occurred_at for event in uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "report.requested", AuditEvent.occurred_at >= since)
+            .order_by(AuditEvent.seq.desc()).limit(50)) if (event.data or {}).get("cycle_id") == cycle_id]
+        if not asked:
+            return False
+        latest = uow.session.scalars(select(CycleReport).where(CycleReport.cycle_id == cycle_id)
+                                     .order_by(CycleReport.id.desc()).limit(1)).first()
+        return latest is None or latest.created_at < asked[0]
 
 
 def predikat_distribution(kinerja: Kinerja, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from engine.document_bundles import bundle_download, cycle_bundles
 from engine.distribution import PREDIKAT_LABELS
 from engine.periods import PLAN_CHOICES, QUARTERLY
 from engine.permissions import RUN_CYCLES
-from engine.reports import PREDIKATS, cycle_reports, report_export
+from engine.reports import PREDIKATS, cycle_reports, report_export, report_pending
 from engine.skp import organisation_goals
 from engine.vocabulary import DEFAULT_PROCESS
 
@@ -77,8 +77,11 @@ def render_cycle_page(cycle_id: int, status: int = 200, goals_text: Optional[str
     goals = [goal.label for goal in organisation_goals(kinerja(), username, cycle_id)]
     bundles = cycle_bundles(kinerja(), username, cycle_id)
     building = any(bundle.status in UNFINISHED for bundle in bundles)
+    reporting = report_pending(kinerja(), username, cycle_id)
     return render_template("cycle.html", cycle=info, run=run, running=running, failed=failed, bundles=bundles,
-                           refresh_seconds=REFRESH_SECONDS if (running or building) and status == 200 else None,
+                           reporting=reporting,
+                           refresh_seconds=REFRESH_SECONDS if (running or building or reporting) and status == 200
+                           else None,
                            reports=cycle_reports(kinerja(), username, cycle_id), predikats=PREDIKATS, predikat_labels=PREDIKAT_LABELS,
                            goals=goals, goals_text="\n".join(goals) if goals_text is None else goals_text,
                            goals_error=goals_error, units=cascade_units(kinerja(), username),
@@ -90,7 +93,7 @@ def render_cycle_page(cycle_id: int, status: int = 200, goals_text: Optional[str
 @permission_required(RUN_CYCLES)
 def request_report(cycle_id: int):  # type: ignore[no-untyped-def]
     flows.request_report(cycle_id, current_username())
-    flash(_("Laporan distribusi sedang dibuat. Muat ulang halaman ini sebentar lagi."), "success")
+    flash(_("Laporan distribusi sedang dibuat; halaman ini menampilkannya begitu selesai."), "success")
     return redirect(url_for("pages.cycle_page", cycle_id=cycle_id), code=303)
 
 
