@@ -26,7 +26,8 @@ from .errors import Conflict
 from .form_steps import Lapse, StepContext, StepInput, on_lapse, register
 from .instance_run import InstanceRun
 from .models import HumanTask, ProcessInstance
-from .notifications import Draft
+from .distribution import PREDIKAT_LABELS
+from .notifications import Draft, users_of_employees
 from .unit_of_work import UnitOfWork
 from .vocabulary import EMPLOYEE_LANE, PREDIKAT, RATING_FIELDS
 
@@ -112,7 +113,20 @@ def _write_outcome(context: StepContext, run: InstanceRun) -> list[Draft]:
         evaluation.rating_hasil_kerja, evaluation.rating_perilaku_kerja = (summary.get(f) for f in RATING_FIELDS)
         evaluation.predikat = objection.final_predikat
     finalise(context.uow, context.instance, "keputusan atas keberatan (final)", context.task)
-    return []
+    return _tell_employee(context, objection) if objection is not None else []
+
+
+def _tell_employee(context: StepContext, objection: Objection) -> list[Draft]:
+    """The employee learns the decision on their objection, its reason and the final predikat."""
+    user_id = users_of_employees(context.uow.session, {objection.employee_id}).get(objection.employee_id)
+    if user_id is None:
+        return []
+    outcome = "dikabulkan" if objection.outcome == "upheld" else "ditolak"
+    final = PREDIKAT_LABELS.get(objection.final_predikat or "", objection.final_predikat or "-")
+    return [Draft({user_id}, "decision_made", f"Keberatan Anda {outcome}",
+                  f"Keberatan Anda atas predikat kinerja {outcome}. Alasan: {objection.decision_reason}. "
+                  f"Predikat akhir: {final}. Keputusan ini final.", None,
+                  {"decision": "objection", "value": objection.outcome, "label": outcome})]
 
 
 @register(DECISION_FORM, after=_write_outcome)

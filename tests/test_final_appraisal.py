@@ -17,6 +17,7 @@ from engine.clock import FixedClock
 from engine.errors import ValidationFailed
 from engine.kinerja import Kinerja
 from engine.models import AuditEvent, HumanTask, User
+from engine.notifications import list_notifications
 from engine.read_models import instance_history, task_detail
 from engine.tasks import complete_task
 from engine.timers import fire_due_timers
@@ -180,6 +181,8 @@ def test_the_hearing_asks_both_sides_before_a_final_decision(team: SmallOrg, dep
     evaluation = annual_evaluation(deployed, team.cycle_employee)
     assert (evaluation.predikat, evaluation.rating_hasil_kerja, evaluation.status) == ("BAIK", AS_EXPECTED, "final")
     assert [e["outcome"] for e in _events(deployed, instance_id, "objection.decided")] == ["upheld"]
+    told = [n for n in list_notifications(deployed, "rina") if n.params.get("decision") == "objection"]
+    assert [n.subject for n in told] == ["Keberatan Anda dikabulkan"], "she hears the decision and its reason"
 
 
 def test_calibration_that_never_comes_makes_the_proposal_final(
