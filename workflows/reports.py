@@ -14,6 +14,8 @@ from typing import Any, Optional
 from prefect import flow, task
 
 from engine.actors import Operator
+from engine.cycles import cycle_info
+from engine.distribution import PREDIKAT_LABELS
 from engine.reports import PREDIKATS, organisation_row, predikat_distribution, save_report
 
 from .engine_access import kinerja_for
@@ -56,11 +58,11 @@ def render_chart(units: list[dict[str, Any]], title: str) -> bytes:
     left = [0.0] * len(units)
     for predikat in PREDIKATS:
         shares = [unit["shares"][predikat] for unit in units]
-        axes.barh(labels, shares, left=left, color=PREDIKAT_COLOURS[predikat], label=predikat.replace("_", " ").title())
+        axes.barh(labels, shares, left=left, color=PREDIKAT_COLOURS[predikat], label=PREDIKAT_LABELS[predikat])
         left = [a + b for a, b in zip(left, shares)]
     axes.set_xlim(0, 1)
     axes.invert_yaxis()
-    axes.set_xlabel("share of rated employees")
+    axes.set_xlabel("porsi pegawai yang dinilai")  # the stored chart speaks Indonesian, the reports' language
     axes.set_title(title)
     axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.02 + 0.6 / max(len(units), 1)), ncol=5, fontsize="small")
     figure.tight_layout()
@@ -76,8 +78,9 @@ def predikat_report(cycle_id: int, actor: str = "hr", database_url: Optional[str
     the units breaking their pattern."""
     kinerja = kinerja_for(database_url)
     units = predikat_distribution(kinerja, Operator(actor), cycle_id)
+    year = cycle_info(kinerja, Operator(actor), cycle_id)["year"]
     report_id = save_report(kinerja, Operator(actor), cycle_id, units, render_csv(units),
-                            render_chart(units, f"Predikat kinerja per unit, siklus {cycle_id}"))
+                            render_chart(units, f"Sebaran predikat kinerja per unit kerja, tahun {year}"))
     flagged = {unit["unit_code"]: unit["violations"] for unit in units if unit["violations"]}
     print(f"report {report_id} of cycle {cycle_id}: {len(units)} units, {len(flagged)} breaking their pattern")
     return {"report_id": report_id, "units": len(units), "flagged": flagged}
