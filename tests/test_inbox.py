@@ -67,8 +67,8 @@ def test_the_sort_is_a_link_kept_across_tabs_and_filters(one_overdue: None, app:
 def test_the_api_sorts_as_the_page_does(one_overdue: None, api: ApiClient) -> None:
     listed = api.ok("get", "/tasks?task_key=approve_skp&sort=name", "kapus")["items"]
     assert [item["subject_name"].split()[0] for item in listed] == ["Dedi", "Rina"]
-    assert error_of(api.get("/tasks?sort=nip", "kapus"), 422)["details"] == [
-        {"field": "sort", "message": "one of due, name, task"}]
+    refused = error_of(api.get("/tasks?sort=nip", "kapus"), 422)["details"]["query"]
+    assert "due, name, task" in str(refused["sort"]), "the document's own enum names the choices"
 
 
 # -- saved filters ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from engine.delegation import MAX_REASON
 from engine.evaluation_tables import PREDIKATS
+from engine.inbox import SORTS
 from engine.models import MAX_COMPLETION_KEY
 from engine.notifications import EMAIL_DELIVERIES, KINDS
 from engine.periods import MAX_NAME, MAX_PERIODS, PLAN_CHOICES
@@ -115,9 +116,8 @@ class TaskQuerySchema(ma.Schema):
     task_key = Text(validate=validate.Length(min=1, max=200))
     search = Text(validate=validate.Length(min=1, max=200),
                   metadata={"description": "part of the employee's name, or their NIP"})
-    sort = Text(validate=validate.Length(min=1, max=40), metadata={
-        "description": "due (default: overdue first, then by due date), name (the employee's) or task; "
-                       "another is refused with 422"})
+    sort = fields.String(validate=validate.OneOf(SORTS), metadata={
+        "description": "due (default: overdue first, then by due date), name (the employee's) or task"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
 
