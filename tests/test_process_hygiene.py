@@ -9,13 +9,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from engine.kinerja import Kinerja
-from tests.support import PG_URL, SmallOrg, free_port, process_group
+from tests.support import PG_URL, SmallOrg, free_port, process_group, wait_until_healthy
 
 KINERJA = str(Path(sys.executable).parent / "kinerja")
 
@@ -52,8 +51,7 @@ def test_serve_stopped_by_a_signal_leaves_no_process_behind(deployed: Kinerja, d
             assert server.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, f"no Prefect server started:\n{log.read_text()[-3000:]}"
             time.sleep(0.5)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
-            assert response.status == 200
+        wait_until_healthy(f"http://127.0.0.1:{port}/healthz", server, log)  # the sweep may start before the web server
 
         server.send_signal(stop)
         server.wait(timeout=60)
