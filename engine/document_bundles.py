@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from .access import authorise, require_own_organisation
 from .actors import Actor, actor_name
+from .cycles import cycle_for
 from .document_bundle_tables import DocumentBundle
 from .documents import DocumentFile, evaluation_pdf, skp_pdf
 from .errors import Conflict, KinerjaError, NotFound
@@ -79,11 +80,7 @@ def request_document_bundle(kinerja: Kinerja, actor: Actor, cycle_id: int, unit_
     then starts the document-bundle flow with the bundle's id. Another organisation's cycle
     or unit does not exist (404)."""
     with kinerja.unit_of_work() as uow:
-        user = authorise(uow.session, actor, RUN_CYCLES)
-        cycle = uow.session.get(Cycle, cycle_id)
-        if cycle is None:
-            raise NotFound(f"cycle {cycle_id} does not exist")
-        require_own_organisation(user, cycle.organisation_id, f"cycle {cycle_id}")
+        cycle = cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
         unit = uow.session.get(Unit, unit_id) if unit_id is not None else None
         if unit_id is not None and (unit is None or unit.organisation_id != cycle.organisation_id):
             raise NotFound(f"unit {unit_id} does not exist")
@@ -185,11 +182,7 @@ def document_bundle(kinerja: Kinerja, actor: Actor, bundle_id: int) -> BundleVie
 def cycle_bundles(kinerja: Kinerja, actor: Actor, cycle_id: int, limit: int = 3) -> list[BundleView]:
     """The cycle's latest bundles, newest first."""
     with kinerja.reading() as uow:
-        user = authorise(uow.session, actor, RUN_CYCLES)
-        cycle = uow.session.get(Cycle, cycle_id)
-        if cycle is None:
-            raise NotFound(f"cycle {cycle_id} does not exist")
-        require_own_organisation(user, cycle.organisation_id, f"cycle {cycle_id}")
+        cycle_for(uow.session, actor, cycle_id, RUN_CYCLES)
         return [_view(uow.session, bundle) for bundle in uow.session.scalars(
             select(DocumentBundle).where(DocumentBundle.cycle_id == cycle_id)
             .order_by(DocumentBundle.id.desc()).limit(limit))]
